@@ -1,0 +1,114 @@
+"""Every exception the library raises on purpose, in one place.
+
+All of them derive from :class:`SessionManagerError`, so an application can catch
+the library's errors with one ``except`` clause. Where a built-in exception is the
+natural type (a bad argument is a ``ValueError``), the library's class inherits
+from both so existing ``except ValueError`` code keeps working.
+"""
+
+from __future__ import annotations
+
+
+class SessionManagerError(Exception):
+    """Base class of every error this library raises on purpose."""
+
+
+class InvalidIdentifierError(SessionManagerError, ValueError):
+    """A session id, agent id or multi-agent id cannot be stored safely."""
+
+
+class InvalidInputError(SessionManagerError, ValueError):
+    """An argument (metadata, feedback, configuration...) was refused; nothing was written."""
+
+
+class SessionNotFoundError(SessionManagerError, LookupError):
+    """The session (or the agent inside it) does not exist."""
+
+    def __init__(self, session_id: str, agent_id: str | None = None) -> None:
+        self.session_id = session_id
+        self.agent_id = agent_id
+        what = f"agent {agent_id!r} in session {session_id!r}" if agent_id else f"session {session_id!r}"
+        super().__init__(f"{what} does not exist")
+
+
+class SessionConflictError(SessionManagerError):
+    """Another writer changed the same agent first; this write was not applied.
+
+    Raised when two managers append to the same agent of the same session at
+    once: the message counter stored with the agent guards every append, so one
+    of them wins and the other gets this error instead of a duplicate or a lost
+    message. Create a new manager (which reloads the agent) and retry.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        session_id: str,
+        agent_id: str | None = None,
+        expected: int | None = None,
+        actual: int | None = None,
+    ) -> None:
+        self.session_id = session_id
+        self.agent_id = agent_id
+        self.expected = expected
+        self.actual = actual
+        super().__init__(message)
+
+
+class SessionTooLargeError(SessionManagerError):
+    """The write would push the session document past its configured size limit.
+
+    Nothing was written. MongoDB refuses documents over 16 MiB; the library
+    refuses earlier, at ``max_document_bytes``.
+    """
+
+    def __init__(self, session_id: str, current_bytes: int, added_bytes: int, limit_bytes: int) -> None:
+        self.session_id = session_id
+        self.current_bytes = current_bytes
+        self.added_bytes = added_bytes
+        self.limit_bytes = limit_bytes
+        super().__init__(
+            f"session {session_id!r} is {current_bytes} bytes; adding {added_bytes} bytes would "
+            f"exceed the limit of {limit_bytes} bytes; nothing was written"
+        )
+
+
+class StoreUnavailableError(SessionManagerError, ConnectionError):
+    """The database could not be reached within the configured timeout."""
+
+
+class StoreThreadError(SessionManagerError, RuntimeError):
+    """A blocking call was made from the library's own store thread (it would deadlock)."""
+
+
+class StoreClosedError(SessionManagerError, RuntimeError):
+    """The store (or the pool) was closed; it accepts no more work."""
+
+
+class SchemaVersionError(SessionManagerError):
+    """A stored session has a schema version this library cannot read; run the migrations."""
+
+    def __init__(self, session_id: str, found: int, supported: int) -> None:
+        self.session_id = session_id
+        self.found = found
+        self.supported = supported
+        hint = "run `msm migrate up`" if found < supported else "upgrade mongodb-session-manager"
+        super().__init__(
+            f"session {session_id!r} has schema_version {found}, this library reads "
+            f"{supported}: {hint}"
+        )
+
+
+__all__ = [
+    "InvalidIdentifierError",
+    "InvalidInputError",
+    "SchemaVersionError",
+    "SessionConflictError",
+    "SessionManagerError",
+    "SessionNotFoundError",
+    "SessionTooLargeError",
+    "StoreClosedError",
+    "StoreThreadError",
+    "StoreUnavailableError",
+]

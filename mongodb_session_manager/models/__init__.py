@@ -1,0 +1,42 @@
+"""Pydantic / Beanie models of everything the library stores."""
+
+from mongodb_session_manager.models._time import UtcDatetime, as_utc, utcnow
+from mongodb_session_manager.models.agent import AGENT_HEADER_FIELDS, AgentRecord, MultiAgentRecord
+from mongodb_session_manager.models.feedback import Feedback
+from mongodb_session_manager.models.identifiers import MAX_ID_LENGTH, storage_key, validate_id
+from mongodb_session_manager.models.message import MessageRecord
+from mongodb_session_manager.models.metadata import Metadata
+from mongodb_session_manager.models.session import (
+    DEFAULT_COLLECTION,
+    DEFAULT_DATABASE,
+    SCHEMA_VERSION,
+    Session,
+    SessionRecord,
+    session_indexes,
+)
+from mongodb_session_manager.models.usage import MessageMetadata, MessageMetrics, MessageUsage, Totals
+
+__all__ = [
+    "AGENT_HEADER_FIELDS",
+    "DEFAULT_COLLECTION",
+    "DEFAULT_DATABASE",
+    "MAX_ID_LENGTH",
+    "SCHEMA_VERSION",
+    "AgentRecord",
+    "Feedback",
+    "MessageMetadata",
+    "MessageMetrics",
+    "MessageRecord",
+    "MessageUsage",
+    "Metadata",
+    "MultiAgentRecord",
+    "Session",
+    "SessionRecord",
+    "Totals",
+    "UtcDatetime",
+    "as_utc",
+    "session_indexes",
+    "storage_key",
+    "utcnow",
+    "validate_id",
+]

@@ -1,0 +1,51 @@
+"""One agent of a session: its state, configuration, counters and messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mongodb_session_manager.models._time import UtcDatetime, utcnow
+from mongodb_session_manager.models.message import MessageRecord
+from mongodb_session_manager.models.usage import Totals
+
+
+class AgentRecord(BaseModel):
+    """An agent as stored inside its session document (``agents.<key>``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    agent_id: str
+    state: dict[str, Any] = Field(default_factory=dict)
+    conversation_manager_state: dict[str, Any] = Field(default_factory=dict)
+    internal_state: dict[str, Any] = Field(default_factory=dict)
+    """Strands-managed state (interrupt state, model state)."""
+    model: str | None = None
+    system_prompt: str | None = None
+    prompt_metadata: dict[str, Any] | None = None
+    message_count: int = Field(default=0, ge=0)
+    """Number of stored messages; the next message_id. Guards concurrent appends."""
+    state_bytes: int = 0
+    """Encoded size of the state fields, to keep the session size estimate right."""
+    totals: Totals = Field(default_factory=Totals)
+    messages: list[MessageRecord] = Field(default_factory=list)
+    created_at: UtcDatetime = Field(default_factory=utcnow)
+    updated_at: UtcDatetime = Field(default_factory=utcnow)
+
+
+class MultiAgentRecord(BaseModel):
+    """A Graph or Swarm's serialized state (``multi_agents.<key>``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    multi_agent_id: str
+    state: dict[str, Any] = Field(default_factory=dict)
+    created_at: UtcDatetime = Field(default_factory=utcnow)
+    updated_at: UtcDatetime = Field(default_factory=utcnow)
+
+
+AGENT_HEADER_FIELDS: tuple[str, ...] = tuple(
+    name for name in AgentRecord.model_fields if name != "messages"
+)
+"""Every agent field but ``messages``: what a resume reads before the messages."""

@@ -1,0 +1,56 @@
+"""Validation of ids and their mapping to safe document keys.
+
+Agent ids (and multi-agent ids) become keys of the ``agents`` / ``multi_agents``
+maps in the session document, and therefore parts of update paths such as
+``agents.<key>.messages``. A ``.`` or a leading ``$`` in such a path would address
+another field, so ids that are not plainly safe are mapped to a digest key; the
+record always stores the real id, and reads check it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from mongodb_session_manager.errors import InvalidIdentifierError
+
+MAX_ID_LENGTH = 1024
+"""Longest session / agent id accepted, in characters."""
+
+_SAFE_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_DIGEST_PREFIX = "~"  # never in a safe key, so the two families cannot collide
+
+
+def validate_id(value: object, kind: str = "id") -> str:
+    """Return ``value`` if it is a usable id, else raise :class:`InvalidIdentifierError`.
+
+    Any non-empty string up to :data:`MAX_ID_LENGTH` characters without NUL or
+    lone surrogates is accepted: ``.``, ``$``, spaces and unicode are fine.
+    """
+    if not isinstance(value, str):
+        raise InvalidIdentifierError(f"{kind} must be a str, got {type(value).__name__}")
+    if not value:
+        raise InvalidIdentifierError(f"{kind} must not be empty")
+    if len(value) > MAX_ID_LENGTH:
+        raise InvalidIdentifierError(
+            f"{kind} is {len(value)} characters long; the limit is {MAX_ID_LENGTH}"
+        )
+    if "\x00" in value:
+        raise InvalidIdentifierError(f"{kind} {value[:40]!r} contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidIdentifierError(f"{kind} {value[:40]!r} is not valid unicode") from exc
+    return value
+
+
+def storage_key(identifier: str) -> str:
+    """The key under which an agent / multi-agent record is stored in the session.
+
+    Plain ids (letters, digits, ``_``, ``-``; up to 64 characters) are used as they
+    are, so documents stay readable; any other id maps to ``~`` + a SHA-256 digest.
+    """
+    if _SAFE_KEY.fullmatch(identifier):
+        return identifier
+    digest = hashlib.sha256(identifier.encode("utf-8")).hexdigest()[:40]
+    return _DIGEST_PREFIX + digest

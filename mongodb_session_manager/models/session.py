@@ -1,0 +1,82 @@
+"""The session document: one per conversation, agents and messages embedded."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pymongo
+from beanie import Document
+from pydantic import BaseModel, ConfigDict, Field
+from pymongo import IndexModel
+
+from mongodb_session_manager.models._time import UtcDatetime, utcnow
+from mongodb_session_manager.models.agent import AgentRecord, MultiAgentRecord
+from mongodb_session_manager.models.feedback import Feedback
+from mongodb_session_manager.models.identifiers import storage_key
+from mongodb_session_manager.models.usage import Totals
+
+SCHEMA_VERSION = 1
+"""Schema version written by this library version (see the migrations)."""
+
+DEFAULT_COLLECTION = "sessions"
+DEFAULT_DATABASE = "strands_sessions"
+
+
+class SessionRecord(BaseModel):
+    """A Strands session, stored as one MongoDB document.
+
+    ``_id`` is the session id (as in the reference implementation); ``session_id``
+    repeats it under a unique index so queries read naturally. Agents live in
+    ``agents`` keyed by :func:`~mongodb_session_manager.models.storage_key`.
+
+    This plain pydantic model is what the manager, the viewer and the migrations
+    read and write; it needs no Beanie initialisation. :class:`Session` is the same
+    schema as a Beanie document, for applications that query with Beanie.
+    """
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    id: str | None = Field(default=None, alias="_id")
+    session_id: str
+    session_type: str = "AGENT"
+    application_name: str | None = None
+    schema_version: int = SCHEMA_VERSION
+    created_at: UtcDatetime = Field(default_factory=utcnow)
+    updated_at: UtcDatetime = Field(default_factory=utcnow)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    feedbacks: list[Feedback] = Field(default_factory=list)
+    agents: dict[str, AgentRecord] = Field(default_factory=dict)
+    multi_agents: dict[str, MultiAgentRecord] = Field(default_factory=dict)
+    totals: Totals = Field(default_factory=Totals)
+    size_bytes: int = 0
+    """Estimate of the stored document's BSON size, maintained with ``$inc``."""
+
+    def agent(self, agent_id: str) -> AgentRecord | None:
+        """The record of ``agent_id``, or ``None``."""
+        record = self.agents.get(storage_key(agent_id))
+        return record if record is not None and record.agent_id == agent_id else None
+
+
+class Session(SessionRecord, Document):  # type: ignore[misc]
+    """The session schema as a Beanie document (collection ``sessions`` by default).
+
+    Bind it with :func:`mongodb_session_manager.init_beanie_models` to query
+    sessions with Beanie; the session manager itself does not need that.
+    """
+
+    class Settings:
+        name = DEFAULT_COLLECTION
+        indexes: ClassVar[list[IndexModel]] = [
+            IndexModel([("session_id", pymongo.ASCENDING)], name="session_id_unique", unique=True),
+            IndexModel([("created_at", pymongo.DESCENDING)], name="created_at"),
+            IndexModel([("updated_at", pymongo.DESCENDING)], name="updated_at"),
+            IndexModel([("application_name", pymongo.ASCENDING)], name="application_name"),
+        ]
+
+
+def session_indexes(metadata_fields: list[str] | tuple[str, ...] = ()) -> list[IndexModel]:
+    """The indexes a session collection needs: the model's own plus metadata fields."""
+    indexes = list(Session.Settings.indexes)
+    for field in metadata_fields:
+        indexes.append(IndexModel([(f"metadata.{field}", pymongo.ASCENDING)], name=f"metadata.{field}"))
+    return indexes

@@ -1,0 +1,274 @@
+"""The process-wide connection pool: one async client per connection string.
+
+Every manager, repository, factory and the viewer in a process share one
+:class:`MongoDBConnectionPool` per connection string (and client options), so a
+stateless server opens its connections once. The client lives on the store loop
+(:mod:`mongodb_session_manager.store.loop`).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+from collections.abc import Coroutine
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
+
+from mongodb_session_manager.errors import StoreClosedError, StoreUnavailableError
+from mongodb_session_manager.models.session import session_indexes
+from mongodb_session_manager.store.loop import StoreLoop
+from mongodb_session_manager.store.monitoring import CommandStats
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+DEFAULT_POOL_OPTIONS: dict[str, Any] = {
+    "maxPoolSize": 100,
+    "minPoolSize": 0,
+    "maxIdleTimeMS": 30_000,
+    "waitQueueTimeoutMS": 5_000,
+    "serverSelectionTimeoutMS": 5_000,
+    "connectTimeoutMS": 5_000,
+    "retryWrites": True,
+    "retryReads": True,
+}
+"""Client options used unless overridden (``maxPoolSize=...`` etc.)."""
+
+DEFAULT_CONNECTION_STRING = "mongodb://localhost:27017/"
+
+
+def redact_uri(uri: str) -> str:
+    """The connection string with its password hidden, for logs and stats."""
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return "<unparseable connection string>"
+    if parts.password is None:
+        return uri
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+class MongoDBConnectionPool:
+    """A shared async MongoDB client plus the bookkeeping around it.
+
+    Get one with :meth:`acquire` (shared per connection string and options) and
+    give it back with :meth:`release`; the client closes when the last user
+    releases it, or at interpreter exit.
+
+    Args:
+        connection_string: MongoDB URI. Ignored when ``client`` is given.
+        client: An already built async client (for instance a mongomock-motor
+            ``AsyncMongoMockClient`` for in-process tests). The pool does not
+            close a client it did not create.
+        **pool_options: PyMongo client options (``maxPoolSize``, ``tls`` ...).
+    """
+
+    _registry: ClassVar[dict[tuple[Any, ...], MongoDBConnectionPool]] = {}
+    _registry_lock: ClassVar[threading.Lock] = threading.Lock()
+    _default: ClassVar[MongoDBConnectionPool | None] = None
+
+    def __init__(
+        self,
+        connection_string: str | None = None,
+        *,
+        client: Any | None = None,
+        **pool_options: Any,
+    ) -> None:
+        self.connection_string = connection_string or DEFAULT_CONNECTION_STRING
+        self.options = {**DEFAULT_POOL_OPTIONS, **pool_options}
+        self.command_stats = CommandStats()
+        self._external_client = client
+        self._client: Any | None = client
+        self._owns_client = client is None
+        self._pid = os.getpid()
+        self._users = 0
+        self._closed = False
+        self._indexed: set[tuple[str, str, tuple[str, ...]]] = set()
+        self._lock = threading.Lock()
+
+    # -- shared instances ------------------------------------------------------------------
+
+    @classmethod
+    def acquire(
+        cls,
+        connection_string: str | None = None,
+        *,
+        client: Any | None = None,
+        **pool_options: Any,
+    ) -> MongoDBConnectionPool:
+        """The shared pool for these arguments, created on first use; counts one user."""
+        if client is not None:
+            key: tuple[Any, ...] = ("client", id(client))
+        else:
+            options = tuple(sorted((k, repr(v)) for k, v in pool_options.items()))
+            key = ("uri", connection_string or DEFAULT_CONNECTION_STRING, options)
+        with cls._registry_lock:
+            pool = cls._registry.get(key)
+            if pool is None or pool._closed or pool._pid != os.getpid():
+                pool = cls(connection_string, client=client, **pool_options)
+                pool._key = key
+                cls._registry[key] = pool
+            pool._users += 1
+            return pool
+
+    def release(self) -> None:
+        """Give back one use; the last one closes the client."""
+        with self._registry_lock:
+            self._users = max(0, self._users - 1)
+            last = self._users == 0
+            if last and self._registry.get(getattr(self, "_key", None)) is self:
+                del self._registry[self._key]
+        if last:
+            self.close()
+
+    # Reference-compatible singleton API -----------------------------------------------------
+
+    @classmethod
+    def initialize(cls, connection_string: str, **pool_options: Any) -> MongoDBConnectionPool:
+        """Create (or return) the process's default pool, as the reference library did."""
+        if cls._default is None or cls._default._closed:
+            cls._default = cls.acquire(connection_string, **pool_options)
+        return cls._default
+
+    @classmethod
+    def get_instance(cls) -> MongoDBConnectionPool | None:
+        """The default pool set by :meth:`initialize`, if any."""
+        return cls._default
+
+    @classmethod
+    def close_all(cls) -> None:
+        """Close every pool of this process (used at exit and by tests)."""
+        with cls._registry_lock:
+            pools = list(cls._registry.values())
+            cls._registry.clear()
+        for pool in pools:
+            pool.close()
+        cls._default = None
+
+    # -- the client ----------------------------------------------------------------------
+
+    @property
+    def store(self) -> StoreLoop:
+        """The store loop every coroutine of this pool runs on."""
+        return StoreLoop.get()
+
+    def client(self) -> Any:
+        """The async client. Call from coroutines running on the store loop."""
+        if self._closed:
+            raise StoreClosedError(f"connection pool for {redact_uri(self.connection_string)} is closed")
+        if self._pid != os.getpid():
+            # A forked child must not reuse the parent's sockets.
+            self._pid = os.getpid()
+            self._client = self._external_client
+            self._indexed.clear()
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = AsyncMongoClient(
+                        self.connection_string,
+                        tz_aware=True,
+                        appname="mongodb-session-manager",
+                        event_listeners=[self.command_stats],
+                        **self.options,
+                    )
+        return self._client
+
+    def get_client(self) -> Any:
+        """Alias of :meth:`client` (reference name)."""
+        return self.client()
+
+    def collection(self, database_name: str, collection_name: str) -> AsyncCollection[Any]:
+        """The collection object (call from the store loop)."""
+        return self.client()[database_name][collection_name]  # type: ignore[no-any-return]
+
+    @property
+    def is_mock(self) -> bool:
+        """Whether the client is an in-process mongomock one (lacks some operators)."""
+        return self._external_client is not None and type(
+            self._external_client
+        ).__module__.startswith("mongomock")
+
+    # -- running coroutines -------------------------------------------------------------------
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the store loop, blocking; translate connection failures."""
+        return self.store.run(_translate_errors(coro, self))
+
+    async def call(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await ``coro`` on the store loop; translate connection failures."""
+        return await self.store.call(_translate_errors(coro, self))
+
+    # -- indexes -------------------------------------------------------------------------
+
+    async def ensure_indexes(
+        self, database_name: str, collection_name: str, metadata_fields: tuple[str, ...] = ()
+    ) -> bool:
+        """Create the session indexes once per process per collection. True if it ran now."""
+        key = (database_name, collection_name, tuple(sorted(metadata_fields)))
+        if key in self._indexed:
+            return False
+        await self.collection(database_name, collection_name).create_indexes(
+            session_indexes(list(key[2]))
+        )
+        self._indexed.add(key)
+        logger.info(
+            "indexes.ensured | database=%s collection=%s metadata_fields=%s",
+            database_name, collection_name, list(key[2]),
+        )
+        return True
+
+    # -- stats and closing ------------------------------------------------------------------
+
+    def get_pool_stats(self) -> dict[str, Any]:
+        """Connection string (password hidden), options, users and command counts."""
+        return {
+            "connection_string": redact_uri(self.connection_string),
+            "status": "closed" if self._closed else ("connected" if self._client else "idle"),
+            "users": self._users,
+            "options": {k: v for k, v in self.options.items() if k != "event_listeners"},
+            "external_client": not self._owns_client,
+            "commands": self.command_stats.snapshot(),
+            "failed_commands": self.command_stats.failed_count,
+            "indexed_collections": sorted(f"{db}.{coll}" for db, coll, _ in self._indexed),
+        }
+
+    def close(self) -> None:
+        """Close the client (if this pool created it). Further use raises."""
+        if self._closed:
+            return
+        self._closed = True
+        client, self._client = self._client, None
+        if client is None or not self._owns_client or self._pid != os.getpid():
+            return
+        store = StoreLoop._instance
+        if store is None or store.closed or store.pid != os.getpid():
+            return
+        try:
+            store.run(client.close())
+        except Exception:
+            logger.exception("pool.close | failed to close client cleanly")
+
+
+async def _translate_errors(coro: Coroutine[Any, Any, T], pool: MongoDBConnectionPool) -> T:
+    try:
+        return await coro
+    except ServerSelectionTimeoutError as exc:
+        raise StoreUnavailableError(
+            f"MongoDB at {redact_uri(pool.connection_string)} is unreachable "
+            f"(server selection timed out after {pool.options.get('serverSelectionTimeoutMS')} ms): "
+            f"{str(exc).split(',')[0]}"
+        ) from exc
+    except ConnectionFailure as exc:
+        raise StoreUnavailableError(
+            f"lost the connection to MongoDB at {redact_uri(pool.connection_string)}: {exc}"
+        ) from exc
+
+
+atexit.register(MongoDBConnectionPool.close_all)
