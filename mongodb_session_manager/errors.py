@@ -27,7 +27,11 @@ class SessionNotFoundError(SessionManagerError, LookupError):
     def __init__(self, session_id: str, agent_id: str | None = None) -> None:
         self.session_id = session_id
         self.agent_id = agent_id
-        what = f"agent {agent_id!r} in session {session_id!r}" if agent_id else f"session {session_id!r}"
+        what = (
+            f"agent {agent_id!r} in session {session_id!r}"
+            if agent_id
+            else f"session {session_id!r}"
+        )
         super().__init__(f"{what} does not exist")
 
 
@@ -63,7 +67,9 @@ class SessionTooLargeError(SessionManagerError):
     refuses earlier, at ``max_document_bytes``.
     """
 
-    def __init__(self, session_id: str, current_bytes: int, added_bytes: int, limit_bytes: int) -> None:
+    def __init__(
+        self, session_id: str, current_bytes: int, added_bytes: int, limit_bytes: int
+    ) -> None:
         self.session_id = session_id
         self.current_bytes = current_bytes
         self.added_bytes = added_bytes

@@ -31,7 +31,9 @@ def factory(msm_factory: MongoDBSessionManagerFactory) -> MongoDBSessionManagerF
 
 
 @pytest.fixture
-def new_manager(factory: MongoDBSessionManagerFactory) -> Iterator[Callable[..., MongoDBSessionManager]]:
+def new_manager(
+    factory: MongoDBSessionManagerFactory,
+) -> Iterator[Callable[..., MongoDBSessionManager]]:
     """Build managers on the test database; all are closed at the end."""
     made: list[MongoDBSessionManager] = []
 
@@ -59,6 +61,8 @@ def raw(factory: MongoDBSessionManagerFactory) -> Callable[[str], dict[str, Any]
 
 
 @pytest.fixture
-def needs_command_monitoring(msm_backend: "MongoBackend") -> None:
+def needs_command_monitoring(msm_backend: MongoBackend) -> None:
     if not msm_backend.counts_commands:
-        pytest.skip("mongomock-motor sends no commands to count (budgets are proved on the wire backend)")
+        pytest.skip(
+            "mongomock-motor sends no commands to count (budgets are proved on the wire backend)"
+        )

@@ -48,7 +48,9 @@ class LocalMongoServer:
     Use as a context manager, or call :meth:`start` / :meth:`stop`.
     """
 
-    def __init__(self, path: str | Path | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, path: str | Path | None = None, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         require_mongoeco()
         self.path = Path(path) if path is not None else None
         self.host = host
@@ -75,7 +77,9 @@ class LocalMongoServer:
 
         self._stop = asyncio.Event()
         try:
-            async with AsyncMongoEcoProxyServer(engine=self._engine(), host=self.host, port=self.port) as server:
+            async with AsyncMongoEcoProxyServer(
+                engine=self._engine(), host=self.host, port=self.port
+            ) as server:
                 self.port = server.address.port
                 self.uri = f"mongodb://{self.host}:{self.port}/?directConnection=true"
                 self._started.set()
@@ -103,7 +107,9 @@ class LocalMongoServer:
         if not self._started.wait(timeout):
             raise LocalServerUnavailableError("the embedded server did not start in time")
         if self._error is not None:
-            raise LocalServerUnavailableError(f"the embedded server failed to start: {self._error}") from self._error
+            raise LocalServerUnavailableError(
+                f"the embedded server failed to start: {self._error}"
+            ) from self._error
         logger.info("local_server.started | uri=%s path=%s", self.uri, self.path)
         return self.uri
 

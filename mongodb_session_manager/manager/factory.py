@@ -55,14 +55,24 @@ class MongoDBSessionManagerFactory:
         **pool_options: Any,
     ) -> None:
         self._setup(
-            connection_string, database_name, collection_name, client, metadata_hook,
-            feedback_hook, application_name, metadata_fields, max_document_bytes, pool_options,
+            connection_string,
+            database_name,
+            collection_name,
+            client,
+            metadata_hook,
+            feedback_hook,
+            application_name,
+            metadata_fields,
+            max_document_bytes,
+            pool_options,
         )
         if ensure_indexes:
             self.repository.ensure_indexes()
 
     @classmethod
-    async def create_async(cls, *args: Any, ensure_indexes: bool = True, **kwargs: Any) -> MongoDBSessionManagerFactory:
+    async def create_async(
+        cls, *args: Any, ensure_indexes: bool = True, **kwargs: Any
+    ) -> MongoDBSessionManagerFactory:
         """Build a factory without blocking the running event loop."""
         self = cls(*args, ensure_indexes=False, **kwargs)
         if ensure_indexes:
@@ -112,7 +122,9 @@ class MongoDBSessionManagerFactory:
         """A manager for ``session_id`` on the shared pool (one read if it exists)."""
         return MongoDBSessionManager(session_id, **self._manager_kwargs(kwargs))
 
-    async def create_session_manager_async(self, session_id: str, **kwargs: Any) -> MongoDBSessionManager:
+    async def create_session_manager_async(
+        self, session_id: str, **kwargs: Any
+    ) -> MongoDBSessionManager:
         """Async twin of :meth:`create_session_manager` (never blocks the loop)."""
         return await MongoDBSessionManager.create_async(session_id, **self._manager_kwargs(kwargs))
 
@@ -148,7 +160,9 @@ def initialize_global_factory(*args: Any, **kwargs: Any) -> MongoDBSessionManage
         return _global_factory
 
 
-async def initialize_global_factory_async(*args: Any, **kwargs: Any) -> MongoDBSessionManagerFactory:
+async def initialize_global_factory_async(
+    *args: Any, **kwargs: Any
+) -> MongoDBSessionManagerFactory:
     """Async twin of :func:`initialize_global_factory` (for FastAPI lifespans)."""
     global _global_factory
     if _global_factory is not None and not _global_factory._closed:
@@ -195,7 +209,9 @@ def create_mongodb_session_manager(
     **kwargs: Any,
 ) -> MongoDBSessionManager:
     """Convenience constructor: a manager on the shared pool for ``connection_string``."""
-    return MongoDBSessionManager(session_id, connection_string, database_name, collection_name, **kwargs)
+    return MongoDBSessionManager(
+        session_id, connection_string, database_name, collection_name, **kwargs
+    )
 
 
 async def create_mongodb_session_manager_async(

@@ -36,6 +36,11 @@ from strands.types.content import Message
 from strands.types.exceptions import SessionException
 from strands.types.session import Session, SessionAgent, SessionMessage, SessionType
 
+from mongodb_session_manager.manager.tracking import (
+    STATE_FIELDS,
+    AgentTracker,
+    snapshot_agent,
+)
 from mongodb_session_manager.models import (
     AGENT_HEADER_FIELDS,
     DEFAULT_COLLECTION,
@@ -43,11 +48,6 @@ from mongodb_session_manager.models import (
     Totals,
     storage_key,
     validate_id,
-)
-from mongodb_session_manager.manager.tracking import (
-    STATE_FIELDS,
-    AgentTracker,
-    snapshot_agent,
 )
 from mongodb_session_manager.repository.codec import (
     iso,
@@ -115,8 +115,8 @@ class MongoDBSessionManager(RepositorySessionManager):
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         repository: MongoDBSessionRepository | None = None,
         preload_agents: Sequence[str] = (),
-        metadataHook: Hook | None = None,  # noqa: N803 - reference name, deprecated
-        feedbackHook: Hook | None = None,  # noqa: N803
+        metadataHook: Hook | None = None,
+        feedbackHook: Hook | None = None,
         **pool_options: Any,
     ) -> None:
         self._setup(
@@ -237,7 +237,9 @@ class MongoDBSessionManager(RepositorySessionManager):
 
     async def _open(self, preload_agents: tuple[str, ...]) -> None:
         """One read for an existing session (with preloaded agents' fields); insert if new."""
-        keys = {agent_id: storage_key(validate_id(agent_id, "agent_id")) for agent_id in preload_agents}
+        keys = {
+            agent_id: storage_key(validate_id(agent_id, "agent_id")) for agent_id in preload_agents
+        }
         projection: dict[str, Any] = dict(SESSION_HEADER_PROJECTION)
         for key in keys.values():
             projection.update({f"agents.{key}.{name}": 1 for name in AGENT_HEADER_FIELDS})
@@ -315,7 +317,9 @@ class MongoDBSessionManager(RepositorySessionManager):
                 stored = None
             else:
                 _warn_if_blocking_loop("restoring agent %r", agent_id)
-                stored = self._repo.pool.run(self._repo._read_agent_header(self.session_id, agent_id))
+                stored = self._repo.pool.run(
+                    self._repo._read_agent_header(self.session_id, agent_id)
+                )
             if stored is None:
                 self._register_new_agent(agent, tracker)
             else:
@@ -326,14 +330,17 @@ class MongoDBSessionManager(RepositorySessionManager):
 
     def _register_new_agent(self, agent: Agent, tracker: AgentTracker) -> None:
         tracker.pending_messages = [
-            SessionMessage.from_message(message, index) for index, message in enumerate(agent.messages)
+            SessionMessage.from_message(message, index)
+            for index, message in enumerate(agent.messages)
         ]
         tracker.next_message_id = len(tracker.pending_messages)
         if _running_loop() is None:
             self._repo.pool.run(self._create_agent(agent, tracker, None))
         else:
             logger.debug(
-                "agent.create.deferred | session_id=%s agent_id=%s", self.session_id, tracker.agent_id
+                "agent.create.deferred | session_id=%s agent_id=%s",
+                self.session_id,
+                tracker.agent_id,
             )
 
     def _restore_agent(self, agent: Agent, tracker: AgentTracker, stored: dict[str, Any]) -> None:
@@ -345,9 +352,12 @@ class MongoDBSessionManager(RepositorySessionManager):
         prepend: list[Message] = []
         offset = 0
         if isinstance(agent, StrandsAgent):
-            prepend = agent.conversation_manager.restore_from_session(
-                session_agent.conversation_manager_state
-            ) or []
+            prepend = (
+                agent.conversation_manager.restore_from_session(
+                    session_agent.conversation_manager_state
+                )
+                or []
+            )
             offset = agent.conversation_manager.removed_message_count
         messages = self._preloaded_messages.pop((tracker.agent_id, offset), None)
         if messages is None:
@@ -356,7 +366,9 @@ class MongoDBSessionManager(RepositorySessionManager):
         tracker.stored = True
         tracker.next_message_id = int(stored.get("message_count", 0))
         tracker.state_bytes = int(stored.get("state_bytes", 0))
-        tracker.last = {name: stored.get(name) for name in (*STATE_FIELDS, "model", "system_prompt")}
+        tracker.last = {
+            name: stored.get(name) for name in (*STATE_FIELDS, "model", "system_prompt")
+        }
         tracker.latest = messages[-1] if messages else None
         self._latest_agent_message[tracker.agent_id] = tracker.latest
         self._held_records[tracker.agent_id] = list(messages)

@@ -14,7 +14,12 @@ from mongodb_session_manager.models.session import (
     SessionRecord,
     session_indexes,
 )
-from mongodb_session_manager.models.usage import MessageMetadata, MessageMetrics, MessageUsage, Totals
+from mongodb_session_manager.models.usage import (
+    MessageMetadata,
+    MessageMetrics,
+    MessageUsage,
+    Totals,
+)
 
 __all__ = [
     "AGENT_HEADER_FIELDS",

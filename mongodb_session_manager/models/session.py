@@ -57,7 +57,7 @@ class SessionRecord(BaseModel):
         return record if record is not None and record.agent_id == agent_id else None
 
 
-class Session(SessionRecord, Document):  # type: ignore[misc]
+class Session(SessionRecord, Document):
     """The session schema as a Beanie document (collection ``sessions`` by default).
 
     Bind it with :func:`mongodb_session_manager.init_beanie_models` to query
@@ -78,5 +78,7 @@ def session_indexes(metadata_fields: list[str] | tuple[str, ...] = ()) -> list[I
     """The indexes a session collection needs: the model's own plus metadata fields."""
     indexes = list(Session.Settings.indexes)
     for field in metadata_fields:
-        indexes.append(IndexModel([(f"metadata.{field}", pymongo.ASCENDING)], name=f"metadata.{field}"))
+        indexes.append(
+            IndexModel([(f"metadata.{field}", pymongo.ASCENDING)], name=f"metadata.{field}")
+        )
     return indexes

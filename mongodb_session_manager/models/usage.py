@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 
 class MessageUsage(BaseModel):
@@ -12,11 +12,11 @@ class MessageUsage(BaseModel):
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
-    inputTokens: int = 0  # noqa: N815 - Strands' own key names, stored as they come
-    outputTokens: int = 0  # noqa: N815
-    totalTokens: int = 0  # noqa: N815
-    cacheReadInputTokens: int = 0  # noqa: N815
-    cacheWriteInputTokens: int = 0  # noqa: N815
+    inputTokens: int = 0
+    outputTokens: int = 0
+    totalTokens: int = 0
+    cacheReadInputTokens: int = 0
+    cacheWriteInputTokens: int = 0
 
 
 class MessageMetrics(BaseModel):
@@ -24,8 +24,8 @@ class MessageMetrics(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    latencyMs: int = 0  # noqa: N815
-    timeToFirstByteMs: int | None = None  # noqa: N815
+    latencyMs: int = 0
+    timeToFirstByteMs: int | None = None
 
 
 class Totals(BaseModel):

@@ -212,7 +212,9 @@ class MongoDBSessionRepository(SessionRepository):
     async def _delete_session(self, session_id: str) -> bool:
         validate_id(session_id, "session_id")
         result = await self._collection().delete_one({"_id": session_id})
-        logger.info("session.deleted | session_id=%s existed=%s", session_id, bool(result.deleted_count))
+        logger.info(
+            "session.deleted | session_id=%s existed=%s", session_id, bool(result.deleted_count)
+        )
         return bool(result.deleted_count)
 
     # ---------------------------------------------------------------- agents
@@ -238,7 +240,12 @@ class MongoDBSessionRepository(SessionRepository):
             "$inc": {"size_bytes": added, **{f"totals.{k}": v for k, v in (totals or {}).items()}},
         }
         await self._guarded_update(
-            session_id, agent_id, {f"agents.{key}": {"$exists": False}}, update, added, creating=True
+            session_id,
+            agent_id,
+            {f"agents.{key}": {"$exists": False}},
+            update,
+            added,
+            creating=True,
         )
 
     def read_agent(self, session_id: str, agent_id: str, **kwargs: Any) -> SessionAgent | None:
@@ -257,7 +264,9 @@ class MongoDBSessionRepository(SessionRepository):
         """The stored agent fields but messages, as a dict (model, counters, totals...)."""
         return self.pool.run(self._read_agent_header(session_id, agent_id))
 
-    async def read_agent_record_async(self, session_id: str, agent_id: str) -> dict[str, Any] | None:
+    async def read_agent_record_async(
+        self, session_id: str, agent_id: str
+    ) -> dict[str, Any] | None:
         """Async twin of :meth:`read_agent_record`."""
         return await self.pool.call(self._read_agent_header(session_id, agent_id))
 
@@ -271,14 +280,20 @@ class MongoDBSessionRepository(SessionRepository):
 
     def update_agent(self, session_id: str, session_agent: SessionAgent, **kwargs: Any) -> None:
         """Update an agent's state fields only (configuration and messages are kept)."""
-        self.pool.run(self._update_agent_fields(session_id, session_agent.agent_id, agent_state_fields(session_agent)))
+        self.pool.run(
+            self._update_agent_fields(
+                session_id, session_agent.agent_id, agent_state_fields(session_agent)
+            )
+        )
 
     async def update_agent_async(
         self, session_id: str, session_agent: SessionAgent, **kwargs: Any
     ) -> None:
         """Async twin of :meth:`update_agent`."""
         await self.pool.call(
-            self._update_agent_fields(session_id, session_agent.agent_id, agent_state_fields(session_agent))
+            self._update_agent_fields(
+                session_id, session_agent.agent_id, agent_state_fields(session_agent)
+            )
         )
 
     async def _update_agent_fields(
@@ -456,9 +471,13 @@ class MongoDBSessionRepository(SessionRepository):
 
     # ---------------------------------------------------------------- multi-agent
 
-    def create_multi_agent(self, session_id: str, multi_agent: MultiAgentBase, **kwargs: Any) -> None:
+    def create_multi_agent(
+        self, session_id: str, multi_agent: MultiAgentBase, **kwargs: Any
+    ) -> None:
         """Store a Graph / Swarm's state the first time."""
-        self.pool.run(self._write_multi_agent(session_id, multi_agent.id, multi_agent.serialize_state()))
+        self.pool.run(
+            self._write_multi_agent(session_id, multi_agent.id, multi_agent.serialize_state())
+        )
 
     async def create_multi_agent_async(
         self, session_id: str, multi_agent: MultiAgentBase, **kwargs: Any
@@ -480,9 +499,13 @@ class MongoDBSessionRepository(SessionRepository):
         """Async twin of :meth:`read_multi_agent`."""
         return await self.pool.call(self._read_multi_agent(session_id, multi_agent_id))
 
-    def update_multi_agent(self, session_id: str, multi_agent: MultiAgentBase, **kwargs: Any) -> None:
+    def update_multi_agent(
+        self, session_id: str, multi_agent: MultiAgentBase, **kwargs: Any
+    ) -> None:
         """Store a Graph / Swarm's current state."""
-        self.pool.run(self._write_multi_agent(session_id, multi_agent.id, multi_agent.serialize_state()))
+        self.pool.run(
+            self._write_multi_agent(session_id, multi_agent.id, multi_agent.serialize_state())
+        )
 
     async def update_multi_agent_async(
         self, session_id: str, multi_agent: MultiAgentBase, **kwargs: Any
@@ -492,7 +515,9 @@ class MongoDBSessionRepository(SessionRepository):
             self._write_multi_agent(session_id, multi_agent.id, multi_agent.serialize_state())
         )
 
-    async def _read_multi_agent(self, session_id: str, multi_agent_id: str) -> dict[str, Any] | None:
+    async def _read_multi_agent(
+        self, session_id: str, multi_agent_id: str
+    ) -> dict[str, Any] | None:
         validate_id(session_id, "session_id")
         key = storage_key(validate_id(multi_agent_id, "multi_agent_id"))
         raw = await self._collection().find_one({"_id": session_id}, {f"multi_agents.{key}": 1})
@@ -503,12 +528,16 @@ class MongoDBSessionRepository(SessionRepository):
         self._multi_agent_bytes[(session_id, key)] = encoded_size({"s": state}, "multi-agent state")
         return state
 
-    async def _write_multi_agent(self, session_id: str, multi_agent_id: str, state: dict[str, Any]) -> None:
+    async def _write_multi_agent(
+        self, session_id: str, multi_agent_id: str, state: dict[str, Any]
+    ) -> None:
         key = storage_key(validate_id(multi_agent_id, "multi_agent_id"))
         size = encoded_size({"s": state}, f"state of multi-agent {multi_agent_id!r}")
         added = size - self._multi_agent_bytes.get((session_id, key), 0)
         now = utcnow()
-        record = MultiAgentRecord(multi_agent_id=multi_agent_id, state=state, created_at=now, updated_at=now)
+        record = MultiAgentRecord(
+            multi_agent_id=multi_agent_id, state=state, created_at=now, updated_at=now
+        )
         update: dict[str, Any] = {
             "$set": {
                 f"multi_agents.{key}.multi_agent_id": multi_agent_id,
@@ -547,7 +576,9 @@ class MongoDBSessionRepository(SessionRepository):
         try:
             result = await self._collection().update_one(query, update)
         except DocumentTooLarge as exc:
-            raise SessionTooLargeError(session_id, -1, added_bytes, self.max_document_bytes) from exc
+            raise SessionTooLargeError(
+                session_id, -1, added_bytes, self.max_document_bytes
+            ) from exc
         except WriteError as exc:
             if exc.code in _TOO_LARGE_CODES or "too large" in str(exc).lower():
                 raise SessionTooLargeError(
@@ -577,7 +608,9 @@ class MongoDBSessionRepository(SessionRepository):
         size = int(raw.get("size_bytes") or 0)
         if added_bytes > 0 and size + added_bytes > self.max_document_bytes:
             raise SessionTooLargeError(session_id, size, added_bytes, self.max_document_bytes)
-        agent = _agent_from(raw, key, agent_id) if key is not None and agent_id is not None else None
+        agent = (
+            _agent_from(raw, key, agent_id) if key is not None and agent_id is not None else None
+        )
         if creating:
             raise SessionConflictError(
                 f"agent {agent_id!r} already exists in session {session_id!r}; "
@@ -609,7 +642,9 @@ def check_schema_version(raw: Mapping[str, Any]) -> None:
         raise SchemaVersionError(str(raw.get("_id")), int(found or 0), SCHEMA_VERSION)
 
 
-def _agent_from(raw: Mapping[str, Any] | None, key: str | None, agent_id: str | None) -> dict[str, Any] | None:
+def _agent_from(
+    raw: Mapping[str, Any] | None, key: str | None, agent_id: str | None
+) -> dict[str, Any] | None:
     if raw is None or key is None:
         return None
     agent = (raw.get("agents") or {}).get(key)

@@ -2,7 +2,11 @@
 
 from mongodb_session_manager.store.loop import StoreLoop
 from mongodb_session_manager.store.monitoring import CommandLog, CommandStats
-from mongodb_session_manager.store.pool import DEFAULT_POOL_OPTIONS, MongoDBConnectionPool, redact_uri
+from mongodb_session_manager.store.pool import (
+    DEFAULT_POOL_OPTIONS,
+    MongoDBConnectionPool,
+    redact_uri,
+)
 
 __all__ = [
     "DEFAULT_POOL_OPTIONS",

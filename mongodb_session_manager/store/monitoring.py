@@ -14,8 +14,19 @@ from pymongo import monitoring
 
 # Commands the driver sends on its own; they are not round trips the library asked for.
 _DRIVER_COMMANDS = frozenset(
-    {"hello", "ismaster", "isMaster", "ping", "endSessions", "saslStart", "saslContinue",
-     "buildInfo", "buildinfo", "getnonce", "killCursors"}
+    {
+        "hello",
+        "ismaster",
+        "isMaster",
+        "ping",
+        "endSessions",
+        "saslStart",
+        "saslContinue",
+        "buildInfo",
+        "buildinfo",
+        "getnonce",
+        "killCursors",
+    }
 )
 
 
@@ -79,7 +90,7 @@ class CommandStats(monitoring.CommandListener):
             for log in self._captures:
                 log.bytes_received += size
 
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:  # type: ignore[override]
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
         if event.command_name in _DRIVER_COMMANDS:
             return
         with self._lock:

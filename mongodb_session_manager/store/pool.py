@@ -92,6 +92,7 @@ class MongoDBConnectionPool:
         self._closed = False
         self._indexed: set[tuple[str, str, tuple[str, ...]]] = set()
         self._lock = threading.Lock()
+        self._key: tuple[Any, ...] | None = None
 
     # -- shared instances ------------------------------------------------------------------
 
@@ -123,7 +124,7 @@ class MongoDBConnectionPool:
         with self._registry_lock:
             self._users = max(0, self._users - 1)
             last = self._users == 0
-            if last and self._registry.get(getattr(self, "_key", None)) is self:
+            if last and self._key is not None and self._registry.get(self._key) is self:
                 del self._registry[self._key]
         if last:
             self.close()
@@ -162,7 +163,9 @@ class MongoDBConnectionPool:
     def client(self) -> Any:
         """The async client. Call from coroutines running on the store loop."""
         if self._closed:
-            raise StoreClosedError(f"connection pool for {redact_uri(self.connection_string)} is closed")
+            raise StoreClosedError(
+                f"connection pool for {redact_uri(self.connection_string)} is closed"
+            )
         if self._pid != os.getpid():
             # A forked child must not reuse the parent's sockets.
             self._pid = os.getpid()
@@ -191,9 +194,9 @@ class MongoDBConnectionPool:
     @property
     def is_mock(self) -> bool:
         """Whether the client is an in-process mongomock one (lacks some operators)."""
-        return self._external_client is not None and type(
-            self._external_client
-        ).__module__.startswith("mongomock")
+        if self._external_client is None:
+            return False
+        return any(cls.__module__.startswith("mongomock") for cls in type(self._external_client).__mro__)
 
     # -- running coroutines -------------------------------------------------------------------
 
@@ -220,7 +223,9 @@ class MongoDBConnectionPool:
         self._indexed.add(key)
         logger.info(
             "indexes.ensured | database=%s collection=%s metadata_fields=%s",
-            database_name, collection_name, list(key[2]),
+            database_name,
+            collection_name,
+            list(key[2]),
         )
         return True
 
@@ -262,7 +267,7 @@ async def _translate_errors(coro: Coroutine[Any, Any, T], pool: MongoDBConnectio
     except ServerSelectionTimeoutError as exc:
         raise StoreUnavailableError(
             f"MongoDB at {redact_uri(pool.connection_string)} is unreachable "
-            f"(server selection timed out after {pool.options.get('serverSelectionTimeoutMS')} ms): "
+            f"(no server answered within {pool.options.get('serverSelectionTimeoutMS')} ms): "
             f"{str(exc).split(',')[0]}"
         ) from exc
     except ConnectionFailure as exc:

@@ -56,12 +56,14 @@ def _mock_client() -> Any:
     original = mongomock.database.Database.list_collection_names
     if not getattr(original, "_msm_shim", False):
         # Beanie passes driver-only kwargs that mongomock does not know.
-        def list_collection_names(self: Any, filter: Any = None, session: Any = None, **_: Any) -> Any:
-            return original(self, filter, session)
+        def list_collection_names(
+            self: Any, filter: Any = None, session: Any = None, **_: Any
+        ) -> Any:
+            return original(self, filter, session)  # type: ignore[no-untyped-call]
 
-        list_collection_names._msm_shim = True  # type: ignore[attr-defined]
-        mongomock.database.Database.list_collection_names = list_collection_names  # type: ignore[method-assign]
-    return AsyncMongoMockClient(tz_aware=True)
+        list_collection_names._msm_shim = True
+        setattr(mongomock.database.Database, "list_collection_names", list_collection_names)
+    return AsyncMongoMockClient(tz_aware=True)  # type: ignore[no-untyped-call]
 
 
 def start_backend() -> MongoBackend:
@@ -99,7 +101,9 @@ def msm_options(msm_backend: MongoBackend, msm_database_name: str) -> dict[str, 
 
 
 @pytest.fixture
-def msm_factory(msm_options: dict[str, Any], msm_backend: MongoBackend) -> Iterator[MongoDBSessionManagerFactory]:
+def msm_factory(
+    msm_options: dict[str, Any], msm_backend: MongoBackend
+) -> Iterator[MongoDBSessionManagerFactory]:
     """A factory on the test database; the database is dropped afterwards."""
     factory = MongoDBSessionManagerFactory(**msm_options)
     yield factory
