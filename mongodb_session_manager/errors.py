@@ -99,16 +99,33 @@ class SchemaVersionError(SessionManagerError):
         self.session_id = session_id
         self.found = found
         self.supported = supported
-        hint = "run `msm migrate up`" if found < supported else "upgrade mongodb-session-manager"
+        if found < supported:
+            what = " (the reference implementation's layout)" if found == 0 else ""
+            hint = (
+                "run `msm migrate up` (or mongodb_session_manager.migrate_up()); "
+                "see docs/migrations.md"
+            )
+        else:
+            what, hint = "", "upgrade mongodb-session-manager"
         super().__init__(
-            f"session {session_id!r} has schema_version {found}, this library reads "
+            f"session {session_id!r} has schema_version {found}{what}, this library reads "
             f"{supported}: {hint}"
         )
 
 
+class MigrationError(SessionManagerError):
+    """A migration could not run (bad plan, options, or state); nothing more was written."""
+
+
+class DocumentConversionError(MigrationError, ValueError):
+    """One stored document cannot be converted by a migration; it is left as it was."""
+
+
 __all__ = [
+    "DocumentConversionError",
     "InvalidIdentifierError",
     "InvalidInputError",
+    "MigrationError",
     "SchemaVersionError",
     "SessionConflictError",
     "SessionManagerError",

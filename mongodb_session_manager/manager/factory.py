@@ -10,6 +10,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from mongodb_session_manager.manager.manager import Hook, MongoDBSessionManager
@@ -17,6 +18,7 @@ from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
 from mongodb_session_manager.repository.repository import (
     DEFAULT_MAX_DOCUMENT_BYTES,
     MongoDBSessionRepository,
+    check_ttl,
 )
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
 
@@ -36,6 +38,8 @@ class MongoDBSessionManagerFactory:
         application_name: Stored on sessions created through this factory.
         metadata_fields: Metadata fields to index.
         max_document_bytes: Size limit of a session document.
+        ttl: Expire sessions this long after their last write (``expires_at`` + a TTL
+            index; every write refreshes it); a manager may override it. ``None``: never.
         **pool_options: PyMongo client options (``maxPoolSize`` ...).
     """
 
@@ -52,6 +56,7 @@ class MongoDBSessionManagerFactory:
         metadata_fields: Sequence[str] | None = None,
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         ensure_indexes: bool = True,
+        ttl: timedelta | None = None,
         **pool_options: Any,
     ) -> None:
         self._setup(
@@ -65,6 +70,7 @@ class MongoDBSessionManagerFactory:
             metadata_fields,
             max_document_bytes,
             pool_options,
+            ttl,
         )
         if ensure_indexes:
             self.repository.ensure_indexes()
@@ -91,7 +97,9 @@ class MongoDBSessionManagerFactory:
         metadata_fields: Sequence[str] | None,
         max_document_bytes: int,
         pool_options: dict[str, Any],
+        ttl: timedelta | None = None,
     ) -> None:
+        check_ttl(ttl)  # before acquiring the pool: a bad ttl leaves nothing open
         self.pool = MongoDBConnectionPool.acquire(connection_string, client=client, **pool_options)
         self.repository = MongoDBSessionRepository(
             database_name=database_name,
@@ -100,6 +108,7 @@ class MongoDBSessionManagerFactory:
             application_name=application_name,
             metadata_fields=tuple(metadata_fields or ()),
             max_document_bytes=max_document_bytes,
+            ttl=ttl,
         )
         self.metadata_hook = metadata_hook
         self.feedback_hook = feedback_hook

@@ -19,6 +19,7 @@ import asyncio
 import logging
 import warnings
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from strands.agent.state import AgentState
@@ -90,6 +91,8 @@ class MongoDBSessionManager(RepositorySessionManager):
         repository: Use this repository (and its pool) instead of building one.
         preload_agents: Agent ids whose stored state is read while opening the
             session, so building those agents later does no database I/O.
+        ttl: Expire the session this long after its last write (``expires_at`` + a
+            TTL index; every write refreshes it). ``None``: the repository's setting.
         metadataHook: Deprecated camelCase alias of ``metadata_hook``.
         feedbackHook: Deprecated camelCase alias of ``feedback_hook``.
         **pool_options: PyMongo client options (``maxPoolSize`` ...).
@@ -115,6 +118,7 @@ class MongoDBSessionManager(RepositorySessionManager):
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         repository: MongoDBSessionRepository | None = None,
         preload_agents: Sequence[str] = (),
+        ttl: timedelta | None = None,
         metadataHook: Hook | None = None,
         feedbackHook: Hook | None = None,
         **pool_options: Any,
@@ -131,6 +135,7 @@ class MongoDBSessionManager(RepositorySessionManager):
             metadata_fields=metadata_fields,
             max_document_bytes=max_document_bytes,
             repository=repository,
+            ttl=ttl,
             pool_options=pool_options,
         )
         try:
@@ -155,6 +160,7 @@ class MongoDBSessionManager(RepositorySessionManager):
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         repository: MongoDBSessionRepository | None = None,
         preload_agents: Sequence[str] = ("default",),
+        ttl: timedelta | None = None,
         **pool_options: Any,
     ) -> MongoDBSessionManager:
         """Build a manager without blocking the running event loop.
@@ -177,6 +183,7 @@ class MongoDBSessionManager(RepositorySessionManager):
             metadata_fields=metadata_fields,
             max_document_bytes=max_document_bytes,
             repository=repository,
+            ttl=ttl,
             pool_options=pool_options,
         )
         try:
@@ -201,10 +208,13 @@ class MongoDBSessionManager(RepositorySessionManager):
         max_document_bytes: int,
         repository: MongoDBSessionRepository | None,
         pool_options: dict[str, Any],
+        ttl: timedelta | None = None,
     ) -> None:
         """Everything the constructor does but I/O."""
         self.session_id = validate_id(session_id, "session_id")
         self._owns_repository = repository is None
+        if repository is not None and ttl is not None and ttl != repository.ttl:
+            repository = repository.with_ttl(ttl)  # same pool, this manager's expiry
         self._repo = repository or MongoDBSessionRepository(
             connection_string,
             database_name,
@@ -213,6 +223,7 @@ class MongoDBSessionManager(RepositorySessionManager):
             application_name=application_name,
             metadata_fields=tuple(metadata_fields or ()),
             max_document_bytes=max_document_bytes,
+            ttl=ttl,
             **pool_options,
         )
         self.session_repository = self._repo

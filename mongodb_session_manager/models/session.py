@@ -50,6 +50,9 @@ class SessionRecord(BaseModel):
     totals: Totals = Field(default_factory=Totals)
     size_bytes: int = 0
     """Estimate of the stored document's BSON size, maintained with ``$inc``."""
+    expires_at: UtcDatetime | None = None
+    """When MongoDB's TTL monitor may delete the session (set when a ``ttl`` is configured;
+    every write moves it to now + ttl). ``None``: kept forever."""
 
     def agent(self, agent_id: str) -> AgentRecord | None:
         """The record of ``agent_id``, or ``None``."""
@@ -71,6 +74,12 @@ class Session(SessionRecord, Document):
             IndexModel([("created_at", pymongo.DESCENDING)], name="created_at"),
             IndexModel([("updated_at", pymongo.DESCENDING)], name="updated_at"),
             IndexModel([("application_name", pymongo.ASCENDING)], name="application_name"),
+            # Each document carries its own expiry, so changing the ttl never needs an
+            # index change (a TTL index with expireAfterSeconds>0 cannot be altered by
+            # create_index on an existing collection).
+            IndexModel(
+                [("expires_at", pymongo.ASCENDING)], name="expires_at_ttl", expireAfterSeconds=0
+            ),
         ]
 
 

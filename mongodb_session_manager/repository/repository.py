@@ -18,8 +18,10 @@ by ``message_count``, so reads slice by position and redaction sets by position.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from pymongo.errors import DocumentTooLarge, DuplicateKeyError, WriteError
@@ -27,6 +29,7 @@ from strands.session.session_repository import SessionRepository
 from strands.types.session import Session, SessionAgent, SessionMessage, SessionType
 
 from mongodb_session_manager.errors import (
+    InvalidInputError,
     SchemaVersionError,
     SessionConflictError,
     SessionNotFoundError,
@@ -90,6 +93,8 @@ class MongoDBSessionRepository(SessionRepository):
         application_name: Stored on sessions this repository creates.
         metadata_fields: Metadata fields to index (created once per process).
         max_document_bytes: Refuse writes that would grow a session past this size.
+        ttl: Delete a session this long after its last write (MongoDB's TTL monitor
+            removes it; every write moves ``expires_at`` to now + ttl). ``None``: never.
         **pool_options: PyMongo client options when a pool is created here.
     """
 
@@ -104,8 +109,10 @@ class MongoDBSessionRepository(SessionRepository):
         application_name: str | None = None,
         metadata_fields: list[str] | tuple[str, ...] | None = None,
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+        ttl: timedelta | None = None,
         **pool_options: Any,
     ) -> None:
+        self.ttl = check_ttl(ttl)
         if pool is None:
             pool = MongoDBConnectionPool.acquire(connection_string, client=client, **pool_options)
             self._owns_pool = True
@@ -139,6 +146,17 @@ class MongoDBSessionRepository(SessionRepository):
             self.database_name, self.collection_name, self.metadata_fields
         )
 
+    def with_ttl(self, ttl: timedelta | None) -> MongoDBSessionRepository:
+        """This repository (same pool, not owned) with another ``ttl``."""
+        clone = copy.copy(self)
+        clone.ttl = check_ttl(ttl)
+        clone._owns_pool = False
+        return clone
+
+    def _expires_at(self) -> dict[str, Any]:
+        """The ``expires_at`` a write sets (empty without a ttl); aware UTC, never naive."""
+        return {} if self.ttl is None else {"expires_at": utcnow() + self.ttl}
+
     def close(self) -> None:
         """Release the pool if this repository acquired it."""
         if self._closed:
@@ -169,6 +187,7 @@ class MongoDBSessionRepository(SessionRepository):
             application_name=self.application_name,
             created_at=parse_timestamp(session.created_at),
             updated_at=parse_timestamp(session.updated_at),
+            **self._expires_at(),
         )
         document = record.model_dump(by_alias=True)
         document["size_bytes"] = encoded_size(document, f"session {session_id!r}") + 64
@@ -570,6 +589,8 @@ class MongoDBSessionRepository(SessionRepository):
         written in any of those cases.
         """
         validate_id(session_id, "session_id")
+        if self.ttl is not None:  # expiry after inactivity: refreshed in the same write
+            update.setdefault("$set", {}).update(self._expires_at())
         query: dict[str, Any] = {"_id": session_id, **condition}
         if added_bytes > 0:
             query["size_bytes"] = {"$lte": self.max_document_bytes - added_bytes}
@@ -635,11 +656,22 @@ class MongoDBSessionRepository(SessionRepository):
 # -------------------------------------------------------------------- helpers
 
 
+def check_ttl(ttl: timedelta | None) -> timedelta | None:
+    """``ttl`` if it is a positive ``timedelta`` (or ``None``); else :class:`InvalidInputError`."""
+    if ttl is None:
+        return None
+    if not isinstance(ttl, timedelta) or ttl <= timedelta(0):
+        raise InvalidInputError(f"ttl must be a positive datetime.timedelta, got {ttl!r}")
+    return ttl
+
+
 def check_schema_version(raw: Mapping[str, Any]) -> None:
     """Raise :class:`SchemaVersionError` unless the stored document is of our version."""
     found = raw.get("schema_version")
     if found != SCHEMA_VERSION:
-        raise SchemaVersionError(str(raw.get("_id")), int(found or 0), SCHEMA_VERSION)
+        # Missing (the reference implementation's layout) or unreadable: version 0.
+        version = found if isinstance(found, int) and not isinstance(found, bool) else 0
+        raise SchemaVersionError(str(raw.get("_id")), version, SCHEMA_VERSION)
 
 
 def _agent_from(

@@ -1,0 +1,364 @@
+"""``msm migrate status|up|down``: schema migrations of a session collection."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from mongodb_session_manager.cli._store_options import (
+    DEFAULT_URI,
+    Collection,
+    Database,
+    Uri,
+    open_pool,
+    plain,
+    when,
+)
+from mongodb_session_manager.errors import MigrationError, StoreUnavailableError
+from mongodb_session_manager.migrations import (
+    DEFAULT_BATCH_SIZE,
+    MigrationReport,
+    MigrationStatus,
+    migrate_down,
+    migrate_up,
+    migration_status,
+)
+from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
+
+app = typer.Typer(
+    name="migrate",
+    help="Schema migrations of the session collection (see docs/migrations.md).",
+    no_args_is_help=True,
+)
+
+
+class TransactionMode(StrEnum):
+    """Whether batches run in transactions."""
+
+    auto = "auto"
+    on = "on"
+    off = "off"
+
+
+class BarProgress:
+    """A rich progress bar: counts, rate, elapsed time and an estimate of what is left."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> BarProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def start(self, description: str, total: int) -> None:
+        self._task = self._progress.add_task(description, total=max(total, 0))
+
+    def advance(self, count: int) -> None:
+        if self._task is not None:
+            self._progress.advance(self._task, count)
+
+    def finish(self) -> None:
+        if self._task is not None:
+            task = self._progress.tasks[self._task]
+            # Documents added while migrating can push past the initial count.
+            self._progress.update(self._task, total=max(task.completed, task.total or 0))
+
+
+BatchSize = Annotated[
+    int,
+    typer.Option("--batch-size", min=1, max=10_000, help="Documents per read and per bulk write."),
+]
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Convert and validate everything; write nothing.")
+]
+Target = Annotated[
+    str | None,
+    typer.Option(
+        "--target-collection",
+        help="Write converted documents into this collection (the source is left untouched).",
+    ),
+]
+ToVersion = Annotated[int | None, typer.Option("--to", help="Target schema version.")]
+Transactions = Annotated[
+    TransactionMode,
+    typer.Option(
+        "--transactions",
+        help="Run each batch in a transaction: auto (when the server supports them), on, off.",
+    ),
+]
+NoProgress = Annotated[bool, typer.Option("--no-progress", help="No progress bar.")]
+
+
+def _report_table(report: MigrationReport) -> Table:
+    title = f"migrate {report.direction}" + (
+        " (dry run: nothing written)" if report.dry_run else ""
+    )
+    table = Table(title=title)
+    for column in (
+        "migration",
+        "versions",
+        "collection",
+        "candidates",
+        "migrated",
+        "already",
+        "failed",
+        "left",
+        "batches",
+        "seconds",
+    ):
+        table.add_column(
+            column, justify="left" if column in ("migration", "collection") else "right"
+        )
+    for step in report.steps:
+        where = (
+            step.collection if not step.copy else f"{step.collection} -> {step.target_collection}"
+        )
+        table.add_row(
+            plain(step.migration),
+            f"{step.from_version} -> {step.to_version}",
+            plain(where),
+            str(step.total),
+            str(step.migrated),
+            str(step.already),
+            str(step.failed),
+            "-" if step.copy or report.dry_run else str(step.remaining),
+            str(step.batches),
+            f"{step.seconds:.1f}",
+        )
+    return table
+
+
+def _run(
+    ctx: typer.Context,
+    direction: str,
+    *,
+    uri: str,
+    database: str,
+    collection: str,
+    target_collection: str | None,
+    to_version: int | None,
+    batch_size: int,
+    dry_run: bool,
+    transactions: TransactionMode,
+    no_progress: bool,
+) -> None:
+    console = Console(stderr=True)
+    out = Console()
+    mode = {"auto": None, "on": True, "off": False}[transactions.value]
+    run = migrate_up if direction == "up" else migrate_down
+    try:
+        with open_pool(ctx, uri) as pool:
+            options: dict[str, Any] = dict(
+                pool=pool,
+                database_name=database,
+                collection_name=collection,
+                target_collection=target_collection,
+                to_version=to_version,
+                batch_size=batch_size,
+                dry_run=dry_run,
+                transactions=mode,
+            )
+            if no_progress:
+                report = run(**options)
+            else:
+                with BarProgress(console) as bar:
+                    report = run(progress=bar, **options)
+    except (MigrationError, StoreUnavailableError) as exc:
+        console.print(plain(f"error: {exc}"), style="red")
+        raise typer.Exit(2) from exc
+    out.print(_report_table(report))
+    for step in report.steps:
+        for failure in step.failures:
+            out.print(plain(f"failed: {failure.session_id}: {failure.error}"), style="red")
+        if step.failed > len(step.failures):
+            out.print(plain(f"... and {step.failed - len(step.failures)} more (see the logs)"))
+    if report.interrupted:
+        out.print("Interrupted: run the same command again to resume.", style="yellow")
+        raise typer.Exit(130)
+    if report.failed:
+        out.print(
+            plain(f"{report.failed} document(s) were left as they were; fix them and re-run."),
+            style="red",
+        )
+        raise typer.Exit(1)
+
+
+def _status_json(status: MigrationStatus) -> dict[str, Any]:
+    return {
+        "database": status.database,
+        "collection": status.collection,
+        "schema_version": status.schema_version,
+        "documents_by_version": {str(k): v for k, v in status.counts.items()},
+        "pending": status.pending,
+        "newer": status.newer,
+        "migrations": [
+            {"name": m.name, "version": m.version, "description": m.description}
+            for m in status.migrations
+        ],
+        "history": [
+            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in entry.items()}
+            for entry in status.history
+        ],
+    }
+
+
+@app.command("status")
+def status_command(
+    ctx: typer.Context,
+    uri: Uri = DEFAULT_URI,
+    database: Database = DEFAULT_DATABASE,
+    collection: Collection = DEFAULT_COLLECTION,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Documents per schema version, pending work and past runs."""
+    try:
+        with open_pool(ctx, uri) as pool:
+            status = migration_status(pool=pool, database_name=database, collection_name=collection)
+    except StoreUnavailableError as exc:
+        Console(stderr=True).print(plain(f"error: {exc}"), style="red")
+        raise typer.Exit(2) from exc
+    if as_json:
+        typer.echo(json.dumps(_status_json(status), indent=2, default=str))
+        return
+    out = Console()
+    out.print(plain(f"{database}.{collection}: this library reads schema {status.schema_version}"))
+    counts = Table(title="documents by schema version")
+    counts.add_column("version", justify="right")
+    counts.add_column("documents", justify="right")
+    counts.add_column("")
+    for version, number in status.counts.items():
+        note = "reference layout" if version == 0 else ""
+        if isinstance(version, int) and version < status.schema_version:
+            note = (note + ", " if note else "") + "needs `msm migrate up`"
+        elif version != status.schema_version:
+            note = "newer or unknown: upgrade the library"
+        counts.add_row(str(version), str(number), note)
+    out.print(counts)
+    migrations = Table(title="migrations")
+    for column in ("name", "version", "description"):
+        migrations.add_column(column)
+    for migration in status.migrations:
+        migrations.add_row(
+            plain(migration.name), str(migration.version), plain(migration.description)
+        )
+    out.print(migrations)
+    if status.history:
+        history = Table(title="runs")
+        for column in (
+            "migration",
+            "direction",
+            "target",
+            "state",
+            "migrated",
+            "failed",
+            "finished",
+        ):
+            history.add_column(column)
+        for entry in status.history:
+            history.add_row(
+                plain(entry.get("migration")),
+                plain(entry.get("direction")),
+                plain(entry.get("target_collection")),
+                plain(entry.get("state")),
+                str(entry.get("migrated", 0)),
+                str(entry.get("failed", 0)),
+                when(entry.get("finished_at")),
+            )
+        out.print(history)
+    if status.pending:
+        out.print(f"{status.pending} document(s) need `msm migrate up`.", style="yellow")
+    elif status.newer:
+        out.print(f"{status.newer} document(s) are newer than this library.", style="yellow")
+    else:
+        out.print("Up to date.", style="green")
+
+
+@app.command("up")
+def up_command(
+    ctx: typer.Context,
+    uri: Uri = DEFAULT_URI,
+    database: Database = DEFAULT_DATABASE,
+    collection: Collection = DEFAULT_COLLECTION,
+    target_collection: Target = None,
+    to_version: ToVersion = None,
+    batch_size: BatchSize = DEFAULT_BATCH_SIZE,
+    dry_run: DryRun = False,
+    transactions: Transactions = TransactionMode.auto,
+    no_progress: NoProgress = False,
+) -> None:
+    """Migrate forward (to this library's schema). Safe to interrupt and re-run."""
+    _run(
+        ctx,
+        "up",
+        uri=uri,
+        database=database,
+        collection=collection,
+        target_collection=target_collection,
+        to_version=to_version,
+        batch_size=batch_size,
+        dry_run=dry_run,
+        transactions=transactions,
+        no_progress=no_progress,
+    )
+
+
+@app.command("down")
+def down_command(
+    ctx: typer.Context,
+    uri: Uri = DEFAULT_URI,
+    database: Database = DEFAULT_DATABASE,
+    collection: Collection = DEFAULT_COLLECTION,
+    target_collection: Target = None,
+    to_version: ToVersion = None,
+    batch_size: BatchSize = DEFAULT_BATCH_SIZE,
+    dry_run: DryRun = False,
+    transactions: Transactions = TransactionMode.auto,
+    no_progress: NoProgress = False,
+) -> None:
+    """Migrate backward (one version; --to 0 restores the reference layout)."""
+    _run(
+        ctx,
+        "down",
+        uri=uri,
+        database=database,
+        collection=collection,
+        target_collection=target_collection,
+        to_version=to_version,
+        batch_size=batch_size,
+        dry_run=dry_run,
+        transactions=transactions,
+        no_progress=no_progress,
+    )
+
+
+def register(root: typer.Typer) -> None:
+    """Add ``msm migrate`` to the root application."""
+    root.add_typer(app, name="migrate")

@@ -1,0 +1,351 @@
+"""``msm sessions list|show|export|delete``: operator tasks on stored sessions."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mongodb_session_manager.cli._store_options import (
+    DEFAULT_URI,
+    Collection,
+    Database,
+    Uri,
+    open_pool,
+    parse_datetime,
+    parse_duration,
+    parse_pairs,
+    plain,
+    when,
+)
+from mongodb_session_manager.errors import (
+    InvalidInputError,
+    SchemaVersionError,
+    SessionNotFoundError,
+    StoreUnavailableError,
+)
+from mongodb_session_manager.lifecycle import (
+    SessionQuery,
+    delete_sessions,
+    export_session,
+    export_session_data,
+    list_sessions,
+)
+from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
+from mongodb_session_manager.repository.repository import MongoDBSessionRepository
+
+app = typer.Typer(
+    name="sessions",
+    help="List, show, export and delete stored sessions.",
+    no_args_is_help=True,
+)
+
+Application = Annotated[
+    str | None, typer.Option("--application", help="Only sessions of this application_name.")
+]
+InactiveFor = Annotated[
+    str | None,
+    typer.Option("--inactive-for", help="Not written for at least this long (30d, 12h, 1w2d)."),
+]
+UpdatedBefore = Annotated[
+    str | None, typer.Option("--updated-before", help="Last written before (ISO 8601, UTC).")
+]
+CreatedBefore = Annotated[
+    str | None, typer.Option("--created-before", help="Created before (ISO 8601, UTC).")
+]
+MetadataFilter = Annotated[
+    list[str] | None,
+    typer.Option("--metadata", help="Metadata field equal to a value: key=value (repeatable)."),
+]
+SchemaVersion = Annotated[
+    int | None, typer.Option("--schema-version", help="Stored schema version (0: reference).")
+]
+IncludeRedacted = Annotated[
+    bool,
+    typer.Option(
+        "--include-redacted", help="Also include the original content of redacted messages."
+    ),
+]
+
+
+def _query(
+    session_ids: list[str] | None,
+    application: str | None,
+    inactive_for: str | None,
+    updated_before: str | None,
+    created_before: str | None,
+    metadata: list[str] | None,
+    schema_version: int | None,
+) -> SessionQuery:
+    inactive: timedelta | None = parse_duration(inactive_for) if inactive_for else None
+    return SessionQuery(
+        session_ids=session_ids or None,
+        application_name=application,
+        inactive_for=inactive,
+        updated_before=parse_datetime(updated_before) if updated_before else None,
+        created_before=parse_datetime(created_before) if created_before else None,
+        metadata=parse_pairs(metadata) or None,
+        schema_version=schema_version,
+    )
+
+
+def _fail(exc: Exception, code: int = 2) -> typer.Exit:
+    Console(stderr=True).print(plain(f"error: {exc}"), style="red")
+    return typer.Exit(code)
+
+
+_ERRORS = (InvalidInputError, SchemaVersionError, StoreUnavailableError)
+
+
+@app.command("list")
+def list_command(
+    ctx: typer.Context,
+    uri: Uri = DEFAULT_URI,
+    database: Database = DEFAULT_DATABASE,
+    collection: Collection = DEFAULT_COLLECTION,
+    application: Application = None,
+    inactive_for: InactiveFor = None,
+    updated_before: UpdatedBefore = None,
+    created_before: CreatedBefore = None,
+    metadata: MetadataFilter = None,
+    schema_version: SchemaVersion = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000)] = 50,
+    skip: Annotated[int, typer.Option("--skip", min=0)] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Sessions, most recently written first (no messages are transferred)."""
+    query = _query(
+        None, application, inactive_for, updated_before, created_before, metadata, schema_version
+    )
+    try:
+        with open_pool(ctx, uri) as pool:
+            repository = MongoDBSessionRepository(
+                pool=pool, database_name=database, collection_name=collection
+            )
+            rows = list_sessions(query, limit=limit, skip=skip, repository=repository)
+    except _ERRORS as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(vars(row), default=str, ensure_ascii=False))
+        return
+    table = Table(title=f"{database}.{collection}: {len(rows)} session(s)")
+    for column in (
+        "session",
+        "application",
+        "schema",
+        "agents",
+        "messages",
+        "feedback",
+        "size",
+        "created",
+        "last write",
+        "expires",
+    ):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            plain(row.session_id),
+            plain(row.application_name or "-"),
+            str(row.schema_version),
+            str(row.agents),
+            "-" if row.messages is None else str(row.messages),
+            str(row.feedbacks),
+            "-" if row.size_bytes is None else f"{row.size_bytes:,}",
+            when(row.created_at),
+            when(row.updated_at),
+            when(row.expires_at),
+        )
+    Console().print(table)
+    if len(rows) == limit:
+        Console().print(f"(more may follow: --skip {skip + limit})", style="dim")
+
+
+def _text_of(blocks: Any) -> str:
+    parts = []
+    for block in blocks or []:
+        if not isinstance(block, dict):
+            continue
+        if "text" in block:
+            parts.append(str(block["text"]))
+        elif "toolUse" in block:
+            use = block["toolUse"] or {}
+            parts.append(f"[tool call {use.get('name')} {json.dumps(use.get('input'))[:200]}]")
+        elif "toolResult" in block:
+            parts.append(f"[tool result {(block['toolResult'] or {}).get('status')}]")
+        else:
+            parts.append(f"[{next(iter(block), 'block')}]")
+    return " ".join(parts)
+
+
+@app.command("show")
+def show_command(
+    ctx: typer.Context,
+    session_id: Annotated[str, typer.Argument(help="The session id.")],
+    uri: Uri = DEFAULT_URI,
+    database: Database = DEFAULT_DATABASE,
+    collection: Collection = DEFAULT_COLLECTION,
+    messages: Annotated[
+        int, typer.Option("--messages", min=0, help="Last messages shown per agent.")
+    ] = 10,
+    include_redacted: IncludeRedacted = False,
+) -> None:
+    """A session's fields, metadata, feedback, agents and latest messages."""
+    try:
+        with open_pool(ctx, uri) as pool:
+            repository = MongoDBSessionRepository(
+                pool=pool, database_name=database, collection_name=collection
+            )
+            data = export_session_data(
+                session_id, include_redacted=include_redacted, repository=repository
+            )
+    except SessionNotFoundError as exc:
+        raise _fail(exc, 1) from exc
+    except _ERRORS as exc:
+        raise _fail(exc) from exc
+    out = Console()
+    session = data["session"]
+    header = Table(show_header=False, title=f"session {session['session_id']}")
+    header.add_column()
+    header.add_column()
+    for key in (
+        "application_name",
+        "schema_version",
+        "created_at",
+        "updated_at",
+        "expires_at",
+        "size_bytes",
+    ):
+        header.add_row(key, plain(session.get(key)))
+    totals = data.get("totals") or {}
+    for key in ("messages", "model_calls", "input_tokens", "output_tokens", "latency_ms"):
+        header.add_row(f"totals.{key}", plain(totals.get(key, 0)))
+    out.print(header)
+    out.print("metadata:")
+    out.print(plain(json.dumps(data.get("metadata") or {}, indent=2, ensure_ascii=False)))
+    out.print(f"feedback ({len(data['feedbacks'])}):")
+    for feedback in data["feedbacks"]:
+        out.print(
+            plain(
+                f"  {feedback.get('rating') or '-'}  {feedback.get('created_at')}  "
+                f"{feedback.get('comment') or ''}"
+            )
+        )
+    for agent in data["agents"]:
+        out.print(
+            plain(
+                f"\nagent {agent['agent_id']}  model={agent.get('model') or '-'}  "
+                f"messages={len(agent['messages'])}"
+            )
+        )
+        for message in agent["messages"][-messages:] if messages else []:
+            flag = " (redacted)" if message.get("redacted") else ""
+            text = _text_of(message.get("content"))
+            out.print(plain(f"  #{message['message_id']} {message['role']}{flag}: {text[:500]}"))
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    session_id: Annotated[str, typer.Argument(help="The session id.")],
+    uri: Uri = DEFAULT_URI,
+    database: Database = DEFAULT_DATABASE,
+    collection: Collection = DEFAULT_COLLECTION,
+    fmt: Annotated[
+        str, typer.Option("--format", help="json or markdown.", case_sensitive=False)
+    ] = "json",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+    ] = None,
+    include_redacted: IncludeRedacted = False,
+) -> None:
+    """Everything in one session as JSON (bytes in base64) or Markdown."""
+    fmt = fmt.lower()
+    if fmt not in ("json", "markdown", "md"):
+        raise typer.BadParameter("--format must be json or markdown")
+    try:
+        with open_pool(ctx, uri) as pool:
+            repository = MongoDBSessionRepository(
+                pool=pool, database_name=database, collection_name=collection
+            )
+            text = export_session(
+                session_id,
+                format="json" if fmt == "json" else "markdown",
+                include_redacted=include_redacted,
+                repository=repository,
+            )
+    except SessionNotFoundError as exc:
+        raise _fail(exc, 1) from exc
+    except _ERRORS as exc:
+        raise _fail(exc) from exc
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        Console(stderr=True).print(plain(f"wrote {output} ({len(text.encode()):,} bytes)"))
+
+
+@app.command("delete")
+def delete_command(
+    ctx: typer.Context,
+    session_ids: Annotated[
+        list[str] | None, typer.Argument(help="Session ids (or use the filters).")
+    ] = None,
+    uri: Uri = DEFAULT_URI,
+    database: Database = DEFAULT_DATABASE,
+    collection: Collection = DEFAULT_COLLECTION,
+    application: Application = None,
+    inactive_for: InactiveFor = None,
+    updated_before: UpdatedBefore = None,
+    created_before: CreatedBefore = None,
+    metadata: MetadataFilter = None,
+    schema_version: SchemaVersion = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be deleted; delete nothing.")
+    ] = False,
+) -> None:
+    """Delete sessions by id or by filter (asks first; --dry-run shows the matches)."""
+    query = _query(
+        session_ids,
+        application,
+        inactive_for,
+        updated_before,
+        created_before,
+        metadata,
+        schema_version,
+    )
+    out = Console()
+    try:
+        with open_pool(ctx, uri) as pool:
+            repository = MongoDBSessionRepository(
+                pool=pool, database_name=database, collection_name=collection
+            )
+            preview = delete_sessions(query, dry_run=True, repository=repository)
+            out.print(plain(f"{preview.matched} session(s) match in {database}.{collection}"))
+            for session_id in preview.sample_ids:
+                out.print(plain(f"  {session_id}"))
+            if preview.matched > len(preview.sample_ids):
+                out.print(plain(f"  ... and {preview.matched - len(preview.sample_ids)} more"))
+            if dry_run or not preview.matched:
+                if dry_run:
+                    out.print("Dry run: nothing deleted.")
+                return
+            if not yes and not typer.confirm(f"Delete {preview.matched} session(s)?"):
+                out.print("Nothing deleted.")
+                raise typer.Exit(1)
+            # Never more than what was confirmed, even if more match by now.
+            report = delete_sessions(query, limit=preview.matched, repository=repository)
+    except _ERRORS as exc:
+        raise _fail(exc) from exc
+    out.print(plain(f"Deleted {report.deleted} session(s)."))
+
+
+def register(root: typer.Typer) -> None:
+    """Add ``msm sessions`` to the root application."""
+    root.add_typer(app, name="sessions")

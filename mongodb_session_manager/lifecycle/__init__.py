@@ -1,0 +1,48 @@
+"""Data lifecycle: list, export and delete sessions (retention itself is the ``ttl`` option).
+
+See ``docs/migrations.md`` (upgrading) and the README's "Retention, export and
+deletion" section.
+"""
+
+from mongodb_session_manager.lifecycle.export import (
+    EXPORT_FORMAT,
+    export_document,
+    to_json,
+    to_markdown,
+)
+from mongodb_session_manager.lifecycle.operations import (
+    DeletionReport,
+    ExportFormat,
+    SessionSummary,
+    delete_session,
+    delete_session_async,
+    delete_sessions,
+    delete_sessions_async,
+    export_session,
+    export_session_async,
+    export_session_data,
+    list_sessions,
+    list_sessions_async,
+)
+from mongodb_session_manager.lifecycle.query import SessionQuery, metadata_key
+
+__all__ = [
+    "EXPORT_FORMAT",
+    "DeletionReport",
+    "ExportFormat",
+    "SessionQuery",
+    "SessionSummary",
+    "delete_session",
+    "delete_session_async",
+    "delete_sessions",
+    "delete_sessions_async",
+    "export_document",
+    "export_session",
+    "export_session_async",
+    "export_session_data",
+    "list_sessions",
+    "list_sessions_async",
+    "metadata_key",
+    "to_json",
+    "to_markdown",
+]
