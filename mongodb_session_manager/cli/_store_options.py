@@ -90,3 +90,8 @@ def plain(value: Any) -> Text:
 def when(value: datetime | None) -> str:
     """A stored date for display (UTC)."""
     return "-" if value is None else as_utc(value).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def short(value: datetime | None) -> str:
+    """A stored date in a narrow column (UTC, minutes)."""
+    return "-" if value is None else as_utc(value).strftime("%Y-%m-%d %H:%M")

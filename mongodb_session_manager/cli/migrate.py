@@ -117,43 +117,28 @@ Transactions = Annotated[
 NoProgress = Annotated[bool, typer.Option("--no-progress", help="No progress bar.")]
 
 
-def _report_table(report: MigrationReport) -> Table:
-    title = f"migrate {report.direction}" + (
-        " (dry run: nothing written)" if report.dry_run else ""
-    )
-    table = Table(title=title)
-    for column in (
-        "migration",
-        "versions",
-        "collection",
-        "candidates",
-        "migrated",
-        "already",
-        "failed",
-        "left",
-        "batches",
-        "seconds",
-    ):
-        table.add_column(
-            column, justify="left" if column in ("migration", "collection") else "right"
-        )
+def _report_lines(report: MigrationReport) -> list[str]:
+    lines = []
+    if report.dry_run:
+        lines.append("Dry run: nothing written; figures are what an `up` would do.")
     for step in report.steps:
         where = (
             step.collection if not step.copy else f"{step.collection} -> {step.target_collection}"
         )
-        table.add_row(
-            plain(step.migration),
-            f"{step.from_version} -> {step.to_version}",
-            plain(where),
-            str(step.total),
-            str(step.migrated),
-            str(step.already),
-            str(step.failed),
-            "-" if step.copy or report.dry_run else str(step.remaining),
-            str(step.batches),
-            f"{step.seconds:.1f}",
+        left = (
+            ""
+            if step.copy or report.dry_run
+            else f", {step.remaining} left at v{step.from_version}"
         )
-    return table
+        lines.append(
+            f"{step.migration} ({step.direction} v{step.from_version} -> v{step.to_version}) "
+            f"{where}: {step.migrated} migrated, {step.already} already done, "
+            f"{step.failed} failed{left} ({step.total} candidates, {step.batches} batches, "
+            f"{step.seconds:.1f} s{', transactions' if step.transactions else ''})"
+        )
+    if not report.steps:
+        lines.append("Nothing to do.")
+    return lines
 
 
 def _run(
@@ -194,7 +179,8 @@ def _run(
     except (MigrationError, StoreUnavailableError) as exc:
         console.print(plain(f"error: {exc}"), style="red")
         raise typer.Exit(2) from exc
-    out.print(_report_table(report))
+    for line in _report_lines(report):
+        out.print(plain(line))
     for step in report.steps:
         for failure in step.failures:
             out.print(plain(f"failed: {failure.session_id}: {failure.error}"), style="red")

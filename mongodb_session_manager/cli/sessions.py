@@ -21,7 +21,7 @@ from mongodb_session_manager.cli._store_options import (
     parse_duration,
     parse_pairs,
     plain,
-    when,
+    short,
 )
 from mongodb_session_manager.errors import (
     InvalidInputError,
@@ -135,19 +135,9 @@ def list_command(
             typer.echo(json.dumps(vars(row), default=str, ensure_ascii=False))
         return
     table = Table(title=f"{database}.{collection}: {len(rows)} session(s)")
-    for column in (
-        "session",
-        "application",
-        "schema",
-        "agents",
-        "messages",
-        "feedback",
-        "size",
-        "created",
-        "last write",
-        "expires",
-    ):
-        table.add_column(column)
+    table.add_column("session", no_wrap=True)
+    for column in ("app", "v", "agents", "msgs", "fb", "bytes", "last write", "expires"):
+        table.add_column(column, justify="left" if column == "app" else "right")
     for row in rows:
         table.add_row(
             plain(row.session_id),
@@ -157,9 +147,8 @@ def list_command(
             "-" if row.messages is None else str(row.messages),
             str(row.feedbacks),
             "-" if row.size_bytes is None else f"{row.size_bytes:,}",
-            when(row.created_at),
-            when(row.updated_at),
-            when(row.expires_at),
+            short(row.updated_at),
+            short(row.expires_at),
         )
     Console().print(table)
     if len(rows) == limit:

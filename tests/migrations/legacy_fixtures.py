@@ -99,7 +99,13 @@ def support_messages() -> list[dict[str, Any]]:
             "assistant",
             [
                 {"text": "Let me look that up."},
-                {"toolUse": {"toolUseId": "tooluse_1", "name": "lookup_order", "input": {"order_id": "123"}}},
+                {
+                    "toolUse": {
+                        "toolUseId": "tooluse_1",
+                        "name": "lookup_order",
+                        "input": {"order_id": "123"},
+                    }
+                },
             ],
             1.1,
             event_loop_metrics=metrics(120, 30, 800, ttfb=300),
@@ -112,7 +118,9 @@ def support_messages() -> list[dict[str, Any]]:
                     "toolResult": {
                         "toolUseId": "tooluse_1",
                         "status": "success",
-                        "content": [{"json": {"order_id": "123", "status": "shipped", "eta": "tomorrow"}}],
+                        "content": [
+                            {"json": {"order_id": "123", "status": "shipped", "eta": "tomorrow"}}
+                        ],
                     }
                 }
             ],
@@ -169,11 +177,41 @@ def support_messages() -> list[dict[str, Any]]:
 
 # Per-message figures the migration must derive from support_messages(): by message id.
 SUPPORT_FIGURES: dict[int, dict[str, int]] = {
-    1: {"inputTokens": 120, "outputTokens": 30, "totalTokens": 150, "latencyMs": 800, "timeToFirstByteMs": 300},
-    3: {"inputTokens": 180, "outputTokens": 40, "totalTokens": 220, "latencyMs": 1100, "timeToFirstByteMs": 350},
-    5: {"inputTokens": 1200, "outputTokens": 40, "totalTokens": 1240, "latencyMs": 1200, "timeToFirstByteMs": 250},
-    7: {"inputTokens": 200, "outputTokens": 25, "totalTokens": 225, "latencyMs": 700, "timeToFirstByteMs": 200},
-    9: {"inputTokens": 250, "outputTokens": 15, "totalTokens": 265, "latencyMs": 600, "timeToFirstByteMs": 180},
+    1: {
+        "inputTokens": 120,
+        "outputTokens": 30,
+        "totalTokens": 150,
+        "latencyMs": 800,
+        "timeToFirstByteMs": 300,
+    },
+    3: {
+        "inputTokens": 180,
+        "outputTokens": 40,
+        "totalTokens": 220,
+        "latencyMs": 1100,
+        "timeToFirstByteMs": 350,
+    },
+    5: {
+        "inputTokens": 1200,
+        "outputTokens": 40,
+        "totalTokens": 1240,
+        "latencyMs": 1200,
+        "timeToFirstByteMs": 250,
+    },
+    7: {
+        "inputTokens": 200,
+        "outputTokens": 25,
+        "totalTokens": 225,
+        "latencyMs": 700,
+        "timeToFirstByteMs": 200,
+    },
+    9: {
+        "inputTokens": 250,
+        "outputTokens": 15,
+        "totalTokens": 265,
+        "latencyMs": 600,
+        "timeToFirstByteMs": 180,
+    },
 }
 
 
@@ -201,12 +239,17 @@ def reviewer_messages() -> list[dict[str, Any]]:
             4.1,
             event_loop_metrics=metrics(50, 8, 250),
             tracking_id="t-1",
-            metadata={"usage": {"inputTokens": 50, "outputTokens": 8, "totalTokens": 58}, "metrics": {"latencyMs": 250}},
+            metadata={
+                "usage": {"inputTokens": 50, "outputTokens": 8, "totalTokens": 58},
+                "metrics": {"latencyMs": 250},
+            },
         ),
     ]
 
 
-def legacy_session(session_id: str = "legacy-shop-1", *, application_name: str = "shop") -> dict[str, Any]:
+def legacy_session(
+    session_id: str = "legacy-shop-1", *, application_name: str = "shop"
+) -> dict[str, Any]:
     """A realistic reference-layout session: three agents, one of them with a dotted id."""
     return {
         "_id": session_id,
@@ -215,11 +258,20 @@ def legacy_session(session_id: str = "legacy-shop-1", *, application_name: str =
         "created_at": at(0),
         "updated_at": at(61.1),
         "application_name": application_name,
-        "metadata": {"customer_id": "c-42", "priority": "high", "tags": ["vip"], "address": {"city": "Lyon"}},
+        "metadata": {
+            "customer_id": "c-42",
+            "priority": "high",
+            "tags": ["vip"],
+            "address": {"city": "Lyon"},
+        },
         "feedbacks": [
             {"rating": "up", "comment": "Quick answer", "created_at": at(2.5)},
             {"rating": "down", "comment": None, "created_at": at(62)},
-            {"rating": "meh", "comment": "not a rating the reference checked", "created_at": at(63)},
+            {
+                "rating": "meh",
+                "comment": "not a rating the reference checked",
+                "created_at": at(63),
+            },
             {"rating": None, "comment": "no thumbs, just a note", "created_at": at(64)},
         ],
         "guardrail_events": [{"type": "INPUT", "action": "REDACTED", "created_at": at(60)}],
@@ -231,8 +283,12 @@ def legacy_session(session_id: str = "legacy-shop-1", *, application_name: str =
                 prompt_metadata={"template": "support-v3", "variables": {"tone": "warm"}},
             ),
             # agent id "billing.bot": the reference's `agents.billing.bot` update path nested it.
-            "billing": {"bot": agent_record("billing.bot", billing_messages(), model="gpt-4o", minute=3)},
-            "revisor-ñ": agent_record("revisor-ñ", reviewer_messages(), system_prompt=None, minute=4),
+            "billing": {
+                "bot": agent_record("billing.bot", billing_messages(), model="gpt-4o", minute=3)
+            },
+            "revisor-ñ": agent_record(
+                "revisor-ñ", reviewer_messages(), system_prompt=None, minute=4
+            ),
         },
     }
 
@@ -242,9 +298,19 @@ def small_legacy_session(index: int, *, padding: int = 0) -> dict[str, Any]:
     session_id = f"bulk-{index:05d}"
     messages = [
         message(0, "user", [{"text": f"question {index}" + "x" * padding}], 0),
-        message(1, "assistant", [{"text": f"answer {index}"}], 0.1, event_loop_metrics=metrics(10, 5, 100)),
-        message(2, "user", [{"image": {"format": "jpeg", "source": {"bytes": Binary(PNG[:64])}}}], 1),
-        message(3, "assistant", [{"text": "nice picture"}], 1.1, event_loop_metrics=metrics(30, 9, 250)),
+        message(
+            1,
+            "assistant",
+            [{"text": f"answer {index}"}],
+            0.1,
+            event_loop_metrics=metrics(10, 5, 100),
+        ),
+        message(
+            2, "user", [{"image": {"format": "jpeg", "source": {"bytes": Binary(PNG[:64])}}}], 1
+        ),
+        message(
+            3, "assistant", [{"text": "nice picture"}], 1.1, event_loop_metrics=metrics(30, 9, 250)
+        ),
     ]
     return {
         "_id": session_id,
