@@ -334,3 +334,37 @@ def test_bad_options_are_refused_before_any_write(
 def test_down_below_zero_is_refused(db: Harness) -> None:
     with pytest.raises(MigrationError, match="down to version"):
         migrate_down(**db.args(to_version=1))
+
+
+class CtrlC:
+    """Sends SIGINT to the main thread (a user's Ctrl-C) after the first batch."""
+
+    def __init__(self) -> None:
+        self.batches = 0
+
+    def start(self, description: str, total: int) -> None:
+        pass
+
+    def advance(self, count: int) -> None:
+        import signal
+        import threading
+
+        self.batches += 1
+        if self.batches == 1:
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+    def finish(self) -> None:
+        pass
+
+
+def test_ctrl_c_finishes_the_batch_in_progress_and_reports_an_interruption(db: Harness) -> None:
+    db.insert(legacy_documents(20))
+
+    report = migrate_up(**db.args(batch_size=5, progress=CtrlC()))
+
+    assert report.interrupted and not report.ok
+    done = [d for d in db.all().values() if d.get("schema_version") == 1]
+    assert len(done) == report.migrated and 5 <= report.migrated < 20
+    assert db.logs()[0]["state"] == "interrupted"
+    rest = migrate_up(**db.args(batch_size=5))
+    assert rest.migrated == 20 - report.migrated
