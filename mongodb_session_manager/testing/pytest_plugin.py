@@ -62,7 +62,7 @@ def _mock_client() -> Any:
             return original(self, filter, session)  # type: ignore[no-untyped-call]
 
         list_collection_names._msm_shim = True
-        setattr(mongomock.database.Database, "list_collection_names", list_collection_names)
+        mongomock.database.Database.list_collection_names = list_collection_names
     return AsyncMongoMockClient(tz_aware=True)  # type: ignore[no-untyped-call]
 
 
