@@ -36,6 +36,7 @@ from mongodb_session_manager.models import (
     Session,
     SessionRecord,
     Totals,
+    init_beanie_models,
 )
 from mongodb_session_manager.repository import DEFAULT_MAX_DOCUMENT_BYTES, MongoDBSessionRepository
 from mongodb_session_manager.store import CommandLog, CommandStats, MongoDBConnectionPool
@@ -72,6 +73,7 @@ __all__ = [
     "create_mongodb_session_manager",
     "create_mongodb_session_manager_async",
     "get_global_factory",
+    "init_beanie_models",
     "initialize_global_factory",
     "initialize_global_factory_async",
 ]

@@ -216,6 +216,7 @@ class MongoDBSessionManager(RepositorySessionManager):
             **pool_options,
         )
         self.session_repository = self._repo
+        self.application_name = application_name or self._repo.application_name
         self.metadata_hook = metadata_hook
         self.feedback_hook = feedback_hook
         self._closed = False
@@ -247,14 +248,14 @@ class MongoDBSessionManager(RepositorySessionManager):
         raw = await collection.find_one({"_id": self.session_id}, projection)
         if raw is None:
             session = Session(session_id=self.session_id, session_type=SessionType.AGENT)
-            created = await self._repo._create_session(session)
+            created = await self._repo._create_session(session, self.application_name)
             if created:
                 self.session = session
                 self._is_new_session = True
                 return
             raw = await collection.find_one({"_id": self.session_id}, projection)
             if raw is None:  # created and deleted in between: start over as new
-                await self._repo._create_session(session)
+                await self._repo._create_session(session, self.application_name)
                 self.session, self._is_new_session = session, True
                 return
         check_schema_version(raw)

@@ -2,6 +2,7 @@
 
 from mongodb_session_manager.models._time import UtcDatetime, as_utc, utcnow
 from mongodb_session_manager.models.agent import AGENT_HEADER_FIELDS, AgentRecord, MultiAgentRecord
+from mongodb_session_manager.models.beanie_binding import init_beanie_models
 from mongodb_session_manager.models.feedback import Feedback
 from mongodb_session_manager.models.identifiers import MAX_ID_LENGTH, storage_key, validate_id
 from mongodb_session_manager.models.message import MessageRecord
@@ -40,6 +41,7 @@ __all__ = [
     "Totals",
     "UtcDatetime",
     "as_utc",
+    "init_beanie_models",
     "session_indexes",
     "storage_key",
     "utcnow",

@@ -159,14 +159,14 @@ class MongoDBSessionRepository(SessionRepository):
         await self.pool.call(self._create_session(session))
         return session
 
-    async def _create_session(self, session: Session) -> bool:
+    async def _create_session(self, session: Session, application_name: str | None = None) -> bool:
         session_id = validate_id(session.session_id, "session_id")
         await self._ensure_indexes()
         record = SessionRecord(
             _id=session_id,
             session_id=session_id,
             session_type=str(getattr(session.session_type, "value", session.session_type)),
-            application_name=self.application_name,
+            application_name=application_name or self.application_name,
             created_at=parse_timestamp(session.created_at),
             updated_at=parse_timestamp(session.updated_at),
         )
