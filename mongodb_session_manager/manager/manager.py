@@ -427,16 +427,13 @@ class MongoDBSessionManager(RepositorySessionManager):
         if not tracker.stored:
             await self._create_agent(agent, tracker, session_message)
         else:
-            snapshot = snapshot_agent(agent)
-            changes = tracker.changes(snapshot)
-            state_bytes = tracker.state_bytes_after(changes)
-            if any(name in changes for name in STATE_FIELDS):
-                changes["state_bytes"] = state_bytes
+            changes = tracker.changes(snapshot_agent(agent))
+            fields, state_bytes = tracker.fields_to_write(changes)
             await self._repo._append(
                 self.session_id,
                 tracker.agent_id,
                 session_message,
-                agent_fields=changes,
+                agent_fields=fields,
                 state_bytes_delta=state_bytes - tracker.state_bytes,
             )
             tracker.remember(changes, state_bytes)
@@ -460,31 +457,33 @@ class MongoDBSessionManager(RepositorySessionManager):
 
     def sync_agent(self, agent: Agent, **kwargs: Any) -> None:  # type: ignore[override]
         """Write whatever changed in the agent since the last write (nothing: no I/O)."""
-        tracker = self._trackers.get(agent.agent_id)
-        if tracker is None or (tracker.stored and not tracker.changes(snapshot_agent(agent))):
-            return
-        self._repo.pool.run(self._sync(agent))
+        pending = self._pending_sync(agent)
+        if pending is not None:
+            self._repo.pool.run(self._sync(agent, *pending))
 
     async def sync_agent_async(self, agent: Agent, **kwargs: Any) -> None:
         """Async twin of :meth:`sync_agent`."""
-        tracker = self._trackers.get(agent.agent_id)
-        if tracker is None or (tracker.stored and not tracker.changes(snapshot_agent(agent))):
-            return
-        await self._repo.pool.call(self._sync(agent))
+        pending = self._pending_sync(agent)
+        if pending is not None:
+            await self._repo.pool.call(self._sync(agent, *pending))
 
-    async def _sync(self, agent: Agent) -> None:
-        tracker = self._tracker(agent)
+    def _pending_sync(self, agent: Agent) -> tuple[AgentTracker, dict[str, Any]] | None:
+        """The tracker and the changes to write, or ``None`` when there is nothing to do."""
+        tracker = self._trackers.get(agent.agent_id)
+        if tracker is None:
+            return None
+        changes = tracker.changes(snapshot_agent(agent))
+        if tracker.stored and not changes:
+            return None
+        return tracker, changes
+
+    async def _sync(self, agent: Agent, tracker: AgentTracker, changes: dict[str, Any]) -> None:
         if not tracker.stored:
             await self._create_agent(agent, tracker, None)
             return
-        changes = tracker.changes(snapshot_agent(agent))
-        if not changes:
-            return
-        state_bytes = tracker.state_bytes_after(changes)
-        if any(name in changes for name in STATE_FIELDS):
-            changes["state_bytes"] = state_bytes
+        fields, state_bytes = tracker.fields_to_write(changes)
         await self._repo._update_agent_fields(
-            self.session_id, tracker.agent_id, changes, state_bytes - tracker.state_bytes
+            self.session_id, tracker.agent_id, fields, state_bytes - tracker.state_bytes
         )
         tracker.remember(changes, state_bytes)
 

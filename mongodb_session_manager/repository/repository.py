@@ -474,7 +474,7 @@ class MongoDBSessionRepository(SessionRepository):
     def create_multi_agent(
         self, session_id: str, multi_agent: MultiAgentBase, **kwargs: Any
     ) -> None:
-        """Store a Graph / Swarm's state the first time."""
+        """Store a Graph / Swarm's state (creating and updating are the same upsert)."""
         self.pool.run(
             self._write_multi_agent(session_id, multi_agent.id, multi_agent.serialize_state())
         )
@@ -487,6 +487,9 @@ class MongoDBSessionRepository(SessionRepository):
             self._write_multi_agent(session_id, multi_agent.id, multi_agent.serialize_state())
         )
 
+    update_multi_agent = create_multi_agent
+    update_multi_agent_async = create_multi_agent_async
+
     def read_multi_agent(
         self, session_id: str, multi_agent_id: str, **kwargs: Any
     ) -> dict[str, Any] | None:
@@ -498,22 +501,6 @@ class MongoDBSessionRepository(SessionRepository):
     ) -> dict[str, Any] | None:
         """Async twin of :meth:`read_multi_agent`."""
         return await self.pool.call(self._read_multi_agent(session_id, multi_agent_id))
-
-    def update_multi_agent(
-        self, session_id: str, multi_agent: MultiAgentBase, **kwargs: Any
-    ) -> None:
-        """Store a Graph / Swarm's current state."""
-        self.pool.run(
-            self._write_multi_agent(session_id, multi_agent.id, multi_agent.serialize_state())
-        )
-
-    async def update_multi_agent_async(
-        self, session_id: str, multi_agent: MultiAgentBase, **kwargs: Any
-    ) -> None:
-        """Async twin of :meth:`update_multi_agent`."""
-        await self.pool.call(
-            self._write_multi_agent(session_id, multi_agent.id, multi_agent.serialize_state())
-        )
 
     async def _read_multi_agent(
         self, session_id: str, multi_agent_id: str
