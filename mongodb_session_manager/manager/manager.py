@@ -36,6 +36,12 @@ from strands.types.content import Message
 from strands.types.exceptions import SessionException
 from strands.types.session import Session, SessionAgent, SessionMessage, SessionType
 
+from mongodb_session_manager.features import (
+    AgentConfigMixin,
+    FeedbackMixin,
+    MetadataToolMixin,
+    MetricsMixin,
+)
 from mongodb_session_manager.manager.tracking import (
     STATE_FIELDS,
     AgentTracker,
@@ -73,8 +79,18 @@ logger = logging.getLogger(__name__)
 Hook = Callable[..., Any]
 
 
-class MongoDBSessionManager(RepositorySessionManager):
+class MongoDBSessionManager(
+    MetadataToolMixin,  # with MetadataMixin: update/get/delete_metadata, get_metadata_tool
+    FeedbackMixin,
+    AgentConfigMixin,
+    MetricsMixin,
+    RepositorySessionManager,
+):
     """Persists Strands agents (conversation, state, configuration) in MongoDB.
+
+    Session features (metadata, the metadata tool, hooks, feedback, agent
+    configuration, metrics) come from the mixins in
+    :mod:`mongodb_session_manager.features`.
 
     Args:
         session_id: The conversation's id; created if it does not exist.
@@ -395,7 +411,8 @@ class MongoDBSessionManager(RepositorySessionManager):
         for record in records:
             for name, value in Totals.increments(record.metadata).items():
                 increments[name] = increments.get(name, 0) + value
-        totals = Totals(**increments)
+        tool_usage = self._plan_tool_usage(tracker, agent, pending)
+        totals = Totals(**increments, tools=tool_usage.by_key())
         document = agent_document(
             session_agent,
             model=snapshot["model"],
@@ -403,7 +420,10 @@ class MongoDBSessionManager(RepositorySessionManager):
             messages=[record_to_document(r) for r in records],
             totals=totals,
         )
-        await self._repo._create_agent(self.session_id, document, increments)
+        await self._repo._create_agent(
+            self.session_id, document, increments, tool_usage.update(None)
+        )
+        tool_usage.commit()
         tracker.stored = True
         tracker.pending_messages = []
         tracker.remember(snapshot, document["state_bytes"])
@@ -429,13 +449,16 @@ class MongoDBSessionManager(RepositorySessionManager):
         else:
             changes = tracker.changes(snapshot_agent(agent))
             fields, state_bytes = tracker.fields_to_write(changes)
+            tool_usage = self._plan_tool_usage(tracker, agent, [session_message])
             await self._repo._append(
                 self.session_id,
                 tracker.agent_id,
                 session_message,
                 agent_fields=fields,
                 state_bytes_delta=state_bytes - tracker.state_bytes,
+                extra_update=tool_usage.update(storage_key(tracker.agent_id)),
             )
+            tool_usage.commit()
             tracker.remember(changes, state_bytes)
         tracker.next_message_id += 1
         tracker.latest = session_message

@@ -19,7 +19,9 @@ from mongodb_session_manager.models.usage import (
     MessageMetadata,
     MessageMetrics,
     MessageUsage,
+    ToolTotals,
     Totals,
+    UsageCounts,
 )
 
 __all__ = [
@@ -38,7 +40,9 @@ __all__ = [
     "MultiAgentRecord",
     "Session",
     "SessionRecord",
+    "ToolTotals",
     "Totals",
+    "UsageCounts",
     "UtcDatetime",
     "as_utc",
     "init_beanie_models",

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
+from pymongo import ReturnDocument
 from pymongo.errors import DocumentTooLarge, DuplicateKeyError, WriteError
 from strands.session.session_repository import SessionRepository
 from strands.types.session import Session, SessionAgent, SessionMessage, SessionType
@@ -230,7 +231,11 @@ class MongoDBSessionRepository(SessionRepository):
         await self.pool.call(self._create_agent(session_id, agent_document(session_agent)))
 
     async def _create_agent(
-        self, session_id: str, document: dict[str, Any], totals: Mapping[str, int] | None = None
+        self,
+        session_id: str,
+        document: dict[str, Any],
+        totals: Mapping[str, int] | None = None,
+        extra_update: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         agent_id = document["agent_id"]
         key = storage_key(agent_id)
@@ -239,6 +244,8 @@ class MongoDBSessionRepository(SessionRepository):
             "$set": {f"agents.{key}": document, "updated_at": utcnow()},
             "$inc": {"size_bytes": added, **{f"totals.{k}": v for k, v in (totals or {}).items()}},
         }
+        merge_update(update, extra_update)
+        added = int(update["$inc"]["size_bytes"])
         await self._guarded_update(
             session_id,
             agent_id,
@@ -335,8 +342,14 @@ class MongoDBSessionRepository(SessionRepository):
         session_message: SessionMessage,
         agent_fields: Mapping[str, Any] | None = None,
         state_bytes_delta: int = 0,
+        extra_update: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
-        """One write: the message, counters, totals, any agent field changes, ``updated_at``."""
+        """One write: the message, counters, totals, any agent field changes, ``updated_at``.
+
+        ``extra_update`` (operator -> path -> value) is folded into the same write;
+        ``$inc`` amounts on a path already incremented are added (the tool usage
+        counters and their ``size_bytes`` estimate come this way).
+        """
         key = storage_key(validate_id(agent_id, "agent_id"))
         record = message_to_record(session_message)
         document = record_to_document(record)
@@ -358,6 +371,8 @@ class MongoDBSessionRepository(SessionRepository):
                 "updated_at": now,
             },
         }
+        merge_update(update, extra_update)
+        added = int(update["$inc"]["size_bytes"])
         await self._guarded_update(
             session_id,
             agent_id,
@@ -549,19 +564,35 @@ class MongoDBSessionRepository(SessionRepository):
         *,
         expected_count: int | None = None,
         creating: bool = False,
-    ) -> None:
+        before: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
         """``update_one`` on the session if ``condition`` holds and the size stays in bounds.
 
         When nothing matched, one extra read tells why, and a typed error says it:
         missing session / agent, size limit, or a concurrent writer. Nothing was
         written in any of those cases.
+
+        With ``before`` (a projection), the write is a ``findAndModify`` that also
+        returns those fields as they were before the update, still one round trip
+        (the metadata and configuration writes use it to keep ``size_bytes`` right).
         """
         validate_id(session_id, "session_id")
         query: dict[str, Any] = {"_id": session_id, **condition}
         if added_bytes > 0:
             query["size_bytes"] = {"$lte": self.max_document_bytes - added_bytes}
         try:
-            result = await self._collection().update_one(query, update)
+            if before is not None:
+                previous = await self._collection().find_one_and_update(
+                    query,
+                    update,
+                    projection={"_id": 1, **before},
+                    return_document=ReturnDocument.BEFORE,
+                )
+                if previous is not None:
+                    return dict(previous)
+                result = None
+            else:
+                result = await self._collection().update_one(query, update)
         except DocumentTooLarge as exc:
             raise SessionTooLargeError(
                 session_id, -1, added_bytes, self.max_document_bytes
@@ -572,8 +603,8 @@ class MongoDBSessionRepository(SessionRepository):
                     session_id, -1, added_bytes, self.max_document_bytes
                 ) from exc
             raise
-        if result.matched_count:
-            return
+        if result is not None and result.matched_count:
+            return None
         await self._explain_miss(session_id, agent_id, added_bytes, expected_count, creating)
 
     async def _explain_miss(
@@ -583,7 +614,7 @@ class MongoDBSessionRepository(SessionRepository):
         added_bytes: int,
         expected_count: int | None,
         creating: bool,
-    ) -> None:
+    ) -> NoReturn:
         key = storage_key(agent_id) if agent_id is not None else None
         projection: dict[str, Any] = {"size_bytes": 1}
         if key is not None:
@@ -620,6 +651,17 @@ class MongoDBSessionRepository(SessionRepository):
 
 
 # -------------------------------------------------------------------- helpers
+
+
+def merge_update(update: dict[str, Any], extra: Mapping[str, Mapping[str, Any]] | None) -> None:
+    """Fold ``extra`` (operator -> path -> value) into ``update``; ``$inc`` amounts add up."""
+    for operator, fields in (extra or {}).items():
+        target = update.setdefault(operator, {})
+        for path, value in fields.items():
+            if operator == "$inc" and path in target:
+                target[path] += value
+            else:
+                target[path] = value
 
 
 def check_schema_version(raw: Mapping[str, Any]) -> None:
