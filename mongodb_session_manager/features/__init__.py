@@ -7,6 +7,7 @@ One module per capability: :mod:`.metadata` (and :mod:`.keys` for its key rules)
 
 from mongodb_session_manager.features.agent_config import AgentConfigMixin
 from mongodb_session_manager.features.feedback import FeedbackMixin, validate_feedback
+from mongodb_session_manager.features.hooks import chain_hooks
 from mongodb_session_manager.features.metadata import MetadataMixin
 from mongodb_session_manager.features.metadata_tool import TOOL_NAME, MetadataToolMixin
 from mongodb_session_manager.features.metrics import (
@@ -30,5 +31,6 @@ __all__ = [
     "ToolStats",
     "UsageAverages",
     "UsageSummary",
+    "chain_hooks",
     "validate_feedback",
 ]

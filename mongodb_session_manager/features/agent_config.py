@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from mongodb_session_manager.errors import InvalidInputError, SessionNotFoundError
 from mongodb_session_manager.features._base import FeatureBase, aggregate
 from mongodb_session_manager.features.keys import validate_value
 from mongodb_session_manager.features.metadata import entry_bytes
-from mongodb_session_manager.models import storage_key, utcnow, validate_id
+from mongodb_session_manager.models import as_utc, storage_key, utcnow, validate_id
 from mongodb_session_manager.repository.codec import encoded_size
 
 logger = logging.getLogger(__name__)
@@ -183,7 +184,7 @@ class AgentConfigMixin(FeatureBase):
 
     async def _list_agents(self) -> list[dict[str, Any]]:
         _, agents = await read_agent_headers(self, LISTED_FIELDS)
-        return [{name: agent.get(name) for name in LISTED_FIELDS} for agent in agents]
+        return [{name: _plain(agent.get(name)) for name in LISTED_FIELDS} for agent in agents]
 
     def get_message_count(self, agent_id: str) -> int:
         """Number of stored messages of an agent (0 if it has none); one tiny read.
@@ -206,6 +207,11 @@ class AgentConfigMixin(FeatureBase):
         if not isinstance(agent, dict) or agent.get("agent_id") != agent_id:
             return 0
         return int(agent.get("message_count") or 0)
+
+
+def _plain(value: Any) -> Any:
+    # Dates come back from aggregations with the driver's own tzinfo class: make them plain UTC.
+    return as_utc(value) if isinstance(value, datetime) else value
 
 
 def _checked_config(

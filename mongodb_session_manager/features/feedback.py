@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from mongodb_session_manager.errors import InvalidInputError
+from mongodb_session_manager.errors import InvalidIdentifierError, InvalidInputError
 from mongodb_session_manager.features._base import FeatureBase
 from mongodb_session_manager.features.hooks import run_hooked, run_hooked_async
 from mongodb_session_manager.models import Feedback, utcnow, validate_id
@@ -44,7 +44,10 @@ def validate_feedback(feedback: Any) -> Feedback:
         )
         raise InvalidInputError(f"{problems}. Nothing was written") from exc
     if record.agent_id is not None:
-        validate_id(record.agent_id, "feedback.agent_id")
+        try:
+            validate_id(record.agent_id, "feedback.agent_id")
+        except InvalidIdentifierError as exc:
+            raise InvalidInputError(f"{exc}. Nothing was written") from exc
     return record
 
 

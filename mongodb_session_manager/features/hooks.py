@@ -114,3 +114,39 @@ def _run_private_loop(coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(coro)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as executor:
         return executor.submit(asyncio.run, coro).result()
+
+
+_ARGUMENT_OF_ACTION = {"update": "metadata", "get": "keys", "delete": "keys", "add": "feedback"}
+
+
+def chain_hooks(*hooks: Callable[..., Any]) -> Callable[..., Any]:
+    """One hook that runs ``hooks`` in order, each wrapping the next (sync hooks only).
+
+    The first hook sees the call first; its ``original_func`` runs the second
+    hook, and so on down to the real operation. A hook that passes a changed
+    argument to its ``original_func`` (an enriched ``metadata``) hands that to the
+    next one. Example: ``metadata_hook=chain_hooks(audit, validate, cache)``.
+
+    Raises:
+        TypeError: One of ``hooks`` is ``async`` (chain those in your own async hook).
+    """
+    for hook in hooks:
+        if is_async_hook(hook):
+            raise TypeError(f"chain_hooks takes sync hooks; {hook!r} is async")
+
+    def chained(original: Callable[..., Any], action: str, session_id: str, **kwargs: Any) -> Any:
+        def run(index: int, arguments: dict[str, Any]) -> Any:
+            if index == len(hooks):
+                return original(*arguments.values())
+
+            def next_original(*args: Any, **named: Any) -> Any:
+                if not args and not named:
+                    return run(index + 1, arguments)
+                name = next(iter(arguments), None) or _ARGUMENT_OF_ACTION.get(action, "value")
+                return run(index + 1, {name: _argument(args, named, name, None)})
+
+            return hooks[index](next_original, action, session_id, **arguments)
+
+        return run(0, dict(kwargs))
+
+    return chained

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from pymongo.errors import WriteError
+from pymongo.errors import OperationFailure
 
 from mongodb_session_manager.errors import InvalidInputError
 from mongodb_session_manager.features._base import FeatureBase, without_id
@@ -56,7 +56,7 @@ def measure_paths(previous: Mapping[str, Any], root: str, keys: Iterable[str]) -
     return total
 
 
-def shape_error(exc: WriteError, what: str) -> InvalidInputError:
+def shape_error(exc: OperationFailure, what: str) -> InvalidInputError:
     """A server refusal of an update's shape, as the library's typed error."""
     detail = (exc.details or {}).get("errmsg") or str(exc)
     return InvalidInputError(f"MongoDB refused the {what}: {detail}; nothing was written")
@@ -152,7 +152,7 @@ class MetadataMixin(FeatureBase):
                 {f"metadata.{key}": 1 for key in payload},
                 lambda previous: measure_paths(previous, "metadata", payload),
             )
-        except WriteError as exc:
+        except OperationFailure as exc:
             if exc.code in _SHAPE_ERROR_CODES:
                 raise shape_error(exc, "metadata update") from exc
             raise
@@ -260,7 +260,7 @@ class MetadataMixin(FeatureBase):
                 {f"metadata.{key}": 1 for key in keys},
                 lambda previous: measure_paths(previous, "metadata", keys),
             )
-        except WriteError as exc:
+        except OperationFailure as exc:
             if exc.code in _SHAPE_ERROR_CODES:
                 raise shape_error(exc, "metadata delete") from exc
             raise

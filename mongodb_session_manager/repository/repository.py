@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from pymongo import ReturnDocument
-from pymongo.errors import DocumentTooLarge, DuplicateKeyError, WriteError
+from pymongo.errors import DocumentTooLarge, DuplicateKeyError, OperationFailure
 from strands.session.session_repository import SessionRepository
 from strands.types.session import Session, SessionAgent, SessionMessage, SessionType
 
@@ -597,7 +597,7 @@ class MongoDBSessionRepository(SessionRepository):
             raise SessionTooLargeError(
                 session_id, -1, added_bytes, self.max_document_bytes
             ) from exc
-        except WriteError as exc:
+        except OperationFailure as exc:  # WriteError, or findAndModify's OperationFailure
             if exc.code in _TOO_LARGE_CODES or "too large" in str(exc).lower():
                 raise SessionTooLargeError(
                     session_id, -1, added_bytes, self.max_document_bytes
