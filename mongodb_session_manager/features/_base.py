@@ -48,10 +48,8 @@ class FeatureBase:
     # ------------------------------------------------------------------ plumbing
 
     def _features(self) -> FeatureState:
-        state: FeatureState | None = self.__dict__.get("_feature_state")
-        if state is None:
-            state = FeatureState()
-            self.__dict__["_feature_state"] = state
+        # setdefault is atomic: two threads using a fresh manager get the same state.
+        state: FeatureState = self.__dict__.setdefault("_feature_state", FeatureState())
         return state
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
