@@ -16,6 +16,7 @@ from mongodb_session_manager.errors import (
     StoreThreadError,
     StoreUnavailableError,
 )
+from mongodb_session_manager.features import MetricsSummary, chain_hooks
 from mongodb_session_manager.manager import (
     MongoDBSessionManager,
     MongoDBSessionManagerFactory,
@@ -50,6 +51,7 @@ __all__ = [
     "InvalidIdentifierError",
     "InvalidInputError",
     "MessageRecord",
+    "MetricsSummary",
     "Metadata",
     "MongoDBConnectionPool",
     "MongoDBSessionManager",
@@ -68,6 +70,7 @@ __all__ = [
     "StoreUnavailableError",
     "Totals",
     "__version__",
+    "chain_hooks",
     "close_global_factory",
     "close_global_factory_async",
     "create_mongodb_session_manager",

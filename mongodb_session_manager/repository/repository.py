@@ -46,6 +46,7 @@ from mongodb_session_manager.models import (
     utcnow,
     validate_id,
 )
+from mongodb_session_manager.features.keys import validate_key
 from mongodb_session_manager.repository.codec import (
     encoded_size,
     iso,
@@ -107,6 +108,11 @@ class MongoDBSessionRepository(SessionRepository):
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         **pool_options: Any,
     ) -> None:
+        # Field names become index paths: refuse `$`, empty segments... before any I/O.
+        self.metadata_fields = tuple(
+            ".".join(validate_key(field, "metadata_fields entry"))
+            for field in metadata_fields or ()
+        )
         if pool is None:
             pool = MongoDBConnectionPool.acquire(connection_string, client=client, **pool_options)
             self._owns_pool = True
@@ -116,7 +122,6 @@ class MongoDBSessionRepository(SessionRepository):
         self.database_name = database_name
         self.collection_name = collection_name
         self.application_name = application_name
-        self.metadata_fields = tuple(metadata_fields or ())
         self.max_document_bytes = max_document_bytes
         self._closed = False
         # Size of stored multi-agent states, to keep the document size estimate right.
