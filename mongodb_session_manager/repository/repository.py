@@ -33,6 +33,7 @@ from mongodb_session_manager.errors import (
     SessionNotFoundError,
     SessionTooLargeError,
 )
+from mongodb_session_manager.features.keys import validate_key
 from mongodb_session_manager.models import (
     AGENT_HEADER_FIELDS,
     DEFAULT_COLLECTION,
@@ -46,7 +47,6 @@ from mongodb_session_manager.models import (
     utcnow,
     validate_id,
 )
-from mongodb_session_manager.features.keys import validate_key
 from mongodb_session_manager.repository.codec import (
     encoded_size,
     iso,
