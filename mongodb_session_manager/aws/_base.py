@@ -19,6 +19,7 @@ from mongodb_session_manager.aws._worker import (
     DeliveryWorker,
     Outcome,
 )
+from mongodb_session_manager.errors import InvalidInputError
 
 logger = logging.getLogger("mongodb_session_manager.aws")
 
@@ -61,6 +62,11 @@ class AWSHook:
         max_batch_bytes: int,
         exit_timeout: float = DEFAULT_EXIT_TIMEOUT,
     ) -> None:
+        if max_attempts < 1 or connect_timeout <= 0 or read_timeout <= 0:
+            raise InvalidInputError(
+                f"{name}: max_attempts must be at least 1 and the timeouts positive "
+                f"(got {max_attempts}, {connect_timeout}, {read_timeout})"
+            )
         self.name = name
         self.region_name = region_name
         self.endpoint_url = endpoint_url

@@ -26,6 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mongodb_session_manager.errors import InvalidInputError
+
 logger = logging.getLogger("mongodb_session_manager.aws")
 
 DEFAULT_EXIT_TIMEOUT = 5.0
@@ -106,7 +108,10 @@ class DeliveryWorker:
         exit_timeout: float = DEFAULT_EXIT_TIMEOUT,
     ) -> None:
         if max_queue_size < 1 or max_batch_size < 1:
-            raise ValueError("max_queue_size and max_batch_size must be at least 1")
+            raise InvalidInputError(
+                f"{name}: max_queue_size ({max_queue_size}) and max_batch_size "
+                f"({max_batch_size}) must be at least 1"
+            )
         self.name = name
         self._send = send
         self.max_queue_size = max_queue_size

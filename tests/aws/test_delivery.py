@@ -270,3 +270,14 @@ def test_an_idle_hook_holds_no_thread_and_wakes_up_on_the_next_change(
     del hook
     gc.collect()
     assert collected() is None  # a dropped hook is not kept alive by its worker
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"max_queue_size": 0}, {"max_attempts": 0}, {"read_timeout": 0}, {"connect_timeout": -1}],
+)
+def test_impossible_delivery_settings_are_refused(options: dict[str, Any]) -> None:
+    from mongodb_session_manager import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="metadata-sqs"):
+        create_metadata_sqs_hook(QUEUE, **options)
