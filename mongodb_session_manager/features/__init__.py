@@ -6,6 +6,7 @@ One module per capability: :mod:`.metadata` (and :mod:`.keys` for its key rules)
 """
 
 from mongodb_session_manager.features.agent_config import AgentConfigMixin
+from mongodb_session_manager.features.compose import compose_hooks
 from mongodb_session_manager.features.feedback import FeedbackMixin, validate_feedback
 from mongodb_session_manager.features.hooks import chain_hooks
 from mongodb_session_manager.features.metadata import MetadataMixin
@@ -32,5 +33,6 @@ __all__ = [
     "UsageAverages",
     "UsageSummary",
     "chain_hooks",
+    "compose_hooks",
     "validate_feedback",
 ]

@@ -31,6 +31,8 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
+from mongodb_session_manager.features.compose import compose_hooks
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -116,37 +118,5 @@ def _run_private_loop(coro: Coroutine[Any, Any, T]) -> T:
         return executor.submit(asyncio.run, coro).result()
 
 
-_ARGUMENT_OF_ACTION = {"update": "metadata", "get": "keys", "delete": "keys", "add": "feedback"}
-
-
-def chain_hooks(*hooks: Callable[..., Any]) -> Callable[..., Any]:
-    """One hook that runs ``hooks`` in order, each wrapping the next (sync hooks only).
-
-    The first hook sees the call first; its ``original_func`` runs the second
-    hook, and so on down to the real operation. A hook that passes a changed
-    argument to its ``original_func`` (an enriched ``metadata``) hands that to the
-    next one. Example: ``metadata_hook=chain_hooks(audit, validate, cache)``.
-
-    Raises:
-        TypeError: One of ``hooks`` is ``async`` (chain those in your own async hook).
-    """
-    for hook in hooks:
-        if is_async_hook(hook):
-            raise TypeError(f"chain_hooks takes sync hooks; {hook!r} is async")
-
-    def chained(original: Callable[..., Any], action: str, session_id: str, **kwargs: Any) -> Any:
-        def run(index: int, arguments: dict[str, Any]) -> Any:
-            if index == len(hooks):
-                return original(*arguments.values())
-
-            def next_original(*args: Any, **named: Any) -> Any:
-                if not args and not named:
-                    return run(index + 1, arguments)
-                name = next(iter(arguments), None) or _ARGUMENT_OF_ACTION.get(action, "value")
-                return run(index + 1, {name: _argument(args, named, name, None)})
-
-            return hooks[index](next_original, action, session_id, **arguments)
-
-        return run(0, dict(kwargs))
-
-    return chained
+chain_hooks = compose_hooks
+"""Another name of :func:`compose_hooks` (sync hooks, first one outermost)."""
