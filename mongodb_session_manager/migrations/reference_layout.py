@@ -40,7 +40,7 @@ forward -> backward gives back the original document (dates as BSON dates).
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -49,13 +49,16 @@ from bson.errors import InvalidDocument
 from pydantic import ValidationError
 
 from mongodb_session_manager.errors import DocumentConversionError, InvalidIdentifierError
+from mongodb_session_manager.features.metrics import UNKNOWN_TOOL, tool_uses_of
 from mongodb_session_manager.migrations import cumulative_metrics as cm
 from mongodb_session_manager.models import (
     AgentRecord,
     Feedback,
     MessageRecord,
     SessionRecord,
+    ToolTotals,
     Totals,
+    UsageCounts,
     as_utc,
     storage_key,
     utcnow,
@@ -169,6 +172,48 @@ def finalize_size(document: dict[str, Any]) -> dict[str, Any]:
     document["size_bytes"] = 0
     document["size_bytes"] = _encoded_size(document, f"session {document.get('_id')!r}")
     return document
+
+
+def message_totals(messages: list[dict[str, Any]]) -> Totals:
+    """An agent's totals as the library would have counted its messages one by one.
+
+    Token and latency counters come from each message's per-call figures; tool
+    counters from ``toolResult`` blocks matched by ``toolUseId`` to the tool use of
+    the previous assistant message (``time_ms`` is unknown for imported history: 0).
+    """
+    totals = Totals()
+    pending: dict[str, str] = {}
+    for message in messages:
+        for key, value in Totals.increments(message.get("metadata")).items():
+            setattr(totals, key, getattr(totals, key) + value)
+        uses = tool_uses_of(message)
+        if uses:
+            pending = uses
+        for block in message.get("content") or []:
+            result = block.get("toolResult") if isinstance(block, Mapping) else None
+            if not isinstance(result, Mapping):
+                continue
+            name = pending.pop(str(result.get("toolUseId")), UNKNOWN_TOOL)
+            stats = totals.tools.setdefault(storage_key(name), ToolTotals(name=name))
+            stats.calls += 1
+            if result.get("status") == "error":
+                stats.errors += 1
+            else:
+                stats.successes += 1
+    return totals
+
+
+def add_totals(parts: Iterable[Totals]) -> Totals:
+    """The sum of several totals (a session's from its agents')."""
+    total = Totals()
+    for part in parts:
+        for name in UsageCounts.model_fields:
+            setattr(total, name, getattr(total, name) + getattr(part, name))
+        for key, stats in part.tools.items():
+            into = total.tools.setdefault(key, ToolTotals(name=stats.name))
+            for counter in ("calls", "successes", "errors", "time_ms"):
+                setattr(into, counter, getattr(into, counter) + getattr(stats, counter))
+    return total
 
 
 # ----------------------------------------------------------------------------- agents
@@ -333,10 +378,7 @@ def _agent_forward(
     series = cm.CumulativeSeries()
     ordered = [raw for _, raw in sorted(enumerate(raw_messages), key=_message_sort_key)]
     messages = [_message_forward(raw, index, series, created) for index, raw in enumerate(ordered)]
-    totals = Totals()
-    for message in messages:
-        for key, value in Totals.increments(message.get("metadata")).items():
-            setattr(totals, key, getattr(totals, key) + value)
+    totals = message_totals(messages)
 
     internal = data.get("_internal_state")
     if internal is None:
@@ -417,10 +459,7 @@ def reference_to_v1(document: Mapping[str, Any]) -> dict[str, Any]:
         agents[key] = agent
     feedbacks, refused_feedbacks, quirks = _feedbacks_forward(document.get("feedbacks"), created)
 
-    totals = Totals()
-    for agent in agents.values():
-        for key, value in agent["totals"].items():
-            setattr(totals, key, getattr(totals, key) + value)
+    totals = add_totals(Totals.model_validate(agent["totals"]) for agent in agents.values())
 
     out: dict[str, Any] = {
         "_id": session_id,

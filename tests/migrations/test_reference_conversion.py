@@ -82,6 +82,9 @@ def test_counters_sizes_and_dates_are_recomputed(stored: dict[str, Any]) -> None
     assert v1["size_bytes"] == len(bson.encode(v1))
     assert v1["totals"]["messages"] == 14
     assert v1["totals"]["cache_read_tokens"] == 64
+    lookup = {"name": "lookup_order", "calls": 1, "successes": 1, "errors": 0, "time_ms": 0.0}
+    assert v1["totals"]["tools"] == {"lookup_order": lookup}
+    assert v1["agents"]["support"]["totals"]["tools"] == {"lookup_order": lookup}
     for agent in v1["agents"].values():
         fields = {
             name: agent[name] for name in ("state", "conversation_manager_state", "internal_state")

@@ -115,6 +115,7 @@ def test_a_strands_agent_resumes_and_continues_a_migrated_session(
     assert stored["schema_version"] == 1
     assert support["messages"][13]["content"] == [{"text": "It was delivered."}]
     assert support["totals"]["model_calls"] == 5 + 2
+    assert support["totals"]["tools"]["lookup_order"]["calls"] == 1 + 1  # imported + new
     assert stored["totals"]["messages"] == 14 + 2 + 2
 
     resumed = Agent(
