@@ -181,6 +181,8 @@ def _run(
         raise typer.Exit(2) from exc
     for line in _report_lines(report):
         out.print(plain(line))
+    for warning in report.warnings:
+        out.print(plain(f"warning: {warning}"), style="yellow")
     for step in report.steps:
         for failure in step.failures:
             out.print(plain(f"failed: {failure.session_id}: {failure.error}"), style="red")

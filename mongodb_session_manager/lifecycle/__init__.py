@@ -24,7 +24,7 @@ from mongodb_session_manager.lifecycle.operations import (
     list_sessions,
     list_sessions_async,
 )
-from mongodb_session_manager.lifecycle.query import SessionQuery, metadata_key
+from mongodb_session_manager.lifecycle.query import SessionQuery
 
 __all__ = [
     "EXPORT_FORMAT",
@@ -42,7 +42,6 @@ __all__ = [
     "export_session_data",
     "list_sessions",
     "list_sessions_async",
-    "metadata_key",
     "to_json",
     "to_markdown",
 ]

@@ -8,19 +8,16 @@ inject a query operator. Dates may be naive (read as UTC) or aware.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from mongodb_session_manager.errors import InvalidInputError
+from mongodb_session_manager.features.keys import validate_key
 from mongodb_session_manager.models import as_utc, utcnow, validate_id
 
 Scalar = str | int | float | bool | None
-
-_METADATA_KEY = re.compile(r"[^.$\x00][^.\x00]*(\.[^.$\x00][^.\x00]*)*")
-_MAX_KEY_LENGTH = 256
 
 
 @dataclass(frozen=True)
@@ -99,24 +96,14 @@ class SessionQuery:
         if created:
             conditions["created_at"] = created
         for key, value in (self.metadata or {}).items():
-            conditions[f"metadata.{metadata_key(key)}"] = _scalar(value, f"metadata {key!r}")
+            path = ".".join(validate_key(key, "metadata key"))  # the metadata feature's rules
+            conditions[f"metadata.{path}"] = _scalar(value, f"metadata {key!r}")
         if self.schema_version is not None:
             version = self.schema_version
             if isinstance(version, bool) or not isinstance(version, int) or version < 0:
                 raise InvalidInputError(f"schema_version must be an int >= 0: {version!r}")
             conditions["schema_version"] = {"$in": [None, 0]} if version == 0 else version
         return conditions
-
-
-def metadata_key(key: object) -> str:
-    """``key`` if it is a usable metadata field path; else :class:`InvalidInputError`."""
-    if not isinstance(key, str) or not key or len(key) > _MAX_KEY_LENGTH:
-        raise InvalidInputError(f"metadata key {key!r} must be a non-empty string")
-    if not _METADATA_KEY.fullmatch(key):
-        raise InvalidInputError(
-            f"metadata key {key!r} is not a field path (no '$' prefix, no empty segment)"
-        )
-    return key
 
 
 def _scalar(value: object, what: str) -> Scalar:

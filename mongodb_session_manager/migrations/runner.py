@@ -37,7 +37,7 @@ import bson
 from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
 from pymongo import InsertOne, ReplaceOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from mongodb_session_manager.errors import DocumentConversionError, MigrationError
 from mongodb_session_manager.migrations.base import (
@@ -130,6 +130,8 @@ class MigrationReport:
     direction: Direction
     dry_run: bool
     steps: list[StepReport] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """Problems that did not stop the migration (e.g. an index that could not be built)."""
 
     @property
     def migrated(self) -> int:
@@ -180,9 +182,28 @@ class MigrationStatus:
 
 @dataclass
 class _Item:
+    """One document of a batch, kept as raw BSON until its turn to be converted."""
+
     session_id: str
     size: int
-    document: dict[str, Any]
+    guard: dict[str, Any]
+    """The compare-and-set condition besides the version (``updated_at`` as read)."""
+    raw: bytes | None = None
+    decoded: dict[str, Any] | None = None
+    codec_options: Any = None
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The document, decoded now (raw items are not kept decoded: memory)."""
+        if self.decoded is not None:
+            return self.decoded
+        assert self.raw is not None
+        document: dict[str, Any] = bson.decode(self.raw, codec_options=self.codec_options)
+        return document
+
+    @classmethod
+    def of(cls, document: dict[str, Any], size: int, **kwargs: Any) -> _Item:
+        return cls(str(document["_id"]), size, _unchanged(document), **kwargs)
 
 
 @dataclass
@@ -309,7 +330,7 @@ class MigrationRunner:
             if step.interrupted:
                 break
         if direction == "up" and not self.dry_run and not report.interrupted:
-            await self._ensure_indexes(self.target_collection)
+            report.warnings.extend(await self._ensure_indexes(self.target_collection))
         return report
 
     async def _run_step(
@@ -457,10 +478,12 @@ class MigrationRunner:
                 if raw_mode:
                     size = len(raw.raw)
                     document = bson.decode(raw.raw, codec_options=decode_options)
+                    item = _Item.of(document, size, raw=raw.raw, codec_options=decode_options)
+                    del document  # only the raw bytes stay until conversion
                 else:
-                    document, size = dict(raw), len(bson.encode(raw))
-                items.append(_Item(str(document["_id"]), size, document))
-                held += size
+                    item = _Item.of(dict(raw), len(bson.encode(raw)), decoded=dict(raw))
+                items.append(item)
+                held += item.size
                 if held >= self.max_batch_bytes:
                     break
         finally:
@@ -504,7 +527,7 @@ class MigrationRunner:
                     {
                         "_id": item.session_id,
                         **version_filter(step.from_version),
-                        **_unchanged(item.document),
+                        **item.guard,
                     },
                     encoded,
                 )
@@ -579,14 +602,17 @@ class MigrationRunner:
         converted: list[tuple[_Item, RawBSONDocument]] = []
         for item in batch:
             try:
-                if document_version(item.document) != conversion.source_version:
+                document = item.document
+                if document_version(document) != conversion.source_version:
                     raise DocumentConversionError(
-                        f"schema_version is {item.document.get('schema_version')!r}"
+                        f"schema_version is {document.get('schema_version')!r}"
                     )
-                output = conversion.convert(item.document)
+                output = conversion.convert(document)
+                del document
                 if output.get("_id") != item.session_id:
                     raise DocumentConversionError("the conversion changed the _id")
                 encoded = bson.encode(output)
+                del output  # the batch keeps converted documents as raw BSON only
                 if len(encoded) > MAX_CONVERTED_BYTES:
                     raise DocumentConversionError(
                         f"{len(encoded)} bytes once converted; MongoDB's limit is 16 MiB"
@@ -604,7 +630,7 @@ class MigrationRunner:
     async def _read_by_ids(self, collection: Any, ids: list[str], version: int) -> list[_Item]:
         query = {"_id": {"$in": ids}, **version_filter(version)}
         rows = await collection.find(query).sort("_id", 1).to_list(None)
-        return [_Item(str(row["_id"]), len(bson.encode(row)), dict(row)) for row in rows]
+        return [_Item.of(dict(row), len(bson.encode(row)), decoded=dict(row)) for row in rows]
 
     # ------------------------------------------------------------------------ writing
 
@@ -680,20 +706,28 @@ class MigrationRunner:
             return False
         return bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
 
-    async def _ensure_indexes(self, collection_name: str) -> None:
-        """Create the session indexes one by one; an existing equivalent index is fine."""
+    async def _ensure_indexes(self, collection_name: str) -> list[str]:
+        """Create the session indexes one by one; returns what could not be created.
+
+        An equivalent existing index (e.g. the reference's own on the same keys under
+        another name) is fine, and a failure here never undoes the migrated data:
+        the factory creates missing indexes at start-up anyway.
+        """
         collection = self._collection(collection_name)
+        problems: list[str] = []
         for index in session_indexes():
+            name = index.document.get("name")
             try:
                 await collection.create_indexes([index])
-            except OperationFailure as exc:
-                # e.g. the reference's own index on the same keys under another name.
+            except PyMongoError as exc:
                 logger.warning(
                     "migration.index.skipped | collection=%s index=%s reason=%s",
                     collection_name,
-                    index.document.get("name"),
+                    name,
                     exc,
                 )
+                problems.append(f"index {name} on {collection_name} not created: {exc}")
+        return problems
 
 
 class _TransactionRefused(Exception):

@@ -132,3 +132,20 @@ def test_a_bad_ttl_is_refused_before_anything_opens(msm_options: dict[str, Any],
         MongoDBSessionManagerFactory(**msm_options, ttl=bad)
     with pytest.raises(InvalidInputError, match="ttl"):
         MongoDBSessionManager("s", **msm_options, ttl=bad)
+
+
+def test_metadata_and_feedback_writes_also_move_the_expiry(
+    ttl_factory: MongoDBSessionManagerFactory,
+) -> None:
+    manager = ttl_factory.create_session_manager("s-features")
+    created = stored(ttl_factory, "s-features")["expires_at"]
+    time.sleep(0.01)
+    manager.update_metadata({"customer_id": "c-1"})
+    after_metadata = stored(ttl_factory, "s-features")["expires_at"]
+    time.sleep(0.01)
+    manager.add_feedback({"rating": "up", "comment": "ok"})
+    after_feedback = stored(ttl_factory, "s-features")["expires_at"]
+    manager.close()
+
+    assert created < after_metadata < after_feedback
+    assert close_to(after_feedback, datetime.now(UTC) + TTL)
