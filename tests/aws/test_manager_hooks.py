@@ -28,8 +28,8 @@ pytestmark = pytest.mark.skipif(
 
 Make = Callable[..., MongoDBSessionManager]
 Closing = Callable[[Any], Any]
-# A call takes about a millisecond; a call that waited on AWS would take the endpoint's
-# read timeout (30 s here). 2 s keeps that distinction on a loaded 2-core CI machine.
+# add_feedback takes a few milliseconds; one that waited on a dead endpoint would take its
+# retries with backoff (seconds). 2 s keeps that distinction on a loaded 2-core CI machine.
 FAST = 2.0
 
 
