@@ -37,6 +37,7 @@ from strands.types.content import Message
 from strands.types.exceptions import SessionException
 from strands.types.session import Session, SessionAgent, SessionMessage, SessionType
 
+from mongodb_session_manager.errors import SessionConflictError
 from mongodb_session_manager.features import (
     AgentConfigMixin,
     FeedbackMixin,
@@ -105,8 +106,9 @@ class MongoDBSessionManager(
         metadata_fields: Metadata fields to index (once per process).
         max_document_bytes: Refuse writes that would grow the session past this size.
         repository: Use this repository (and its pool) instead of building one.
-        preload_agents: Agent ids whose stored state is read while opening the
-            session, so building those agents later does no database I/O.
+        preload_agents: Agent ids whose stored fields are read in the same single
+            read that opens the session, so restoring them later reads only their
+            messages (Strands' ``"default"`` agent unless told otherwise).
         ttl: Expire the session this long after its last write (``expires_at`` + a
             TTL index; every write refreshes it). ``None``: the repository's setting.
         metadataHook: Deprecated camelCase alias of ``metadata_hook``.
@@ -133,7 +135,7 @@ class MongoDBSessionManager(
         metadata_fields: Sequence[str] | None = None,
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         repository: MongoDBSessionRepository | None = None,
-        preload_agents: Sequence[str] = (),
+        preload_agents: Sequence[str] = ("default",),
         ttl: timedelta | None = None,
         metadataHook: Hook | None = None,
         feedbackHook: Hook | None = None,
@@ -155,7 +157,7 @@ class MongoDBSessionManager(
             pool_options=pool_options,
         )
         try:
-            self._repo.pool.run(self._open(tuple(preload_agents)))
+            self._repo.pool.run(self._open(tuple(preload_agents), with_messages=False))
         except BaseException:
             self.close()
             raise
@@ -203,7 +205,7 @@ class MongoDBSessionManager(
             pool_options=pool_options,
         )
         try:
-            await self._repo.pool.call(self._open(tuple(preload_agents)))
+            await self._repo.pool.call(self._open(tuple(preload_agents), with_messages=True))
         except BaseException:
             self.close()
             raise
@@ -263,8 +265,12 @@ class MongoDBSessionManager(
         """The repository (and through it the pool) this manager writes with."""
         return self._repo
 
-    async def _open(self, preload_agents: tuple[str, ...]) -> None:
-        """One read for an existing session (with preloaded agents' fields); insert if new."""
+    async def _open(self, preload_agents: tuple[str, ...], *, with_messages: bool) -> None:
+        """One read for an existing session (with preloaded agents' fields); insert if new.
+
+        ``with_messages`` also reads the preloaded agents' messages now (the async
+        constructor does, so building the Agent on the app's loop does no I/O).
+        """
         keys = {
             agent_id: storage_key(validate_id(agent_id, "agent_id")) for agent_id in preload_agents
         }
@@ -295,7 +301,7 @@ class MongoDBSessionManager(
         for agent_id, key in keys.items():
             agent = _agent_from(raw, key, agent_id)
             self._preloaded[agent_id] = agent
-            if agent is not None:
+            if agent is not None and with_messages:
                 offset = _removed_count(agent)
                 messages = await self._repo._read_messages(self.session_id, agent_id, offset, None)
                 self._preloaded_messages[(agent_id, offset)] = messages
@@ -363,7 +369,23 @@ class MongoDBSessionManager(
         ]
         tracker.next_message_id = len(tracker.pending_messages)
         if _running_loop() is None:
-            self._repo.pool.run(self._create_agent(agent, tracker, None))
+            try:
+                self._repo.pool.run(self._create_agent(agent, tracker, None))
+            except SessionConflictError:
+                # Another writer created it since this manager looked (a preload is a
+                # snapshot of when the session was opened): restore it instead.
+                stored = self._repo.pool.run(
+                    self._repo._read_agent_header(self.session_id, tracker.agent_id)
+                )
+                if stored is None:
+                    raise
+                logger.info(
+                    "agent.create.exists | session_id=%s agent_id=%s restoring instead",
+                    self.session_id,
+                    tracker.agent_id,
+                )
+                tracker.pending_messages = []
+                self._restore_agent(agent, tracker, stored)
         else:
             logger.debug(
                 "agent.create.deferred | session_id=%s agent_id=%s",

@@ -79,6 +79,17 @@ def test_sync_with_nothing_changed_costs_no_round_trip(
     assert log.commands == []
 
 
+def test_sync_open_then_resume_of_the_default_agent_is_two_reads_in_all(
+    new_manager: Make, factory: MongoDBSessionManagerFactory
+) -> None:
+    Agent(model=ScriptedModel(["x"]), session_manager=new_manager(), callback_handler=None)("y")
+    with factory.pool.command_stats.capture() as log:
+        manager = new_manager()  # its one read also brings the default agent's fields
+        restored = Agent(model=ScriptedModel(), session_manager=manager, callback_handler=None)
+    assert log.commands == ["find", "find"]
+    assert len(restored.messages) == 2
+
+
 def test_opening_a_manager_for_an_existing_session_is_one_read(
     new_manager: Make, factory: MongoDBSessionManagerFactory
 ) -> None:
@@ -152,7 +163,7 @@ def test_resume_after_sliding_window_reads_only_the_window(
     )
     for i in range(20):
         agent(f"message number {i} " + "y" * 1000)
-    manager = new_manager()
+    manager = new_manager()  # its one read brought the default agent's fields and offset
     with factory.pool.command_stats.capture() as log:
         resumed = Agent(
             model=ScriptedModel(),
@@ -160,7 +171,7 @@ def test_resume_after_sliding_window_reads_only_the_window(
             conversation_manager=SlidingWindowConversationManager(window_size=4),
             callback_handler=None,
         )
-    assert log.commands == ["find", "find"]
+    assert log.commands == ["find"]
     assert len(resumed.messages) == len(agent.messages) <= 4
     # 40 messages of ~1 KB are stored; only the window's few come back.
     assert log.bytes_received < 8_000
