@@ -13,8 +13,10 @@ streams one turn; variants:
   synchronous session manager does inside ``stream_async``.
 
 A monitor task sleeps 5 ms at a time and records how late it wakes up: the
-longest lateness is the longest stall of the loop. ``GET /loop`` returns the
-figures; ``POST /loop/reset`` starts a new window.
+longest lateness is the longest stall of the loop. The library's blocking entry
+point (``StoreLoop.run``) is wrapped to count the calls made from a thread that
+is running an event loop: each one is a database call that held up the loop.
+``GET /loop`` returns the figures; ``POST /loop/reset`` starts a new window.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from strands.session.session_manager import SessionManager
 
 from benchmarks.conversation import replies
 from mongodb_session_manager import MongoDBSessionManager, MongoDBSessionManagerFactory
+from mongodb_session_manager.store.loop import StoreLoop
 from mongodb_session_manager.testing import ScriptedModel
 
 TICK = 0.005
@@ -47,6 +50,25 @@ class SyncHooksManager(MongoDBSessionManager):
     """Our manager wired with Strands' stock, synchronous hooks (the blocking way)."""
 
     register_hooks = SessionManager.register_hooks  # type: ignore[assignment]
+
+
+_blocking_calls = [0]
+
+
+def _count_blocking_calls() -> None:
+    """Wrap ``StoreLoop.run`` (instrumentation only: the call itself is unchanged)."""
+    original = StoreLoop.run
+
+    def run(self: StoreLoop, coro: Any, timeout: float | None = None) -> Any:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            _blocking_calls[0] += 1
+        return original(self, coro, timeout)
+
+    StoreLoop.run = run  # type: ignore[method-assign]
 
 
 class LoopMonitor:
@@ -74,9 +96,10 @@ class LoopMonitor:
     def figures(self) -> dict[str, Any]:
         lags = sorted(self.lags)
         if not lags:
-            return {"samples": 0}
+            return {"samples": 0, "blocking_calls": _blocking_calls[0]}
         return {
             "samples": len(lags),
+            "blocking_calls": _blocking_calls[0],
             "max_stall_ms": lags[-1] * 1000,
             "p99_stall_ms": lags[min(len(lags) - 1, int(0.99 * len(lags)))] * 1000,
             "stalls_over_50ms": sum(1 for lag in lags if lag > 0.05),
@@ -139,6 +162,7 @@ def build_app(uri: str, database: str, latency_ms: int) -> FastAPI:
     @app.post("/loop/reset")
     async def loop_reset() -> dict[str, str]:
         monitor.lags.clear()
+        _blocking_calls[0] = 0
         return {"status": "reset"}
 
     return app
@@ -150,6 +174,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database", required=True)
     parser.add_argument("--latency-ms", type=int, default=300)
     args = parser.parse_args(argv)
+    _count_blocking_calls()
     app = build_app(args.mongo_uri, args.database, args.latency_ms)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

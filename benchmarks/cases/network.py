@@ -15,7 +15,7 @@ from benchmarks import charts
 from benchmarks.context import BUCKET, BenchContext
 from benchmarks.conversation import lookup_order, make_conversation, prompts
 from benchmarks.report import Section
-from benchmarks.stats import Timing, fmt_ms, summary
+from benchmarks.stats import Timing, fmt_ms, fmt_spread, summary
 
 OURS = "mongodb-session-manager"
 S3 = "S3SessionManager"
@@ -60,7 +60,7 @@ def run(ctx: BenchContext) -> Section:
     machine hits every delay alike.
     """
     config = ctx.config
-    repeats = max(1, min(3, config.repeats))
+    repeats = max(1, min(5, config.repeats))
     n = config.network_resume_messages
     history = make_conversation(n)
     stored = {OURS: ctx.session_id("net-ours"), S3: ctx.session_id("net-s3")}
@@ -143,23 +143,26 @@ def run(ctx: BenchContext) -> Section:
     rows = []
     for key, by_delay in samples.items():
         op, who = key
-        medians = [summary(by_delay[d])["median"] for d in delays]
-        slope = _slope(delays, [m * 1000 for m in medians])
+        cells = [summary(by_delay[d]) for d in delays]
+        # The slope uses each cell's fastest run: interference from other work on the
+        # machine only ever adds time, so the minimum is the cleanest estimate of what
+        # the delay itself adds.
+        slope = _slope(delays, [c["min"] * 1000 for c in cells])
         operations[f"{op}|{who}"] = {
             "op": op,
             "who": who,
             "round_trips": trips[key],
-            "by_delay": {str(d): summary(by_delay[d]) for d in delays},
+            "by_delay": {str(d): c for d, c in zip(delays, cells, strict=True)},
             "ms_per_ms_of_delay": slope,
         }
-        rows.append([op, who, f"{trips[key]:,}", *(fmt_ms(m) for m in medians), f"{slope:.1f}"])
+        rows.append([op, who, f"{trips[key]:,}", *(fmt_spread(c) for c in cells), f"{slope:.1f}"])
     chart = "network.png"
     charts.lines(
         ctx.chart_dir / chart,
-        "Latency vs simulated round-trip delay (median)",
+        "Latency vs simulated round-trip delay (fastest of each cell's runs)",
         delays,
         {
-            f"{e['who']}: {e['op']}": [e["by_delay"][str(d)]["median"] * 1000 for d in delays]
+            f"{e['who']}: {e['op']}": [e["by_delay"][str(d)]["min"] * 1000 for d in delays]
             for e in operations.values()
         },
         "simulated delay per round trip (ms)",
@@ -192,14 +195,16 @@ def run(ctx: BenchContext) -> Section:
         data={"operations": operations, "calibration": calibration, "repeats": repeats},
         notes=[
             f"Measured cost of one trivial round trip through the proxy ({measured}).",
-            "*ms added per 1 ms of delay* is the least-squares slope of the medians over the "
-            "delays: about the number of round trips made one after another. "
+            "*ms added per 1 ms of delay* is the least-squares slope, over the delays, of each "
+            "cell's fastest run (other work on the machine only adds time, so the fastest run "
+            "is the cleanest estimate): about the number of round trips made one after "
+            "another. "
             "S3SessionManager reads messages with a thread pool, so its slope is below its "
             "request count; it still pays each request's server time, and on real S3 each "
             "request is billed.",
-            f"Median of {repeats} runs per cell, the delays interleaved in each repetition, "
-            "after one counted warm-up run per operation. Each chat or tool-use turn is the "
-            "second turn of a fresh agent (same session size every time).",
+            f"Cells: median (min-max) of {repeats} runs, the delays interleaved in each "
+            "repetition, after one counted warm-up run per operation. Each chat or tool-use "
+            "turn is the second turn of a fresh agent (same session size every time).",
             "moto closes the connection after every response, so each S3 request also opens a "
             "new TCP connection through the proxy; that connect is not delayed.",
         ],

@@ -94,13 +94,29 @@ def run(ctx: BenchContext) -> Section:
         lambda: opened[OURS].append_message(dict(message), agents[OURS]),
         lambda: opened[S3].append_message(dict(message), agents[S3]),
     )
+
+    def message_with_state(name: str) -> Callable[[], None]:
+        def go() -> None:
+            # What an agent's hooks do when a tool changed its state: the message, then a
+            # sync (Strands' stock hooks sync after every message).
+            agents[name].state.set("step", 2)
+            opened[name].append_message(dict(message), agents[name])
+            opened[name].sync_agent(agents[name])
+
+        return go
+
     both(
-        "plain chat turn, first after resume (`agent(prompt)`)",
+        "append a message after a state change (+ `sync_agent`)",
+        message_with_state(OURS),
+        message_with_state(S3),
+    )
+    both(
+        "plain chat turn (`agent(prompt)`)",
         lambda: agents[OURS](ask[1]),
         lambda: agents[S3](ask[1]),
     )
     both(
-        "plain chat turn, next (`await agent.invoke_async(prompt)`)",
+        "plain chat turn (`await agent.invoke_async(prompt)`)",
         lambda: ctx.loop.run(agents[OURS].invoke_async(ask[2])),
         lambda: ctx.loop.run(agents[S3].invoke_async(ask[2])),
     )
