@@ -257,11 +257,12 @@ class BenchContext:
         return Agent(model=ScriptedModel(script or []), callback_handler=None, **kwargs)
 
     def drop_database(self) -> None:
-        """Remove the benchmark's database (a real MongoDB keeps nothing behind)."""
+        """Remove the benchmark's databases (a real MongoDB keeps nothing behind)."""
         pool = self.factory.pool
 
         async def drop() -> None:
-            await pool.client().drop_database(self.database)
+            for name in (self.database, f"{self.database}_viewer"):
+                await pool.client().drop_database(name)
 
         pool.run(drop())
 

@@ -17,7 +17,7 @@ CASES: tuple[tuple[str, str], ...] = (
     ("round_trips", "Round trips and bytes per operation"),
     ("resume", "Resume time versus session length"),
     ("overhead", "Per-turn overhead of persistence"),
-    ("event_loop", "Event-loop health under 50 concurrent streaming chats"),
+    ("event_loop", "Event-loop health under concurrent streaming chats"),
     ("network", "Simulated network round trip"),
     ("memory", "Memory while resuming a long session"),
     ("viewer", "Viewer: listing and opening sessions"),
