@@ -21,7 +21,7 @@ class Config:
     """Concurrent streaming chats in the event-loop case."""
     chat_turns: int = 2
     """Turns of each of those chats."""
-    model_latency_ms: int = 300
+    model_latency_ms: int = 2_000
     """Simulated model streaming time of one reply in the event-loop case."""
     loop_delay_ms: float = 1.0
     """Simulated network delay per round trip in the event-loop case."""
