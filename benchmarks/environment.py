@@ -39,6 +39,14 @@ def _version(package: str) -> str:
         return "not installed"
 
 
+def load_average() -> float | None:
+    """The 1-minute load average (None where the platform has none)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
 def describe(backend: str) -> dict[str, Any]:
     """A dict recorded at the top of the report and in the JSON."""
     from mongodb_session_manager import __version__

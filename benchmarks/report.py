@@ -66,8 +66,9 @@ each other (ratios), not with figures from another machine or run.
 - **Timings against the embedded server are not real-MongoDB figures.** The
   embedded server is [mongoeco](https://pypi.org/project/mongoeco/), a
   MongoDB-compatible engine written in Python: it runs in its own process here,
-  costs about a millisecond per command, and its cost of updating or reading a
-  document grows with the document's size far more than MongoDB's does. S3 is
+  answers one command at a time, takes about a millisecond for a small read and
+  several for an update, and its cost of updating or reading a document grows
+  with the document's size far more than MongoDB's does. S3 is
   [moto](https://pypi.org/project/moto/)'s server, also Python (about 7 ms per
   request here). The timings show how each design scales and where time goes,
   not what production will see.
@@ -75,7 +76,10 @@ each other (ratios), not with figures from another machine or run.
   holds every request for that long before forwarding it (one delay per round
   trip, for MongoDB and S3 alike). It is a simulation of network latency, not a
   measurement of a network.
-- Timed figures are the **median (min-max)** of the stated number of runs.
+- Timed figures are the **median (min-max)** of the stated number of runs. A load
+  average above the core count means other work shared the machine: the spreads
+  widen and the wall-clock figures rise, while round trips, bytes and memory do
+  not change.
 
 ## Machine and versions
 
@@ -86,6 +90,7 @@ each other (ratios), not with figures from another machine or run.
 | Cores | {cores} |
 | Memory | {memory} GiB |
 | Platform | {platform} |
+| Load average (1 min) at start / end | {load} |
 | Database | {backend} |
 {versions}
 
@@ -112,6 +117,7 @@ def write(out_dir: Path, sections: list[Section], environment: dict[str, Any], q
         cores=machine["cores"],
         memory=machine["memory_gib"],
         platform=machine["platform"],
+        load=f"{environment.get('load_start', '-')} / {environment.get('load_end', '-')}",
         backend=environment["backend"],
         versions=versions,
     )

@@ -37,6 +37,7 @@ def run(config: Config, out_dir: Path) -> Path:
     sections: list[Section] = []
     try:
         env = environment.describe(ctx.backend)
+        env["load_start"] = environment.load_average()
         for name, title in CASES:
             if name in config.skip:
                 sections.append(Section(id=name, title=title, skipped="skipped with --skip"))
@@ -54,6 +55,7 @@ def run(config: Config, out_dir: Path) -> Path:
             sections.append(section)
     finally:
         ctx.close()
+    env["load_end"] = environment.load_average()
     env["run_seconds"] = round(time.perf_counter() - started, 1)
     path = report.write(out_dir, sections, env, config.quick)
     print(f"benchmarks: done in {env['run_seconds']} s -> {path}")
