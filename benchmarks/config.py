@@ -1,0 +1,59 @@
+"""How much to measure: the full run and the quick (CI) run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Config:
+    """Sizes and repetitions of every case."""
+
+    quick: bool = False
+    repeats: int = 5
+    """Repetitions of each timed figure (median and spread are reported)."""
+    resume_sizes: tuple[int, ...] = (100, 1_000, 10_000)
+    s3_max_messages: int = 1_000
+    """Largest session resumed from moto's S3 (moto answers ~7 ms per request)."""
+    turns: int = 20
+    """Turns of the per-turn overhead conversation."""
+    chats: int = 50
+    """Concurrent streaming chats in the event-loop case."""
+    chat_turns: int = 2
+    """Turns of each of those chats."""
+    model_latency_ms: int = 2_000
+    """Simulated model streaming time of one reply in the event-loop case."""
+    loop_delay_ms: float = 1.0
+    """Simulated network delay per round trip in the event-loop case."""
+    delays_ms: tuple[float, ...] = (0.0, 1.0, 5.0, 20.0)
+    """Simulated network delays of the network case."""
+    network_resume_messages: int = 50
+    memory_messages: int = 10_000
+    viewer_sessions: int = 10_000
+    viewer_page_size: int = 50
+    skip: frozenset[str] = field(default_factory=frozenset)
+    """Case ids not to run."""
+
+    @classmethod
+    def full(cls) -> Config:
+        """The full run (a few minutes on 2 cores)."""
+        return cls()
+
+    @classmethod
+    def quick_run(cls) -> Config:
+        """Small sizes, one or two repetitions: proves the benchmark runs (CI)."""
+        return cls(
+            quick=True,
+            repeats=1,
+            resume_sizes=(100, 1_000),
+            s3_max_messages=100,
+            turns=5,
+            chats=10,
+            chat_turns=1,
+            model_latency_ms=100,
+            delays_ms=(0.0, 5.0),
+            network_resume_messages=20,
+            memory_messages=1_000,
+            viewer_sessions=500,
+            viewer_page_size=50,
+        )
