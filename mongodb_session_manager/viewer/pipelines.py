@@ -51,7 +51,8 @@ class Pipelines:
     def is_text(self, expr: Any) -> dict[str, Any]:
         """Whether ``expr`` is a string."""
         if self.mock:
-            return {"$gt": [expr, None]}
+            # mongomock drops the whole expression when a path is missing, unless $ifNull.
+            return {"$gt": [{"$ifNull": [expr, None]}, None]}
         return {"$eq": [{"$type": expr}, "string"]}
 
     def cut(self, expr: Any, length: int) -> dict[str, Any]:
@@ -171,24 +172,33 @@ class Pipelines:
         feedback_offset: int,
         limit: int,
     ) -> list[dict[str, Any]]:
-        """Each agent's next ``limit`` messages from its offset, and the next feedbacks."""
-        offset: Any = 0
-        if offsets:
-            offset = {
-                "$switch": {
-                    "branches": [
-                        {"case": {"$eq": ["$$a.k", {"$literal": key}]}, "then": value}
-                        for key, value in offsets.items()
-                    ],
-                    "default": 0,
+        """Each agent's next ``limit`` messages from its offset, and the next feedbacks.
+
+        On mongomock (``$slice`` takes no expression there) the arrays come whole and
+        the caller slices them; :attr:`slices_server_side` says which.
+        """
+        messages: Any = self.array("$$a.v.messages")
+        feedbacks: Any = self.array("$feedbacks")
+        if self.slices_server_side:
+            offset: Any = 0
+            if offsets:
+                offset = {
+                    "$switch": {
+                        "branches": [
+                            {"case": {"$eq": ["$$a.k", {"$literal": key}]}, "then": value}
+                            for key, value in offsets.items()
+                        ],
+                        "default": 0,
+                    }
                 }
-            }
+            messages = {"$slice": [messages, offset, limit]}
+            feedbacks = {"$slice": [feedbacks, feedback_offset, limit]}
         return [
             {"$match": {"_id": session_id}},
             {
                 "$project": {
                     "feedback_count": {"$size": self.array("$feedbacks")},
-                    "feedbacks": {"$slice": [self.array("$feedbacks"), feedback_offset, limit]},
+                    "feedbacks": feedbacks,
                     "agents": {
                         "$map": {
                             "input": self.entries("$agents"),
@@ -197,15 +207,18 @@ class Pipelines:
                                 "key": "$$a.k",
                                 "agent_id": "$$a.v.agent_id",
                                 "message_count": "$$a.v.message_count",
-                                "messages": {
-                                    "$slice": [self.array("$$a.v.messages"), offset, limit]
-                                },
+                                "messages": messages,
                             },
                         }
                     },
                 }
             },
         ]
+
+    @property
+    def slices_server_side(self) -> bool:
+        """Whether :meth:`timeline` slices the arrays (always, but on mongomock)."""
+        return not self.mock
 
     def metrics(self, session_id: str) -> list[dict[str, Any]]:
         """Per message: id, time and usage/metrics only (no content)."""

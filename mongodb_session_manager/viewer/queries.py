@@ -246,15 +246,17 @@ class SessionQueries:
         if not raws:
             raise SessionNotFoundError(session_id)
         raw = raws[0]
+        sliced = self.pipelines.slices_server_side
         streams = [
-            _stream(agent, position.offsets.get(str(agent.get("key")), 0), size)
+            _stream(agent, position.offsets.get(str(agent.get("key")), 0), size, sliced)
             for agent in _list(raw.get("agents"))
             if isinstance(agent, Mapping) and isinstance(agent.get("agent_id"), str)
         ]
         feedback_total = int(raw.get("feedback_count") or 0)
-        merged = merge(
-            streams, _list(raw.get("feedbacks")), position.feedbacks, feedback_total, size
-        )
+        feedbacks = _list(raw.get("feedbacks"))
+        if not sliced:
+            feedbacks = feedbacks[position.feedbacks : position.feedbacks + size]
+        merged = merge(streams, feedbacks, position.feedbacks, feedback_total, size)
         items = [self._item(item) for item in merged.items]
         total = sum(s.message_count for s in streams) + feedback_total
         done = merged.done or not items
@@ -401,8 +403,11 @@ def _model(cls: Any, value: Any) -> Any:
         return None
 
 
-def _stream(agent: Mapping[str, Any], offset: int, limit: int) -> AgentStream:
-    messages = [m for m in _list(agent.get("messages")) if isinstance(m, Mapping)]
+def _stream(agent: Mapping[str, Any], offset: int, limit: int, sliced: bool) -> AgentStream:
+    messages = _list(agent.get("messages"))
+    if not sliced:
+        messages = messages[offset : offset + limit]
+    messages = [m for m in messages if isinstance(m, Mapping)]
     count = max(_int(agent.get("message_count")), offset)
     if len(messages) < limit:
         count = offset + len(messages)  # the array ended inside this slice: exact count
