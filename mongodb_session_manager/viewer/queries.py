@@ -227,9 +227,7 @@ class SessionQueries:
     async def session(self, session_id: str) -> SessionDetail:
         """Header, agents (no messages), metadata, feedbacks and totals of one session."""
         validate_id(session_id, "session_id")
-        raws = await self.pool.call(
-            aggregate(self._collection(), self.pipelines.detail(session_id))
-        )
+        raws = await self.pool.call(self._aggregate(self.pipelines.detail(session_id)))
         if not raws:
             raise SessionNotFoundError(session_id)
         return detail_from(raws[0])
@@ -242,7 +240,7 @@ class SessionQueries:
         position = Cursor.decode(cursor)
         size = limit or self.settings.timeline_page_size
         pipeline = self.pipelines.timeline(session_id, position.offsets, position.feedbacks, size)
-        raws = await self.pool.call(aggregate(self._collection(), pipeline))
+        raws = await self.pool.call(self._aggregate(pipeline))
         if not raws:
             raise SessionNotFoundError(session_id)
         raw = raws[0]
@@ -277,9 +275,7 @@ class SessionQueries:
     async def metrics(self, session_id: str) -> SessionMetrics:
         """Usage and latency of every model call, in timeline order, per agent."""
         validate_id(session_id, "session_id")
-        raws = await self.pool.call(
-            aggregate(self._collection(), self.pipelines.metrics(session_id))
-        )
+        raws = await self.pool.call(self._aggregate(self.pipelines.metrics(session_id)))
         if not raws:
             raise SessionNotFoundError(session_id)
         raw = raws[0]
@@ -331,10 +327,10 @@ class SessionQueries:
     async def export(self, session_id: str) -> tuple[SessionDetail, list[TimelineItem]]:
         """The whole session: header and every timeline item (one full read)."""
         validate_id(session_id, "session_id")
-        raw = await self.pool.call(self._collection().find_one({"_id": session_id}))
+        raw = await self.pool.call(self._find_one(session_id))
         if raw is None:
             raise SessionNotFoundError(session_id)
-        agents_map = raw.get("agents") if isinstance(raw.get("agents"), Mapping) else {}
+        agents_map = _dict(raw.get("agents"))
         agents = [
             {"key": key, **agent}
             for key, agent in agents_map.items()
@@ -344,7 +340,7 @@ class SessionQueries:
             **raw,
             "agents": [{k: v for k, v in a.items() if k != "messages"} for a in agents],
         }
-        multi = raw.get("multi_agents") if isinstance(raw.get("multi_agents"), Mapping) else {}
+        multi = _dict(raw.get("multi_agents"))
         header["multi_agents"] = [m for m in multi.values() if isinstance(m, Mapping)]
         detail = detail_from(header)
         streams = [
@@ -364,7 +360,18 @@ class SessionQueries:
     async def delete(self, session_id: str) -> bool:
         """Delete one session document. True if it existed."""
         validate_id(session_id, "session_id")
-        result = await self.pool.call(self._collection().delete_one({"_id": session_id}))
+        return await self.pool.call(self._delete_one(session_id))
+
+    # The collection is resolved inside these coroutines, i.e. on the store loop's thread.
+
+    async def _aggregate(self, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return await aggregate(self._collection(), pipeline)
+
+    async def _find_one(self, session_id: str) -> dict[str, Any] | None:
+        return await self._collection().find_one({"_id": session_id})  # type: ignore[no-any-return]
+
+    async def _delete_one(self, session_id: str) -> bool:
+        result = await self._collection().delete_one({"_id": session_id})
         return bool(result.deleted_count)
 
 
