@@ -279,3 +279,11 @@ def test_panels_resize_and_remember(tab: Page, live: str) -> None:
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
     kept = panel.bounding_box()
     assert kept is not None and abs(kept["width"] - after["width"]) < 2
+
+
+def test_api_docs_work_offline(tab: Page, live: str, console: list[str]) -> None:
+    page = tab
+    page.goto(live + "docs")
+    expect(page.locator(".opblock")).to_have_count(9)
+    expect(page.locator(".opblock-summary-path").first).to_contain_text("/health")
+    assert console == []
