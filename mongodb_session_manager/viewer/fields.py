@@ -178,3 +178,8 @@ class FieldCatalog:
     def invalidate(self) -> None:
         """Forget the cached fields (the next call discovers them again)."""
         self._value = None
+
+    @property
+    def age(self) -> float:
+        """Seconds since the last discovery (infinite before the first)."""
+        return time.monotonic() - self._at if self._value is not None else float("inf")

@@ -164,3 +164,75 @@ async def measure_screens(
         "metrics": lambda: queries.metrics(session_id),
     }
     return {name: asdict(await measure(queries, call)) for name, call in screens.items()}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m mongodb_session_manager.viewer.perf --sessions 10000``: print the costs.
+
+    Uses ``MONGODB_URI`` (a scratch database is created and dropped) or, without it,
+    the embedded server (Python 3.13+).
+    """
+    import argparse
+    import json
+    import os
+    import uuid
+
+    from mongodb_session_manager.viewer.settings import ViewerSettings
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--sessions", type=int, default=10_000)
+    parser.add_argument("--messages-per-agent", type=int, default=10)
+    parser.add_argument("--agents", type=int, default=2)
+    args = parser.parse_args(argv)
+    server = None
+    uri = os.environ.get("MONGODB_URI")
+    if not uri:
+        from mongodb_session_manager.local import LocalMongoServer
+
+        server = LocalMongoServer()
+        uri = server.start()
+    database = f"msm_viewer_bench_{uuid.uuid4().hex[:8]}"
+    # Generous timeouts: the embedded server answers nothing while it ingests a batch.
+    settings = ViewerSettings(
+        connection_string=uri,
+        database_name=database,
+        pool_options={"connectTimeoutMS": 120_000, "serverSelectionTimeoutMS": 120_000},
+    )
+    queries = SessionQueries(settings)
+    try:
+        started = time.perf_counter()
+        queries.pool.run(
+            insert_synthetic_sessions(
+                queries,
+                args.sessions,
+                batch=50,
+                agents=args.agents,
+                messages_per_agent=args.messages_per_agent,
+            )
+        )
+        inserted = time.perf_counter() - started
+        middle = f"synthetic-{args.sessions // 2:06d}"
+        report = queries.pool.run(measure_screens(queries, middle))
+        print(
+            json.dumps(
+                {
+                    "sessions": args.sessions,
+                    "insert_seconds": round(inserted, 1),
+                    "screens": report,
+                },
+                indent=2,
+            )
+        )
+    finally:
+
+        async def drop() -> None:
+            await queries.pool.client().drop_database(database)
+
+        queries.pool.run(drop())
+        queries.close()
+        if server is not None:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -75,6 +75,8 @@ from mongodb_session_manager.viewer.timeline import (
 logger = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT_SECONDS = 3.0
+REDISCOVER_SECONDS = 5.0
+"""An unknown metadata field triggers a new discovery at most this often."""
 _UNLIMITED = 2**31 - 1
 
 
@@ -182,8 +184,9 @@ class SessionQueries:
         """The catalog's fields; rediscovered once if ``names`` asks for one it lacks."""
         fields = {f.name: f for f in (await self.catalog.get()).fields}
         wanted = {n.split(":")[0] for n in names}
-        if any(name not in fields for name in wanted):
-            # A field added since the last discovery should not need a minute's wait.
+        if any(name not in fields for name in wanted) and self.catalog.age > REDISCOVER_SECONDS:
+            # A field added since the last discovery should not need a minute's wait,
+            # but a client repeating an unknown field must not trigger a discovery each time.
             self.catalog.invalidate()
             fields = {f.name: f for f in (await self.catalog.get()).fields}
         return fields

@@ -161,3 +161,19 @@ async def test_all_database_work_runs_on_the_store_loop(large: StoreThreadProbe)
     }
     assert large.on_store_thread and all(large.on_store_thread)
     assert report["search_deep_page"]["round_trips"] == 2
+
+
+async def test_an_unknown_field_rediscovers_at_most_every_few_seconds(
+    large: StoreThreadProbe,
+) -> None:
+    from mongodb_session_manager.errors import InvalidFilterError
+
+    async def unknown() -> None:
+        with pytest.raises(InvalidFilterError):
+            await large.parse_search(SessionSearch(), [("meta.not_there", "x")])
+
+    await large.fields()
+    assert (await measure(large, unknown)).round_trips == 0  # just discovered: refuse at once
+    large.catalog._at -= 60  # a discovery a minute old: the field may be new, look again
+    assert (await measure(large, unknown)).round_trips == 3
+    assert (await measure(large, unknown)).round_trips == 0
