@@ -4,9 +4,22 @@ The public API lives here; the submodules are implementation and may change.
 """
 
 from mongodb_session_manager._version import __version__
+from mongodb_session_manager.aws import (
+    FeedbackSNSHook,
+    MetadataSQSHook,
+    MetadataWebSocketHook,
+    compose_hooks,
+    create_feedback_sns_hook,
+    create_metadata_sqs_hook,
+    create_metadata_websocket_hook,
+    is_feedback_sns_hook_available,
+    is_metadata_sqs_hook_available,
+    is_metadata_websocket_hook_available,
+)
 from mongodb_session_manager.errors import (
     InvalidIdentifierError,
     InvalidInputError,
+    OptionalDependencyError,
     SchemaVersionError,
     SessionConflictError,
     SessionManagerError,
@@ -16,6 +29,7 @@ from mongodb_session_manager.errors import (
     StoreThreadError,
     StoreUnavailableError,
 )
+from mongodb_session_manager.features import MetricsSummary, chain_hooks
 from mongodb_session_manager.manager import (
     MongoDBSessionManager,
     MongoDBSessionManagerFactory,
@@ -36,6 +50,7 @@ from mongodb_session_manager.models import (
     Session,
     SessionRecord,
     Totals,
+    init_beanie_models,
 )
 from mongodb_session_manager.repository import DEFAULT_MAX_DOCUMENT_BYTES, MongoDBSessionRepository
 from mongodb_session_manager.store import CommandLog, CommandStats, MongoDBConnectionPool
@@ -46,15 +61,20 @@ __all__ = [
     "CommandLog",
     "CommandStats",
     "Feedback",
+    "FeedbackSNSHook",
     "InvalidIdentifierError",
     "InvalidInputError",
     "MessageRecord",
     "Metadata",
+    "MetadataSQSHook",
+    "MetadataWebSocketHook",
+    "MetricsSummary",
     "MongoDBConnectionPool",
     "MongoDBSessionManager",
     "MongoDBSessionManagerFactory",
     "MongoDBSessionRepository",
     "MultiAgentRecord",
+    "OptionalDependencyError",
     "SchemaVersionError",
     "Session",
     "SessionConflictError",
@@ -67,11 +87,20 @@ __all__ = [
     "StoreUnavailableError",
     "Totals",
     "__version__",
+    "chain_hooks",
     "close_global_factory",
     "close_global_factory_async",
+    "compose_hooks",
+    "create_feedback_sns_hook",
+    "create_metadata_sqs_hook",
+    "create_metadata_websocket_hook",
     "create_mongodb_session_manager",
     "create_mongodb_session_manager_async",
     "get_global_factory",
+    "init_beanie_models",
     "initialize_global_factory",
     "initialize_global_factory_async",
+    "is_feedback_sns_hook_available",
+    "is_metadata_sqs_hook_available",
+    "is_metadata_websocket_hook_available",
 ]

@@ -104,6 +104,20 @@ class StoreClosedError(SessionManagerError, RuntimeError):
     """The store (or the pool) was closed; it accepts no more work."""
 
 
+class OptionalDependencyError(SessionManagerError, ImportError):
+    """A feature needs a package that is not installed; the message says what to install."""
+
+    def __init__(self, feature: str, package: str, extra: str) -> None:
+        self.feature = feature
+        self.package = package
+        self.extra = extra
+        super().__init__(
+            f"{feature} needs {package}, which is not installed: "
+            f"pip install 'mongodb-session-manager[{extra}]'",
+            name=package,
+        )
+
+
 class SchemaVersionError(SessionManagerError):
     """A stored session has a schema version this library cannot read; run the migrations."""
 
@@ -122,6 +136,7 @@ __all__ = [
     "InvalidFilterError",
     "InvalidIdentifierError",
     "InvalidInputError",
+    "OptionalDependencyError",
     "SchemaVersionError",
     "SessionConflictError",
     "SessionManagerError",

@@ -36,6 +36,12 @@ from strands.types.content import Message
 from strands.types.exceptions import SessionException
 from strands.types.session import Session, SessionAgent, SessionMessage, SessionType
 
+from mongodb_session_manager.features import (
+    AgentConfigMixin,
+    FeedbackMixin,
+    MetadataToolMixin,
+    MetricsMixin,
+)
 from mongodb_session_manager.manager.tracking import (
     STATE_FIELDS,
     AgentTracker,
@@ -73,8 +79,18 @@ logger = logging.getLogger(__name__)
 Hook = Callable[..., Any]
 
 
-class MongoDBSessionManager(RepositorySessionManager):
+class MongoDBSessionManager(
+    MetadataToolMixin,  # with MetadataMixin: update/get/delete_metadata, get_metadata_tool
+    FeedbackMixin,
+    AgentConfigMixin,
+    MetricsMixin,
+    RepositorySessionManager,
+):
     """Persists Strands agents (conversation, state, configuration) in MongoDB.
+
+    Session features (metadata, the metadata tool, hooks, feedback, agent
+    configuration, metrics) come from the mixins in
+    :mod:`mongodb_session_manager.features`.
 
     Args:
         session_id: The conversation's id; created if it does not exist.
@@ -216,6 +232,7 @@ class MongoDBSessionManager(RepositorySessionManager):
             **pool_options,
         )
         self.session_repository = self._repo
+        self.application_name = application_name or self._repo.application_name
         self.metadata_hook = metadata_hook
         self.feedback_hook = feedback_hook
         self._closed = False
@@ -247,14 +264,14 @@ class MongoDBSessionManager(RepositorySessionManager):
         raw = await collection.find_one({"_id": self.session_id}, projection)
         if raw is None:
             session = Session(session_id=self.session_id, session_type=SessionType.AGENT)
-            created = await self._repo._create_session(session)
+            created = await self._repo._create_session(session, self.application_name)
             if created:
                 self.session = session
                 self._is_new_session = True
                 return
             raw = await collection.find_one({"_id": self.session_id}, projection)
             if raw is None:  # created and deleted in between: start over as new
-                await self._repo._create_session(session)
+                await self._repo._create_session(session, self.application_name)
                 self.session, self._is_new_session = session, True
                 return
         check_schema_version(raw)
@@ -394,7 +411,8 @@ class MongoDBSessionManager(RepositorySessionManager):
         for record in records:
             for name, value in Totals.increments(record.metadata).items():
                 increments[name] = increments.get(name, 0) + value
-        totals = Totals(**increments)
+        tool_usage = self._plan_tool_usage(tracker, agent, pending)
+        totals = Totals(**increments, tools=tool_usage.by_key())
         document = agent_document(
             session_agent,
             model=snapshot["model"],
@@ -402,7 +420,10 @@ class MongoDBSessionManager(RepositorySessionManager):
             messages=[record_to_document(r) for r in records],
             totals=totals,
         )
-        await self._repo._create_agent(self.session_id, document, increments)
+        await self._repo._create_agent(
+            self.session_id, document, increments, tool_usage.update(None)
+        )
+        tool_usage.commit()
         tracker.stored = True
         tracker.pending_messages = []
         tracker.remember(snapshot, document["state_bytes"])
@@ -426,18 +447,18 @@ class MongoDBSessionManager(RepositorySessionManager):
         if not tracker.stored:
             await self._create_agent(agent, tracker, session_message)
         else:
-            snapshot = snapshot_agent(agent)
-            changes = tracker.changes(snapshot)
-            state_bytes = tracker.state_bytes_after(changes)
-            if any(name in changes for name in STATE_FIELDS):
-                changes["state_bytes"] = state_bytes
+            changes = tracker.changes(snapshot_agent(agent))
+            fields, state_bytes = tracker.fields_to_write(changes)
+            tool_usage = self._plan_tool_usage(tracker, agent, [session_message])
             await self._repo._append(
                 self.session_id,
                 tracker.agent_id,
                 session_message,
-                agent_fields=changes,
+                agent_fields=fields,
                 state_bytes_delta=state_bytes - tracker.state_bytes,
+                extra_update=tool_usage.update(storage_key(tracker.agent_id)),
             )
+            tool_usage.commit()
             tracker.remember(changes, state_bytes)
         tracker.next_message_id += 1
         tracker.latest = session_message
@@ -459,31 +480,33 @@ class MongoDBSessionManager(RepositorySessionManager):
 
     def sync_agent(self, agent: Agent, **kwargs: Any) -> None:  # type: ignore[override]
         """Write whatever changed in the agent since the last write (nothing: no I/O)."""
-        tracker = self._trackers.get(agent.agent_id)
-        if tracker is None or (tracker.stored and not tracker.changes(snapshot_agent(agent))):
-            return
-        self._repo.pool.run(self._sync(agent))
+        pending = self._pending_sync(agent)
+        if pending is not None:
+            self._repo.pool.run(self._sync(agent, *pending))
 
     async def sync_agent_async(self, agent: Agent, **kwargs: Any) -> None:
         """Async twin of :meth:`sync_agent`."""
-        tracker = self._trackers.get(agent.agent_id)
-        if tracker is None or (tracker.stored and not tracker.changes(snapshot_agent(agent))):
-            return
-        await self._repo.pool.call(self._sync(agent))
+        pending = self._pending_sync(agent)
+        if pending is not None:
+            await self._repo.pool.call(self._sync(agent, *pending))
 
-    async def _sync(self, agent: Agent) -> None:
-        tracker = self._tracker(agent)
+    def _pending_sync(self, agent: Agent) -> tuple[AgentTracker, dict[str, Any]] | None:
+        """The tracker and the changes to write, or ``None`` when there is nothing to do."""
+        tracker = self._trackers.get(agent.agent_id)
+        if tracker is None:
+            return None
+        changes = tracker.changes(snapshot_agent(agent))
+        if tracker.stored and not changes:
+            return None
+        return tracker, changes
+
+    async def _sync(self, agent: Agent, tracker: AgentTracker, changes: dict[str, Any]) -> None:
         if not tracker.stored:
             await self._create_agent(agent, tracker, None)
             return
-        changes = tracker.changes(snapshot_agent(agent))
-        if not changes:
-            return
-        state_bytes = tracker.state_bytes_after(changes)
-        if any(name in changes for name in STATE_FIELDS):
-            changes["state_bytes"] = state_bytes
+        fields, state_bytes = tracker.fields_to_write(changes)
         await self._repo._update_agent_fields(
-            self.session_id, tracker.agent_id, changes, state_bytes - tracker.state_bytes
+            self.session_id, tracker.agent_id, fields, state_bytes - tracker.state_bytes
         )
         tracker.remember(changes, state_bytes)
 

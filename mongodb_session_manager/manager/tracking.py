@@ -55,6 +55,14 @@ class AgentTracker:
         merged = {name: changes.get(name, self.last.get(name)) for name in STATE_FIELDS}
         return encoded_size(merged, f"state of agent {self.agent_id!r}")
 
+    def fields_to_write(self, changes: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """``changes`` plus the new ``state_bytes`` when a state field changed; and that size."""
+        state_bytes = self.state_bytes_after(changes)
+        fields = dict(changes)
+        if any(name in changes for name in STATE_FIELDS):
+            fields["state_bytes"] = state_bytes
+        return fields, state_bytes
+
     def remember(self, changes: dict[str, Any], state_bytes: int) -> None:
         """Record ``changes`` as written."""
         for name, value in changes.items():

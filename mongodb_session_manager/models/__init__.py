@@ -2,6 +2,7 @@
 
 from mongodb_session_manager.models._time import UtcDatetime, as_utc, utcnow
 from mongodb_session_manager.models.agent import AGENT_HEADER_FIELDS, AgentRecord, MultiAgentRecord
+from mongodb_session_manager.models.beanie_binding import init_beanie_models
 from mongodb_session_manager.models.feedback import Feedback
 from mongodb_session_manager.models.identifiers import MAX_ID_LENGTH, storage_key, validate_id
 from mongodb_session_manager.models.message import MessageRecord
@@ -18,7 +19,9 @@ from mongodb_session_manager.models.usage import (
     MessageMetadata,
     MessageMetrics,
     MessageUsage,
+    ToolTotals,
     Totals,
+    UsageCounts,
 )
 
 __all__ = [
@@ -37,9 +40,12 @@ __all__ = [
     "MultiAgentRecord",
     "Session",
     "SessionRecord",
+    "ToolTotals",
     "Totals",
+    "UsageCounts",
     "UtcDatetime",
     "as_utc",
+    "init_beanie_models",
     "session_indexes",
     "storage_key",
     "utcnow",

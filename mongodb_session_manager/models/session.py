@@ -60,7 +60,7 @@ class SessionRecord(BaseModel):
 class Session(SessionRecord, Document):
     """The session schema as a Beanie document (collection ``sessions`` by default).
 
-    Bind it with :func:`mongodb_session_manager.init_beanie_models` to query
+    Bind it with :func:`~mongodb_session_manager.models.init_beanie_models` to query
     sessions with Beanie; the session manager itself does not need that.
     """
 

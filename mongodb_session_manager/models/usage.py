@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class MessageUsage(BaseModel):
@@ -28,8 +28,27 @@ class MessageMetrics(BaseModel):
     timeToFirstByteMs: int | None = None
 
 
-class Totals(BaseModel):
-    """Running totals kept with ``$inc`` in the same write as each message."""
+class ToolTotals(BaseModel):
+    """Usage of one tool, kept with ``$inc`` in the write of the message carrying its results.
+
+    Stored under ``totals.tools.<key>`` where ``<key>`` is
+    :func:`~mongodb_session_manager.models.storage_key` of the tool name (tool names
+    come from the model, so they never go into an update path as they are).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = ""
+    """The tool's real name."""
+    calls: int = 0
+    successes: int = 0
+    errors: int = 0
+    time_ms: float = 0.0
+    """Execution time measured by Strands (``event_loop_metrics.tool_metrics``)."""
+
+
+class UsageCounts(BaseModel):
+    """Token, call and latency counters (the scalar part of :class:`Totals`)."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -42,6 +61,13 @@ class Totals(BaseModel):
     cache_write_tokens: int = 0
     latency_ms: int = 0
     time_to_first_byte_ms: int = 0
+
+
+class Totals(UsageCounts):
+    """Running totals kept with ``$inc`` in the same write as each message."""
+
+    tools: dict[str, ToolTotals] = Field(default_factory=dict)
+    """Per-tool usage, keyed by the tool name's storage key."""
 
     @staticmethod
     def increments(metadata: dict[str, Any] | None) -> dict[str, int]:

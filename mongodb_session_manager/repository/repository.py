@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from pymongo.errors import DocumentTooLarge, DuplicateKeyError, WriteError
+from pymongo import ReturnDocument
+from pymongo.errors import DocumentTooLarge, DuplicateKeyError, OperationFailure
 from strands.session.session_repository import SessionRepository
 from strands.types.session import Session, SessionAgent, SessionMessage, SessionType
 
@@ -32,6 +33,7 @@ from mongodb_session_manager.errors import (
     SessionNotFoundError,
     SessionTooLargeError,
 )
+from mongodb_session_manager.features.keys import validate_key
 from mongodb_session_manager.models import (
     AGENT_HEADER_FIELDS,
     DEFAULT_COLLECTION,
@@ -106,6 +108,11 @@ class MongoDBSessionRepository(SessionRepository):
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         **pool_options: Any,
     ) -> None:
+        # Field names become index paths: refuse `$`, empty segments... before any I/O.
+        self.metadata_fields = tuple(
+            ".".join(validate_key(field, "metadata_fields entry"))
+            for field in metadata_fields or ()
+        )
         if pool is None:
             pool = MongoDBConnectionPool.acquire(connection_string, client=client, **pool_options)
             self._owns_pool = True
@@ -115,7 +122,6 @@ class MongoDBSessionRepository(SessionRepository):
         self.database_name = database_name
         self.collection_name = collection_name
         self.application_name = application_name
-        self.metadata_fields = tuple(metadata_fields or ())
         self.max_document_bytes = max_document_bytes
         self._closed = False
         # Size of stored multi-agent states, to keep the document size estimate right.
@@ -159,14 +165,14 @@ class MongoDBSessionRepository(SessionRepository):
         await self.pool.call(self._create_session(session))
         return session
 
-    async def _create_session(self, session: Session) -> bool:
+    async def _create_session(self, session: Session, application_name: str | None = None) -> bool:
         session_id = validate_id(session.session_id, "session_id")
         await self._ensure_indexes()
         record = SessionRecord(
             _id=session_id,
             session_id=session_id,
             session_type=str(getattr(session.session_type, "value", session.session_type)),
-            application_name=self.application_name,
+            application_name=application_name or self.application_name,
             created_at=parse_timestamp(session.created_at),
             updated_at=parse_timestamp(session.updated_at),
         )
@@ -230,7 +236,11 @@ class MongoDBSessionRepository(SessionRepository):
         await self.pool.call(self._create_agent(session_id, agent_document(session_agent)))
 
     async def _create_agent(
-        self, session_id: str, document: dict[str, Any], totals: Mapping[str, int] | None = None
+        self,
+        session_id: str,
+        document: dict[str, Any],
+        totals: Mapping[str, int] | None = None,
+        extra_update: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         agent_id = document["agent_id"]
         key = storage_key(agent_id)
@@ -239,6 +249,8 @@ class MongoDBSessionRepository(SessionRepository):
             "$set": {f"agents.{key}": document, "updated_at": utcnow()},
             "$inc": {"size_bytes": added, **{f"totals.{k}": v for k, v in (totals or {}).items()}},
         }
+        merge_update(update, extra_update)
+        added = int(update["$inc"]["size_bytes"])
         await self._guarded_update(
             session_id,
             agent_id,
@@ -335,8 +347,14 @@ class MongoDBSessionRepository(SessionRepository):
         session_message: SessionMessage,
         agent_fields: Mapping[str, Any] | None = None,
         state_bytes_delta: int = 0,
+        extra_update: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
-        """One write: the message, counters, totals, any agent field changes, ``updated_at``."""
+        """One write: the message, counters, totals, any agent field changes, ``updated_at``.
+
+        ``extra_update`` (operator -> path -> value) is folded into the same write;
+        ``$inc`` amounts on a path already incremented are added (the tool usage
+        counters and their ``size_bytes`` estimate come this way).
+        """
         key = storage_key(validate_id(agent_id, "agent_id"))
         record = message_to_record(session_message)
         document = record_to_document(record)
@@ -358,6 +376,8 @@ class MongoDBSessionRepository(SessionRepository):
                 "updated_at": now,
             },
         }
+        merge_update(update, extra_update)
+        added = int(update["$inc"]["size_bytes"])
         await self._guarded_update(
             session_id,
             agent_id,
@@ -474,7 +494,7 @@ class MongoDBSessionRepository(SessionRepository):
     def create_multi_agent(
         self, session_id: str, multi_agent: MultiAgentBase, **kwargs: Any
     ) -> None:
-        """Store a Graph / Swarm's state the first time."""
+        """Store a Graph / Swarm's state (creating and updating are the same upsert)."""
         self.pool.run(
             self._write_multi_agent(session_id, multi_agent.id, multi_agent.serialize_state())
         )
@@ -487,6 +507,9 @@ class MongoDBSessionRepository(SessionRepository):
             self._write_multi_agent(session_id, multi_agent.id, multi_agent.serialize_state())
         )
 
+    update_multi_agent = create_multi_agent
+    update_multi_agent_async = create_multi_agent_async
+
     def read_multi_agent(
         self, session_id: str, multi_agent_id: str, **kwargs: Any
     ) -> dict[str, Any] | None:
@@ -498,22 +521,6 @@ class MongoDBSessionRepository(SessionRepository):
     ) -> dict[str, Any] | None:
         """Async twin of :meth:`read_multi_agent`."""
         return await self.pool.call(self._read_multi_agent(session_id, multi_agent_id))
-
-    def update_multi_agent(
-        self, session_id: str, multi_agent: MultiAgentBase, **kwargs: Any
-    ) -> None:
-        """Store a Graph / Swarm's current state."""
-        self.pool.run(
-            self._write_multi_agent(session_id, multi_agent.id, multi_agent.serialize_state())
-        )
-
-    async def update_multi_agent_async(
-        self, session_id: str, multi_agent: MultiAgentBase, **kwargs: Any
-    ) -> None:
-        """Async twin of :meth:`update_multi_agent`."""
-        await self.pool.call(
-            self._write_multi_agent(session_id, multi_agent.id, multi_agent.serialize_state())
-        )
 
     async def _read_multi_agent(
         self, session_id: str, multi_agent_id: str
@@ -562,31 +569,47 @@ class MongoDBSessionRepository(SessionRepository):
         *,
         expected_count: int | None = None,
         creating: bool = False,
-    ) -> None:
+        before: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
         """``update_one`` on the session if ``condition`` holds and the size stays in bounds.
 
         When nothing matched, one extra read tells why, and a typed error says it:
         missing session / agent, size limit, or a concurrent writer. Nothing was
         written in any of those cases.
+
+        With ``before`` (a projection), the write is a ``findAndModify`` that also
+        returns those fields as they were before the update, still one round trip
+        (the metadata and configuration writes use it to keep ``size_bytes`` right).
         """
         validate_id(session_id, "session_id")
         query: dict[str, Any] = {"_id": session_id, **condition}
         if added_bytes > 0:
             query["size_bytes"] = {"$lte": self.max_document_bytes - added_bytes}
         try:
-            result = await self._collection().update_one(query, update)
+            if before is not None:
+                previous = await self._collection().find_one_and_update(
+                    query,
+                    update,
+                    projection={"_id": 1, **before},
+                    return_document=ReturnDocument.BEFORE,
+                )
+                if previous is not None:
+                    return dict(previous)
+                result = None
+            else:
+                result = await self._collection().update_one(query, update)
         except DocumentTooLarge as exc:
             raise SessionTooLargeError(
                 session_id, -1, added_bytes, self.max_document_bytes
             ) from exc
-        except WriteError as exc:
+        except OperationFailure as exc:  # WriteError, or findAndModify's OperationFailure
             if exc.code in _TOO_LARGE_CODES or "too large" in str(exc).lower():
                 raise SessionTooLargeError(
                     session_id, -1, added_bytes, self.max_document_bytes
                 ) from exc
             raise
-        if result.matched_count:
-            return
+        if result is not None and result.matched_count:
+            return None
         await self._explain_miss(session_id, agent_id, added_bytes, expected_count, creating)
 
     async def _explain_miss(
@@ -596,7 +619,7 @@ class MongoDBSessionRepository(SessionRepository):
         added_bytes: int,
         expected_count: int | None,
         creating: bool,
-    ) -> None:
+    ) -> NoReturn:
         key = storage_key(agent_id) if agent_id is not None else None
         projection: dict[str, Any] = {"size_bytes": 1}
         if key is not None:
@@ -633,6 +656,17 @@ class MongoDBSessionRepository(SessionRepository):
 
 
 # -------------------------------------------------------------------- helpers
+
+
+def merge_update(update: dict[str, Any], extra: Mapping[str, Mapping[str, Any]] | None) -> None:
+    """Fold ``extra`` (operator -> path -> value) into ``update``; ``$inc`` amounts add up."""
+    for operator, fields in (extra or {}).items():
+        target = update.setdefault(operator, {})
+        for path, value in fields.items():
+            if operator == "$inc" and path in target:
+                target[path] += value
+            else:
+                target[path] = value
 
 
 def check_schema_version(raw: Mapping[str, Any]) -> None:

@@ -196,7 +196,9 @@ class MongoDBConnectionPool:
         """Whether the client is an in-process mongomock one (lacks some operators)."""
         if self._external_client is None:
             return False
-        return any(cls.__module__.startswith("mongomock") for cls in type(self._external_client).__mro__)
+        return any(
+            cls.__module__.startswith("mongomock") for cls in type(self._external_client).__mro__
+        )
 
     # -- running coroutines -------------------------------------------------------------------
 

@@ -61,9 +61,9 @@ def _mock_client() -> Any:
         ) -> Any:
             return original(self, filter, session)  # type: ignore[no-untyped-call]
 
-        list_collection_names._msm_shim = True
-        setattr(mongomock.database.Database, "list_collection_names", list_collection_names)
-    return AsyncMongoMockClient(tz_aware=True)  # type: ignore[no-untyped-call]
+        setattr(list_collection_names, "_msm_shim", True)  # noqa: B010 - a marker, not an API
+        setattr(mongomock.database.Database, "list_collection_names", list_collection_names)  # noqa: B010
+    return AsyncMongoMockClient(tz_aware=True)
 
 
 def start_backend() -> MongoBackend:

@@ -5,10 +5,9 @@ session, tool calls (one failing), an image, a guardrail redaction (Strands
 itself calls ``redact_latest_message``), feedback tied to a message, typed
 metadata, a long conversation, and hostile text (HTML / script in messages).
 
-Feedback and metadata are written by :func:`store_feedback` and
-:func:`store_metadata`; they use the raw collection until the manager's own
-``add_feedback`` / ``update_metadata`` are available, and are the only places
-to change then.
+Feedback and metadata go through the manager's own ``add_feedback`` and
+``update_metadata``; only the spreading of demo sessions over past days
+(:func:`shift_times`) rewrites documents directly.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from strands.types.content import ContentBlock
 from strands.types.streaming import StreamEvent
 
 from mongodb_session_manager.manager import MongoDBSessionManagerFactory
-from mongodb_session_manager.models import Feedback, utcnow
+from mongodb_session_manager.models import Feedback
 from mongodb_session_manager.testing import ScriptedModel
 
 XSS_TEXT = (
@@ -91,41 +90,23 @@ def tiny_png(size: int = 16, rgb: tuple[int, int, int] = (40, 90, 200)) -> bytes
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
-# ------------------------------------------------------------------ raw writes (switch later)
+# ------------------------------------------------------------------ writes
 
 
 def store_feedback(
     factory: MongoDBSessionManagerFactory, session_id: str, feedback: Feedback
 ) -> None:
-    """Append a validated feedback to a session."""
-    collection = factory.repository._collection
-
-    async def push() -> None:
-        await collection().update_one(
-            {"_id": session_id},
-            {"$push": {"feedbacks": feedback.model_dump()}, "$set": {"updated_at": utcnow()}},
-        )
-
-    factory.pool.run(push())
+    """Add a feedback through the session manager."""
+    with factory.create_session_manager(session_id) as manager:
+        manager.add_feedback(feedback)
 
 
 def store_metadata(
     factory: MongoDBSessionManagerFactory, session_id: str, metadata: Mapping[str, Any]
 ) -> None:
-    """Set metadata fields of a session (other fields kept)."""
-    set_fields(factory, session_id, {f"metadata.{key}": value for key, value in metadata.items()})
-
-
-def set_fields(
-    factory: MongoDBSessionManagerFactory, session_id: str, fields: Mapping[str, Any]
-) -> None:
-    """``$set`` top-level fields of a stored session (demo data only)."""
-    collection = factory.repository._collection
-
-    async def update() -> None:
-        await collection().update_one({"_id": session_id}, {"$set": dict(fields)})
-
-    factory.pool.run(update())
+    """Set metadata fields through the session manager (other fields kept)."""
+    with factory.create_session_manager(session_id) as manager:
+        manager.update_metadata(dict(metadata))
 
 
 def shift_times(factory: MongoDBSessionManagerFactory, session_id: str, delta: timedelta) -> None:
@@ -157,9 +138,10 @@ def _agent(
     session_id: str,
     agent_id: str,
     model: ScriptedModel,
+    application_name: str = "support-desk",
     **kwargs: Any,
 ) -> Agent:
-    manager = factory.create_session_manager(session_id)
+    manager = factory.create_session_manager(session_id, application_name=application_name)
     return Agent(
         agent_id=agent_id, model=model, session_manager=manager, callback_handler=None, **kwargs
     )
@@ -172,7 +154,7 @@ def _latency(model: ScriptedModel, turn: int) -> None:
 
 def seed_support_session(factory: MongoDBSessionManagerFactory, session_id: str) -> None:
     """Two agents (triage, support), tool calls, feedback tied to a message, metadata."""
-    manager = factory.create_session_manager(session_id)
+    manager = factory.create_session_manager(session_id, application_name="support-desk")
     triage_model = ScriptedModel(
         ["This is about a **delivery**. Routing you to support."], model_id="scripted-haiku"
     )
@@ -278,7 +260,7 @@ def seed_long_session(
     model = ScriptedModel(
         [f"Answer number {i + 1}." for i in range(turns)], model_id="scripted-haiku"
     )
-    agent = _agent(factory, session_id, "qa", model)
+    agent = _agent(factory, session_id, "qa", model, application_name="qa-suite")
     for turn in range(turns):
         _latency(model, turn)
         agent(f"Question number {turn + 1}?")
@@ -295,7 +277,7 @@ def seed_filler_sessions(factory: MongoDBSessionManagerFactory, count: int) -> l
             [f"Hello! Happy to help with request {i}."],
             model_id=("scripted-haiku", "scripted-sonnet")[i % 2],
         )
-        agent = _agent(factory, session_id, "assistant", model)
+        agent = _agent(factory, session_id, "assistant", model, ("web-chat", "mobile-app")[i % 2])
         agent(f"Hi, I need help with request {i}.")
         store_metadata(
             factory,
@@ -306,7 +288,6 @@ def seed_filler_sessions(factory: MongoDBSessionManagerFactory, count: int) -> l
                 "ticket": 2000 + i,
             },
         )
-        set_fields(factory, session_id, {"application_name": ("web-chat", "mobile-app")[i % 2]})
         shift_times(factory, session_id, -timedelta(days=i + 1))
         made.append(session_id)
     return made
@@ -325,10 +306,8 @@ def seed_demo_sessions(
     made = []
     for session_id, seed in seeds:
         seed(factory, session_id)
-        set_fields(factory, session_id, {"application_name": "support-desk"})
         made.append(session_id)
     seed_long_session(factory, "long-0005", long_turns)
-    set_fields(factory, "long-0005", {"application_name": "qa-suite"})
     made.append("long-0005")
     made.extend(seed_filler_sessions(factory, filler))
     return made

@@ -439,6 +439,8 @@ async def test_metrics_follow_the_timeline_order(client: Client) -> None:
         "support": 4,
         "triage": 1,
     }
+    tools = {t["name"]: (t["calls"], t["errors"]) for t in body["totals"]["tools"].values()}
+    assert tools == {"lookup_order": (1, 0), "refund": (1, 1)}
 
 
 # ------------------------------------------------------------------ export and delete

@@ -47,11 +47,27 @@ function chart(target, title, metrics, agents, value, unit) {
 }
 
 /** agentOrder: agent ids in the order (and so the colours) the timeline uses. */
+function toolsTable(tools) {
+  const rows = Object.values(tools || {}).sort((a, b) => b.calls - a.calls);
+  if (!rows.length) return null;
+  return h('table', { class: 'grid tools-table' },
+    h('thead', {}, h('tr', {}, ['tool', 'calls', 'successes', 'errors', 'time (sum)', 'time (avg)'].map((c) => h('th', {}, c)))),
+    h('tbody', {}, rows.map((t) => h('tr', {},
+      h('td', {}, h('code', {}, t.name || '?')),
+      h('td', {}, num(t.calls)),
+      h('td', {}, num(t.successes)),
+      h('td', { class: t.errors ? 'error' : '' }, num(t.errors)),
+      h('td', {}, `${num(Math.round(t.time_ms))} ms`),
+      h('td', {}, t.calls ? `${num(Math.round(t.time_ms / t.calls))} ms` : '—')))));
+}
+
 export async function renderMetrics(container, sessionId, agentOrder) {
   clear(container).append(h('p', { class: 'muted' }, 'Loading…'));
   const metrics = await get(sessionPath(sessionId, '/metrics'));
   clear(container);
   container.append(h('h3', {}, 'Per agent'), table(metrics));
+  const tools = toolsTable(metrics.totals.tools);
+  if (tools) container.append(h('h3', {}, 'Tools'), tools);
   if (!metrics.calls.length) {
     container.append(h('p', { class: 'muted' }, 'No model calls recorded.'));
     return;

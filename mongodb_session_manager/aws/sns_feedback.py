@@ -1,0 +1,288 @@
+"""``FeedbackSNSHook``: every stored feedback is published to the SNS topic of its rating.
+
+Thumbs down can page someone, thumbs up can feed a dashboard: ``rating="up"``
+goes to the *good* topic, ``"down"`` to the *bad* one, no rating to the
+*neutral* one; a topic left as ``None`` is not notified.
+"""
+
+from __future__ import annotations
+
+import string
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from mongodb_session_manager.aws._base import DEFAULT_MAX_ATTEMPTS, AWSHook
+from mongodb_session_manager.aws._boto import region_from_arn, require_boto3, resolve_region
+from mongodb_session_manager.aws._encoding import (
+    as_dict,
+    encoded_bytes,
+    message_group_id,
+    sns_subject,
+    to_json,
+    utc_timestamp,
+    xml_safe,
+)
+from mongodb_session_manager.aws._worker import DEFAULT_EXIT_TIMEOUT, Delivery, Outcome
+from mongodb_session_manager.errors import InvalidInputError
+
+DEFAULT_SUBJECT_TEMPLATE = "Feedback ({label}) on session {session_id}"
+"""The default subject: ``Feedback (bad) on session support-42``."""
+
+TEMPLATE_FIELDS = frozenset(
+    {"session_id", "rating", "label", "comment", "agent_id", "message_id", "timestamp"}
+)
+"""Placeholders of the subject and body templates.
+
+``rating`` is ``up`` / ``down`` / ``none``; ``label`` is the topic's name,
+``good`` / ``bad`` / ``neutral``; ``timestamp`` is ISO 8601 UTC; ``agent_id`` and
+``message_id`` are empty when the feedback names none.
+"""
+
+SNS_MAX_MESSAGE_BYTES = 256 * 1024
+_LABELS: dict[Any, str] = {"up": "good", "down": "bad", None: "neutral"}
+
+
+class FeedbackSNSHook(AWSHook):
+    """A feedback hook publishing each stored feedback to the SNS topic of its rating.
+
+    Use an instance as the manager's ``feedback_hook``; it is thread-safe and meant
+    to be shared by every manager of the process (build it once at start-up).
+    Publishing happens on the hook's own thread, batched (``PublishBatch``) when
+    feedback arrives faster than it is sent, with botocore's retries.
+
+    The default message is JSON::
+
+        {"event": "feedback", "session_id": "...", "rating": "down", "label": "bad",
+         "timestamp": "2026-11-25T16:11:35.123Z",
+         "feedback": {"rating": "down", "comment": "...", ...}}
+
+    with message attributes ``session_id``, ``rating``, ``label`` and ``event``
+    (for SNS subscription filter policies).
+
+    Args:
+        topic_arn_good: Topic for ``rating="up"``; None: not notified.
+        topic_arn_bad: Topic for ``rating="down"``; None: not notified.
+        topic_arn_neutral: Topic for feedback without a rating; None: not notified.
+        subject_template: Subject (placeholders: :data:`TEMPLATE_FIELDS`); made
+            printable ASCII under 100 characters, as SNS requires.
+        body_template: A text body instead of the JSON one (same placeholders).
+        region_name: Defaults to the topics' region (they must share one).
+        endpoint_url: Another endpoint (LocalStack, moto); None: AWS.
+        client: A ready boto3 SNS client to use instead of building one.
+        boto3_session: The boto3 session to build the client from (credentials).
+        max_attempts: Attempts per request (botocore standard retries, backoff).
+        connect_timeout: Seconds to connect to SNS.
+        read_timeout: Seconds to wait for SNS's answer.
+        max_queue_size: Pending notifications kept at most; more are dropped (logged).
+        max_message_bytes: Larger messages are not sent (logged).
+        exit_timeout: Seconds the process's exit waits for pending notifications.
+        name: The hook's name in logs.
+
+    Raises:
+        OptionalDependencyError: boto3 is not installed.
+        InvalidInputError: no topic, a malformed ARN, topics in different
+            regions, or an unknown template placeholder.
+    """
+
+    service = "sns"
+
+    def __init__(
+        self,
+        topic_arn_good: str | None = None,
+        topic_arn_bad: str | None = None,
+        topic_arn_neutral: str | None = None,
+        *,
+        subject_template: str = DEFAULT_SUBJECT_TEMPLATE,
+        body_template: str | None = None,
+        region_name: str | None = None,
+        endpoint_url: str | None = None,
+        client: Any | None = None,
+        boto3_session: Any | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 10.0,
+        max_queue_size: int = 1000,
+        max_message_bytes: int = SNS_MAX_MESSAGE_BYTES,
+        exit_timeout: float = DEFAULT_EXIT_TIMEOUT,
+        name: str = "feedback-sns",
+    ) -> None:
+        require_boto3(type(self).__name__)
+        self.topics: dict[str, str | None] = {
+            "good": topic_arn_good,
+            "bad": topic_arn_bad,
+            "neutral": topic_arn_neutral,
+        }
+        arns = [arn for arn in self.topics.values() if arn is not None]
+        if not arns:
+            raise InvalidInputError("FeedbackSNSHook: give at least one topic ARN")
+        regions = {region_from_arn(arn) for arn in arns}
+        not_sns = [arn for arn in arns if arn.split(":")[2] != "sns"]
+        if not_sns:
+            raise InvalidInputError(f"FeedbackSNSHook: not SNS topic ARNs: {not_sns}")
+        if len(regions) > 1:
+            raise InvalidInputError(
+                f"FeedbackSNSHook: the topics are in different regions {sorted(regions)}; "
+                "use one hook per region and compose_hooks() them"
+            )
+        self.subject_template = _check_template(subject_template, "subject_template")
+        self.body_template = (
+            None if body_template is None else _check_template(body_template, "body_template")
+        )
+        self.max_message_bytes = max_message_bytes
+        super().__init__(
+            name=name,
+            region_name=resolve_region(
+                "FeedbackSNSHook", regions.pop(), region_name, boto3_session
+            ),
+            endpoint_url=endpoint_url,
+            client=client,
+            boto3_session=boto3_session,
+            max_attempts=max_attempts,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_queue_size=max_queue_size,
+            max_batch_size=10,  # PublishBatch's limit
+            max_batch_bytes=SNS_MAX_MESSAGE_BYTES,  # PublishBatch's limit, all entries together
+            exit_timeout=exit_timeout,
+        )
+
+    # ------------------------------------------------------------------ building
+
+    def _prepare(self, action: str, session_id: str, kwargs: dict[str, Any]) -> list[Delivery]:
+        if action != "add" or "feedback" not in kwargs:
+            return []
+        feedback = as_dict(kwargs["feedback"])
+        rating = feedback.get("rating")
+        label = _LABELS.get(rating, "neutral")
+        topic = self.topics[label]
+        if topic is None:
+            return []
+        created = feedback.get("created_at")
+        timestamp = utc_timestamp(created if isinstance(created, datetime) else None)
+        values = {
+            "session_id": session_id,
+            "rating": "none" if rating is None else str(rating),
+            "label": label,
+            "comment": str(feedback.get("comment") or ""),
+            "agent_id": str(feedback.get("agent_id") or ""),
+            "message_id": "" if feedback.get("message_id") is None else str(feedback["message_id"]),
+            "timestamp": timestamp,
+        }
+        subject = sns_subject(self.subject_template.format_map(values), "Feedback")
+        if self.body_template is not None:
+            body = xml_safe(self.body_template.format_map(values))
+        else:
+            body = to_json(
+                {
+                    "event": "feedback",
+                    "session_id": session_id,
+                    "rating": rating,
+                    "label": label,
+                    "timestamp": timestamp,
+                    "feedback": feedback,
+                }
+            )
+        attributes = {
+            "event": "feedback",
+            "session_id": xml_safe(session_id),
+            "rating": values["rating"],
+            "label": label,
+        }
+        size = (
+            encoded_bytes(body)
+            + len(subject)
+            + sum(encoded_bytes(k) + encoded_bytes(v) + 6 for k, v in attributes.items())
+        )
+        if size > self.max_message_bytes:
+            self._log_failure(
+                Delivery(session_id, topic, "", size),
+                "MessageTooLong",
+                f"{size} bytes; the limit is {self.max_message_bytes}: not sent",
+            )
+            self._worker.count_failed()
+            return []
+        return [
+            Delivery(
+                session_id,
+                topic,
+                body,
+                size,
+                {"subject": subject, "attributes": attributes},
+            )
+        ]
+
+    # ------------------------------------------------------------------ sending
+
+    def _send_batch(self, target: str, batch: Sequence[Delivery]) -> Outcome:
+        fifo = target.endswith(".fifo")
+
+        def entry(delivery: Delivery) -> dict[str, Any]:
+            item: dict[str, Any] = {
+                "Message": delivery.body,
+                "Subject": delivery.options["subject"],
+                "MessageAttributes": {
+                    key: {"DataType": "String", "StringValue": value}
+                    for key, value in delivery.options["attributes"].items()
+                    if value
+                },
+            }
+            if fifo:
+                item["MessageGroupId"] = message_group_id(delivery.session_id)
+                item["MessageDeduplicationId"] = uuid.uuid4().hex
+            return item
+
+        def publish(entries: list[dict[str, Any]]) -> dict[str, Any]:
+            response: dict[str, Any] = self.client.publish_batch(
+                TopicArn=target, PublishBatchRequestEntries=entries
+            )
+            return response
+
+        return self._send_entries(target, batch, entry, publish)
+
+
+def _check_template(template: str, what: str) -> str:
+    """Refuse placeholders other than :data:`TEMPLATE_FIELDS` now, not at the first feedback."""
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as exc:
+        raise InvalidInputError(f"FeedbackSNSHook: {what} is not a valid template: {exc}") from exc
+    unknown = sorted({name for name in fields if name not in TEMPLATE_FIELDS})
+    if unknown:
+        raise InvalidInputError(
+            f"FeedbackSNSHook: {what} uses unknown placeholders {unknown}; "
+            f"available: {sorted(TEMPLATE_FIELDS)}"
+        )
+    return template
+
+
+def create_feedback_sns_hook(
+    topic_arn_good: str | None = None,
+    topic_arn_bad: str | None = None,
+    topic_arn_neutral: str | None = None,
+    **options: Any,
+) -> FeedbackSNSHook:
+    """Build a :class:`FeedbackSNSHook` (reference name); ``options`` are its keyword arguments.
+
+    Example::
+
+        hook = create_feedback_sns_hook(
+            topic_arn_bad="arn:aws:sns:eu-west-1:123456789012:feedback-bad",
+            subject_template="Thumbs down on {session_id}",
+        )
+        manager = MongoDBSessionManager("s1", uri, feedback_hook=hook)
+        manager.add_feedback({"rating": "down", "comment": "Wrong answer"})
+
+    Raises:
+        OptionalDependencyError: boto3 is not installed
+            (``pip install 'mongodb-session-manager[aws]'``).
+    """
+    return FeedbackSNSHook(topic_arn_good, topic_arn_bad, topic_arn_neutral, **options)
+
+
+def is_feedback_sns_hook_available() -> bool:
+    """Whether :func:`create_feedback_sns_hook` can work (boto3 is installed)."""
+    from mongodb_session_manager.aws._boto import is_boto3_available
+
+    return is_boto3_available()

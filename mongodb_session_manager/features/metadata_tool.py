@@ -1,0 +1,215 @@
+"""``manage_metadata``: a Strands tool through which an agent reads and writes session metadata.
+
+The tool goes through the manager's own methods, so validation, hooks and the
+one-round-trip writes all apply. What the agent may touch is restricted by
+allow-lists (``readable_keys`` / ``writable_keys``) and a deny-list
+(``protected_keys``), so an LLM cannot overwrite fields the application owns.
+Errors come back as tool errors (``status: "error"``) the model can read; the
+tool never raises.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from strands import tool
+from strands.tools.decorator import DecoratedFunctionTool
+
+from mongodb_session_manager.errors import InvalidInputError, SessionManagerError
+from mongodb_session_manager.features.keys import validate_key
+from mongodb_session_manager.features.metadata import MetadataMixin
+
+logger = logging.getLogger(__name__)
+
+TOOL_NAME = "manage_metadata"
+_ACTIONS = {"get": "get", "set": "set", "update": "set", "delete": "delete"}
+
+
+class KeyPolicy:
+    """Which metadata keys an agent may read and write.
+
+    A key is covered by an entry when it equals the entry or lies under it
+    (``"prefs"`` covers ``"prefs.theme"``). Writing a key is refused when it is
+    protected, when it lies under a protected key, or when it would replace a
+    parent of one (writing ``"billing"`` whole when ``"billing.plan"`` is protected).
+    """
+
+    def __init__(
+        self,
+        readable: Iterable[str] | None,
+        writable: Iterable[str] | None,
+        protected: Iterable[str] | None,
+    ) -> None:
+        self.readable = _key_set(readable, "readable_keys")
+        self.writable = _key_set(writable, "writable_keys")
+        self.protected = _key_set(protected, "protected_keys") or frozenset()
+
+    def can_read(self, key: str) -> bool:
+        return self.readable is None or _covered(key, self.readable)
+
+    def can_write(self, key: str) -> bool:
+        if self.writable is not None and not _covered(key, self.writable):
+            return False
+        if _covered(key, self.protected):
+            return False
+        return not any(p.startswith(key + ".") for p in self.protected)
+
+    def readable_roots(self) -> list[str] | None:
+        """The readable entries without those already under another (for one projection)."""
+        if self.readable is None:
+            return None
+        return sorted(k for k in self.readable if not _covered(k, self.readable - {k}))
+
+
+def _covered(key: str, entries: frozenset[str]) -> bool:
+    parts = key.split(".")
+    return any(".".join(parts[:n]) in entries for n in range(1, len(parts) + 1))
+
+
+def _key_set(keys: Iterable[str] | None, what: str) -> frozenset[str] | None:
+    if keys is None:
+        return None
+    if isinstance(keys, str):
+        keys = [keys]
+    return frozenset(".".join(validate_key(k, f"{what} entry")) for k in keys)
+
+
+def _parse_metadata(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise InvalidInputError(
+                f"metadata must be a JSON object, could not parse it: {exc.msg}"
+            ) from exc
+    if not isinstance(value, Mapping):
+        raise InvalidInputError(
+            'metadata must be an object of key -> value, e.g. {"language": "es"}'
+        )
+    return dict(value)
+
+
+def _parse_keys(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = [part.strip() for part in text.split(",") if part.strip()]
+        if isinstance(value, str):
+            value = [value]
+    if not isinstance(value, list | tuple) or not all(isinstance(k, str) for k in value):
+        raise InvalidInputError('keys must be a list of key names, e.g. ["language"]')
+    return list(value)
+
+
+def _result(status: str, payload: Any) -> dict[str, Any]:
+    text = payload if isinstance(payload, str) else json.dumps(payload, default=str)
+    return {"status": status, "content": [{"text": text}]}
+
+
+class MetadataToolMixin(MetadataMixin):
+    """``get_metadata_tool()``."""
+
+    def get_metadata_tool(
+        self,
+        readable_keys: Iterable[str] | None = None,
+        writable_keys: Iterable[str] | None = None,
+        protected_keys: Iterable[str] | None = None,
+        *,
+        allow_delete: bool = True,
+    ) -> DecoratedFunctionTool[..., dict[str, Any]]:
+        """A Strands tool named ``manage_metadata`` bound to this session.
+
+        Args:
+            readable_keys: Keys the agent may read (with everything under them);
+                all when ``None``.
+            writable_keys: Keys the agent may set or delete; all when ``None``.
+            protected_keys: Keys the agent may never set or delete (application-owned),
+                even if ``writable_keys`` would allow them.
+            allow_delete: Whether the ``delete`` action is offered at all.
+
+        Returns:
+            A tool to pass to ``Agent(tools=[...])``, also callable directly:
+            ``tool(action="get")``, ``tool(action="set", metadata={"k": "v"})``,
+            ``tool(action="delete", keys=["k"])``. Each call returns a Strands tool
+            result (``{"status": ..., "content": [{"text": <JSON>}]}``).
+        """
+        policy = KeyPolicy(readable_keys, writable_keys, protected_keys)
+        manager = self
+
+        def manage_metadata(
+            action: str,
+            metadata: dict[str, Any] | str | None = None,
+            keys: list[str] | str | None = None,
+        ) -> dict[str, Any]:
+            """Read or change facts stored with this conversation (its metadata).
+
+            Args:
+                action: "get" reads all metadata, or only `keys`; "set" (or "update")
+                    stores the entries of `metadata` and keeps all other keys;
+                    "delete" removes `keys`.
+                metadata: For "set": an object of key -> value, e.g. {"language": "es"}.
+                    A dotted key such as "profile.city" sets one nested field.
+                keys: For "get" and "delete": a list of key names, e.g. ["language"].
+            """
+            try:
+                return manager._run_metadata_tool(policy, allow_delete, action, metadata, keys)
+            except (SessionManagerError, ValueError, TypeError) as exc:
+                logger.info(
+                    "metadata_tool.refused | session_id=%s action=%s error=%s",
+                    manager.session_id,
+                    action,
+                    exc,
+                )
+                return _result("error", f"Error: {exc}")
+            except Exception as exc:
+                logger.exception(
+                    "metadata_tool.failed | session_id=%s action=%s", manager.session_id, action
+                )
+                return _result("error", f"Error: {type(exc).__name__}: {exc}")
+
+        return tool(name=TOOL_NAME)(manage_metadata)
+
+    def _run_metadata_tool(
+        self,
+        policy: KeyPolicy,
+        allow_delete: bool,
+        action: str,
+        metadata: Any,
+        keys: Any,
+    ) -> dict[str, Any]:
+        verb = _ACTIONS.get(str(action).strip().lower())
+        if verb is None or (verb == "delete" and not allow_delete):
+            offered = "get, set, update" + (", delete" if allow_delete else "")
+            raise InvalidInputError(f"unknown action {action!r}; use one of: {offered}")
+        if verb == "get":
+            requested = _parse_keys(keys)
+            if requested is None:
+                return _result("success", {"metadata": self.get_metadata(policy.readable_roots())})
+            denied = [k for k in requested if not policy.can_read(k)]
+            if denied:
+                raise InvalidInputError(f"not allowed to read: {', '.join(denied)}")
+            return _result("success", {"metadata": self.get_metadata(requested)})
+        if verb == "set":
+            values = _parse_metadata(metadata)
+            if not values:
+                raise InvalidInputError('"set" needs a non-empty metadata object')
+            denied = [k for k in values if not policy.can_write(k)]
+            if denied:
+                raise InvalidInputError(f"not allowed to write: {', '.join(denied)}")
+            self.update_metadata(values)
+            return _result("success", {"updated": sorted(values)})
+        requested = _parse_keys(keys)
+        if not requested:
+            raise InvalidInputError('"delete" needs a list of keys')
+        denied = [k for k in requested if not policy.can_write(k)]
+        if denied:
+            raise InvalidInputError(f"not allowed to delete: {', '.join(denied)}")
+        self.delete_metadata(requested)
+        return _result("success", {"deleted": requested})

@@ -1,0 +1,167 @@
+"""The ``manage_metadata`` tool: called directly, and driven by an agent."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from strands import Agent
+
+from mongodb_session_manager import MongoDBSessionManager
+from mongodb_session_manager.testing import ScriptedModel
+
+Make = Callable[..., MongoDBSessionManager]
+
+
+def payload(result: dict[str, Any]) -> Any:
+    """The JSON a tool result carries (what the model reads)."""
+    text = result["content"][0]["text"]
+    return json.loads(text) if result["status"] == "success" else text
+
+
+def test_tool_is_named_manage_metadata_with_a_schema_an_llm_can_follow(new_manager: Make) -> None:
+    tool = new_manager().get_metadata_tool()
+    assert tool.tool_name == "manage_metadata"
+    schema = tool.tool_spec["inputSchema"]["json"]
+    assert set(schema["properties"]) == {"action", "metadata", "keys"}
+    assert schema["required"] == ["action"]
+    assert "delete" in tool.tool_spec["description"] or "delete" in json.dumps(schema)
+
+
+def test_direct_calls_get_set_update_delete(new_manager: Make) -> None:
+    manager = new_manager()
+    tool = manager.get_metadata_tool()
+    assert payload(tool(action="get")) == {"metadata": {}}
+    assert payload(tool(action="set", metadata={"lang": "es", "plan": "pro"})) == {
+        "updated": ["lang", "plan"]
+    }
+    assert payload(tool(action="update", metadata={"lang": "fr"}))["updated"] == ["lang"]
+    assert payload(tool(action="GET", keys=["lang"])) == {"metadata": {"lang": "fr"}}
+    assert payload(tool(action="delete", keys=["plan"])) == {"deleted": ["plan"]}
+    assert manager.get_metadata() == {"lang": "fr"}
+
+
+def test_json_strings_from_an_llm_are_accepted(new_manager: Make) -> None:
+    manager = new_manager()
+    tool = manager.get_metadata_tool()
+    assert tool(action="set", metadata='{"a": 1, "b": {"c": 2}}')["status"] == "success"
+    assert payload(tool(action="get", keys='["a"]')) == {"metadata": {"a": 1}}
+    assert payload(tool(action="get", keys="b.c")) == {"metadata": {"b": {"c": 2}}}
+    assert tool(action="delete", keys="a, b")["status"] == "success"
+    assert manager.get_metadata() == {}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"action": "explode"}, "unknown action"),
+        ({"action": "set", "metadata": "{not json"}, "could not parse"),
+        ({"action": "set", "metadata": "[1, 2]"}, "must be an object"),
+        ({"action": "set", "metadata": {}}, "non-empty"),
+        ({"action": "set", "metadata": {"$where": "1"}}, "may not start with"),
+        ({"action": "set", "metadata": {"a": {"b.c": 1}}}, "contains '.'"),
+        ({"action": "delete"}, "needs a list of keys"),
+        ({"action": "get", "keys": [1, 2]}, "list of key names"),
+    ],
+)
+def test_bad_input_becomes_a_tool_error_never_an_exception(
+    new_manager: Make, kwargs: dict[str, Any], message: str
+) -> None:
+    manager = new_manager()
+    manager.update_metadata({"keep": 1})
+    result = manager.get_metadata_tool()(**kwargs)
+    assert result["status"] == "error"
+    assert message in result["content"][0]["text"]
+    assert manager.get_metadata() == {"keep": 1}
+
+
+def test_key_restrictions_protect_application_fields(new_manager: Make) -> None:
+    manager = new_manager()
+    manager.update_metadata(
+        {"user_id": "u1", "billing": {"plan": "pro", "note": ""}, "prefs": {"theme": "dark"}}
+    )
+    tool = manager.get_metadata_tool(
+        readable_keys=["prefs", "billing.plan"],
+        writable_keys=["prefs", "billing"],
+        protected_keys=["billing.plan"],
+    )
+    assert payload(tool(action="get")) == {
+        "metadata": {"prefs": {"theme": "dark"}, "billing": {"plan": "pro"}}
+    }
+    assert "not allowed to read: user_id" in payload(tool(action="get", keys=["user_id"]))
+    assert tool(action="set", metadata={"prefs.theme": "light"})["status"] == "success"
+    assert tool(action="set", metadata={"billing.note": "hi"})["status"] == "success"
+    for attempt in (
+        {"action": "set", "metadata": {"user_id": "evil"}},
+        {"action": "set", "metadata": {"billing.plan": "free"}},
+        {"action": "set", "metadata": {"billing": {"plan": "free"}}},  # a parent of a protected key
+        {"action": "delete", "keys": ["billing"]},
+        {"action": "delete", "keys": ["user_id"]},
+    ):
+        result = tool(**attempt)
+        assert result["status"] == "error", attempt
+        assert "not allowed" in result["content"][0]["text"]
+    assert manager.get_metadata() == {
+        "user_id": "u1",
+        "billing": {"plan": "pro", "note": "hi"},
+        "prefs": {"theme": "light"},
+    }
+
+
+def test_delete_can_be_switched_off(new_manager: Make) -> None:
+    manager = new_manager()
+    manager.update_metadata({"a": 1})
+    result = manager.get_metadata_tool(allow_delete=False)(action="delete", keys=["a"])
+    assert result["status"] == "error"
+    assert "use one of: get, set, update" in result["content"][0]["text"]
+    assert manager.get_metadata() == {"a": 1}
+
+
+def test_an_agent_drives_the_tool(new_manager: Make) -> None:
+    manager = new_manager()
+    manager.update_metadata({"customer_id": "c-1"})
+    tool = manager.get_metadata_tool(protected_keys=["customer_id"])
+    model = ScriptedModel(
+        [
+            {"tool": "manage_metadata", "input": {"action": "set", "metadata": {"language": "es"}}},
+            {
+                "tool": "manage_metadata",
+                "input": {"action": "set", "metadata": '{"customer_id": "x"}'},
+            },
+            {"tool": "manage_metadata", "input": {"action": "get", "keys": ["language"]}},
+            "Noted: you prefer Spanish.",
+        ]
+    )
+    agent = Agent(model=model, tools=[tool], session_manager=manager, callback_handler=None)
+    reply = agent("Please answer in Spanish from now on.")
+    assert str(reply).strip() == "Noted: you prefer Spanish."
+    assert manager.get_metadata() == {"customer_id": "c-1", "language": "es"}
+    results = [
+        block["toolResult"]
+        for message in agent.messages
+        for block in message["content"]
+        if "toolResult" in block
+    ]
+    assert [r["status"] for r in results] == ["success", "error", "success"]
+    assert "not allowed to write: customer_id" in results[1]["content"][0]["text"]
+    assert json.loads(results[2]["content"][0]["text"]) == {"metadata": {"language": "es"}}
+
+
+async def test_an_async_agent_drives_the_tool(new_manager: Make) -> None:
+    manager = new_manager("async-tool")
+    model = ScriptedModel(
+        [
+            {"tool": "manage_metadata", "input": {"action": "set", "metadata": {"mood": "ok"}}},
+            "done",
+        ]
+    )
+    agent = Agent(
+        model=model,
+        tools=[manager.get_metadata_tool()],
+        session_manager=manager,
+        callback_handler=None,
+    )
+    await agent.invoke_async("note my mood")
+    assert await manager.get_metadata_async() == {"mood": "ok"}

@@ -1,0 +1,52 @@
+"""The shared pool: one per connection string, stats, release."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strands import Agent
+
+from mongodb_session_manager import MongoDBConnectionPool, MongoDBSessionManagerFactory
+from mongodb_session_manager.store.pool import redact_uri
+from mongodb_session_manager.testing import ScriptedModel
+
+
+def test_managers_with_the_same_uri_share_one_pool(msm_options: dict[str, Any]) -> None:
+    one = MongoDBSessionManagerFactory(**msm_options)
+    two = MongoDBSessionManagerFactory(**msm_options)
+    try:
+        assert one.pool is two.pool
+        assert one.pool.get_pool_stats()["users"] == 2
+    finally:
+        one.close()
+        two.close()
+    assert one.pool.get_pool_stats()["status"] == "closed"
+
+
+def test_pool_stats_report_commands_and_hide_the_password(
+    factory: MongoDBSessionManagerFactory, msm_backend: Any
+) -> None:
+    Agent(
+        model=ScriptedModel(["x"]),
+        session_manager=factory.create_session_manager("s"),
+        callback_handler=None,
+    )("y")
+    stats = factory.get_connection_stats()
+    assert stats["status"] == "connected"
+    assert stats["options"]["maxPoolSize"] == 100
+    if msm_backend.counts_commands:
+        assert stats["commands"]["update"] >= 2
+        assert stats["indexed_collections"] == [f"{factory.repository.database_name}.sessions"]
+    assert redact_uri("mongodb://bob:s3cret@host:27017/db") == "mongodb://bob:***@host:27017/db"
+
+
+def test_reference_singleton_api(msm_backend: Any) -> None:
+    if msm_backend.uri is None:
+        return
+    pool = MongoDBConnectionPool.initialize(msm_backend.uri, maxPoolSize=5)
+    try:
+        assert MongoDBConnectionPool.get_instance() is pool
+        assert pool.get_pool_stats()["options"]["maxPoolSize"] == 5
+    finally:
+        pool.release()
+        MongoDBConnectionPool._default = None
