@@ -21,6 +21,18 @@ class InvalidInputError(SessionManagerError, ValueError):
     """An argument (metadata, feedback, configuration...) was refused; nothing was written."""
 
 
+class InvalidFilterError(InvalidInputError):
+    """A session search (viewer filters, sort, cursor) was refused; ``details`` says why.
+
+    Each detail is ``{"location": [...], "message": str}``, e.g.
+    ``{"location": ["query", "meta.priority:prefix"], "message": "..."}``.
+    """
+
+    def __init__(self, message: str, details: list[dict[str, object]] | None = None) -> None:
+        self.details = details or []
+        super().__init__(message)
+
+
 class SessionNotFoundError(SessionManagerError, LookupError):
     """The session (or the agent inside it) does not exist."""
 
@@ -137,6 +149,7 @@ class DocumentConversionError(MigrationError, ValueError):
 
 __all__ = [
     "DocumentConversionError",
+    "InvalidFilterError",
     "InvalidIdentifierError",
     "InvalidInputError",
     "MigrationError",

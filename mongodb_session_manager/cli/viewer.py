@@ -1,0 +1,154 @@
+"""``msm viewer``: serve the session viewer (API and page on one port)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+import typer
+
+from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
+
+logger = logging.getLogger(__name__)
+
+
+def _require_viewer_extra() -> None:
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        typer.echo(
+            "msm viewer needs the 'viewer' extra: pip install 'mongodb-session-manager[viewer]'",
+            err=True,
+        )
+        raise typer.Exit(1) from exc
+
+
+def _start_demo(database: str) -> tuple[str, Any]:
+    """An embedded server with demo sessions; returns its URI and the server."""
+    from mongodb_session_manager.local import LocalMongoServer
+    from mongodb_session_manager.local.server import LocalServerUnavailableError
+    from mongodb_session_manager.manager import MongoDBSessionManagerFactory
+    from mongodb_session_manager.viewer.demo import seed_demo_sessions
+
+    try:
+        server = LocalMongoServer()
+        uri = server.start()
+    except LocalServerUnavailableError as exc:
+        typer.echo(f"--demo cannot start the embedded server: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    factory = MongoDBSessionManagerFactory(uri, database_name=database)
+    try:
+        made = seed_demo_sessions(factory)
+    finally:
+        factory.close()
+    typer.echo(f"Demo: {len(made)} sessions in an embedded in-memory server ({uri}).")
+    return uri, server
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``viewer`` command to ``app``."""
+
+    @app.command("viewer")
+    def viewer(
+        uri: Annotated[
+            str | None,
+            typer.Option("--uri", envvar="MONGODB_URI", help="MongoDB connection string."),
+        ] = None,
+        database: Annotated[
+            str, typer.Option("--database", "-d", help="Database of the sessions.")
+        ] = DEFAULT_DATABASE,
+        collection: Annotated[
+            str, typer.Option("--collection", "-c", help="Collection of the sessions.")
+        ] = DEFAULT_COLLECTION,
+        host: Annotated[
+            str, typer.Option(help="Interface to bind; anything but loopback exposes the viewer.")
+        ] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="Port of the page and the API.")] = 8882,
+        token: Annotated[
+            str | None,
+            typer.Option(
+                envvar="MSM_VIEWER_TOKEN",
+                help="Access token (16+ characters). Generated and printed once if not given.",
+                show_default=False,
+            ),
+        ] = None,
+        no_auth: Annotated[
+            bool,
+            typer.Option("--no-auth", help="No token at all (loopback only, trusted machines)."),
+        ] = False,
+        allow_delete: Annotated[
+            bool, typer.Option("--allow-delete", help="Allow deleting sessions from the viewer.")
+        ] = False,
+        cors_origin: Annotated[
+            list[str] | None,
+            typer.Option("--cors-origin", help="Origin allowed to call the API (repeatable)."),
+        ] = None,
+        metadata_field: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--metadata-field", help="Metadata field always offered as a filter (repeatable)."
+            ),
+        ] = None,
+        demo: Annotated[
+            bool,
+            typer.Option(
+                "--demo", help="Serve demo sessions from an embedded in-memory server (no MongoDB)."
+            ),
+        ] = False,
+    ) -> None:
+        """Browse, search and read stored sessions in a web page."""
+        _require_viewer_extra()
+        import uvicorn
+
+        from mongodb_session_manager.errors import InvalidInputError
+        from mongodb_session_manager.viewer import ViewerSettings, create_app
+        from mongodb_session_manager.viewer.settings import is_loopback
+
+        if no_auth and not is_loopback(host):
+            typer.echo("--no-auth is only allowed when binding a loopback address", err=True)
+            raise typer.Exit(2)
+        server = None
+        if demo:
+            uri, server = _start_demo(database)
+        settings = ViewerSettings(
+            connection_string=uri,
+            database_name=database,
+            collection_name=collection,
+            host=host,
+            port=port,
+            token=token,
+            require_auth=not no_auth,
+            allow_delete=allow_delete,
+            cors_origins=tuple(cors_origin or ()),
+            metadata_fields=tuple(metadata_field or ()),
+        )
+        try:
+            generated = settings.ensure_token()
+        except InvalidInputError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(2) from exc
+        shown_host = f"[{host}]" if ":" in host else host
+        url = f"http://{shown_host}:{port}/"
+        typer.echo(f"Session viewer for {database}.{collection} on {url}")
+        if not settings.binds_loopback:
+            typer.echo(
+                f"WARNING: bound to {host}: reachable from other machines. "
+                "Put it behind TLS (a reverse proxy) and keep the token secret.",
+                err=True,
+            )
+        if no_auth:
+            typer.echo("WARNING: authentication is off (--no-auth).", err=True)
+        elif generated:
+            # Shown once, here only; the fragment is never sent to the server.
+            typer.echo(f"Access token (not shown again): {settings.token}")
+            typer.echo(f"Open: {url}#token={settings.token}")
+        else:
+            typer.echo("Access token: the one you set (--token / MSM_VIEWER_TOKEN).")
+        if allow_delete:
+            typer.echo("Deleting sessions is ENABLED (--allow-delete).")
+        try:
+            uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        finally:
+            if server is not None:
+                server.stop()

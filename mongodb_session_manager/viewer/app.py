@@ -1,0 +1,202 @@
+"""``create_app(settings)``: the viewer's FastAPI application (API and page on one port)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mongodb_session_manager._version import __version__
+from mongodb_session_manager.errors import (
+    InvalidFilterError,
+    InvalidInputError,
+    SessionNotFoundError,
+    StoreUnavailableError,
+)
+from mongodb_session_manager.store.pool import MongoDBConnectionPool
+from mongodb_session_manager.viewer.queries import SessionQueries
+from mongodb_session_manager.viewer.routes import api_router, health_router
+from mongodb_session_manager.viewer.schemas import ErrorResponse
+from mongodb_session_manager.viewer.settings import ViewerSettings
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'; object-src 'none'"
+)
+"""No inline script, no other origin: LLM text that slips through cannot run or call out."""
+
+# Swagger UI sets inline styles; its page shows no session data, so only it gets them.
+DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
+class SecurityHeaders:
+    """ASGI middleware adding CSP, no-sniff, frame denial and cache rules to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        csp = DOCS_CSP if path == "/docs" else CSP
+        cache = b"no-cache" if path.startswith("/static/") else b"no-store"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", csp.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"cross-origin-opener-policy", b"same-origin"),
+                    (b"cache-control", cache),
+                ]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _error(status: int, code: str, message: str, details: list[Any] | None = None) -> JSONResponse:
+    body = ErrorResponse(error=code, message=message, details=details or [])
+    return JSONResponse(body.model_dump(mode="json"), status_code=status)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error is JSON ``{error, message, details}``; none leaks a stack trace."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {
+                "location": [str(part) for part in error.get("loc", ())],
+                "message": f"{error.get('msg', 'invalid')} (got {_short(error.get('input'))})",
+            }
+            for error in exc.errors()
+        ]
+        summary = "; ".join(
+            f"{d['location'][-1] if d['location'] else '?'}: {d['message']}" for d in details[:5]
+        )
+        return _error(422, "invalid_request", f"invalid request: {summary}", details)
+
+    @app.exception_handler(InvalidFilterError)
+    async def invalid_filter(request: Request, exc: InvalidFilterError) -> JSONResponse:
+        return _error(422, "invalid_request", str(exc), list(exc.details))
+
+    @app.exception_handler(InvalidInputError)
+    async def invalid_input(request: Request, exc: InvalidInputError) -> JSONResponse:
+        return _error(422, "invalid_request", str(exc))
+
+    @app.exception_handler(SessionNotFoundError)
+    async def not_found(request: Request, exc: SessionNotFoundError) -> JSONResponse:
+        return _error(404, "not_found", str(exc))
+
+    @app.exception_handler(StoreUnavailableError)
+    async def unavailable(request: Request, exc: StoreUnavailableError) -> JSONResponse:
+        logger.warning("viewer.store.unavailable | path=%s error=%s", request.url.path, exc)
+        return _error(503, "database_unavailable", str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_")
+        response = _error(exc.status_code, code, str(exc.detail))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("viewer.error | path=%s", request.url.path)
+        return _error(500, "internal_error", f"the viewer failed: {type(exc).__name__}")
+
+
+def create_app(
+    settings: ViewerSettings | None = None, *, pool: MongoDBConnectionPool | None = None
+) -> FastAPI:
+    """The session viewer: ``/`` (the page), ``/api/v1`` (the API), ``/health``, ``/docs``.
+
+    Args:
+        settings: Where the sessions are and how the viewer behaves; a token is
+            generated into ``settings.token`` if none is set (auth is on by default).
+        pool: A connection pool to share (tests, or an app mounting the viewer).
+
+    Returns:
+        The FastAPI application. Its pool reference is released at shutdown (or
+        by ``app.state.queries.close()`` when the app is used without a lifespan).
+    """
+    settings = settings or ViewerSettings.from_env()
+    settings.ensure_token()
+    queries = SessionQueries(settings, pool)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logger.info(
+            "viewer.started | database=%s collection=%s auth=%s allow_delete=%s",
+            settings.database_name,
+            settings.collection_name,
+            settings.require_auth,
+            settings.allow_delete,
+        )
+        try:
+            yield
+        finally:
+            queries.close()
+
+    app = FastAPI(
+        title="mongodb-session-manager viewer",
+        version=__version__,
+        description="Read Strands agent sessions stored by mongodb-session-manager.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.queries = queries
+    install_error_handlers(app)
+    app.include_router(health_router(queries))
+    app.include_router(api_router(settings, queries))
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> FileResponse:
+        return FileResponse(STATIC_DIR / "docs.html", media_type="text/html")
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "DELETE"],
+            allow_headers=["Authorization"],
+            allow_credentials=False,
+        )
+    app.add_middleware(SecurityHeaders)
+    return app

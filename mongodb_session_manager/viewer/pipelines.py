@@ -1,0 +1,274 @@
+"""Aggregation pipelines of the viewer: the server computes what a screen shows.
+
+Agents live in a map keyed by agent (``agents.<key>``), so per-agent figures
+are computed with ``$objectToArray`` + ``$map``; message arrays are only ever
+reduced server-side (``$arrayElemAt``, ``$slice``, ``$map`` to a few fields),
+never shipped whole. Guards (``$isArray``, ``$type``) keep one malformed
+document from failing a whole page on a real server; mongomock lacks ``$type``
+and ``$substrCP``, so the in-process test backend gets lenient equivalents.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mongodb_session_manager.models import AGENT_HEADER_FIELDS
+
+PREVIEW_CHARS = 200
+
+ROW_FIELDS = (
+    "session_id",
+    "session_type",
+    "schema_version",
+    "application_name",
+    "created_at",
+    "updated_at",
+    "metadata",
+    "totals",
+    "size_bytes",
+)
+
+
+class Pipelines:
+    """Builds the viewer's pipelines for a real server or for mongomock."""
+
+    def __init__(self, mock: bool = False) -> None:
+        self.mock = mock
+
+    # -- guards --------------------------------------------------------------------------
+
+    @staticmethod
+    def array(expr: Any) -> dict[str, Any]:
+        """``expr`` if it is an array, else ``[]``."""
+        return {"$cond": [{"$isArray": expr}, expr, []]}
+
+    def entries(self, expr: Any) -> dict[str, Any]:
+        """``$objectToArray`` of ``expr`` if it is an object, else ``[]``."""
+        if self.mock:
+            return {"$objectToArray": {"$ifNull": [expr, {}]}}
+        return {"$objectToArray": {"$cond": [{"$eq": [{"$type": expr}, "object"]}, expr, {}]}}
+
+    def is_text(self, expr: Any) -> dict[str, Any]:
+        """Whether ``expr`` is a string."""
+        if self.mock:
+            # mongomock drops the whole expression when a path is missing, unless $ifNull.
+            return {"$gt": [{"$ifNull": [expr, None]}, None]}
+        return {"$eq": [{"$type": expr}, "string"]}
+
+    def cut(self, expr: Any, length: int) -> dict[str, Any]:
+        """The first ``length`` characters of a string (code points, never half a character)."""
+        return {"$substr" if self.mock else "$substrCP": [expr, 0, length]}
+
+    # -- expressions ---------------------------------------------------------------------
+
+    def first_text(self, content: Any) -> dict[str, Any]:
+        """The first text block of a content array, cut to the preview length."""
+        texts = {
+            "$map": {
+                "input": {
+                    "$filter": {
+                        "input": self.array(content),
+                        "as": "b",
+                        "cond": self.is_text("$$b.text"),
+                    }
+                },
+                "as": "b",
+                "in": "$$b.text",
+            }
+        }
+        return self.cut({"$ifNull": [{"$arrayElemAt": [texts, 0]}, ""]}, PREVIEW_CHARS)
+
+    def rating_count(self, rating: str) -> dict[str, Any]:
+        return {
+            "$size": {
+                "$filter": {
+                    "input": self.array("$feedbacks"),
+                    "as": "f",
+                    "cond": {"$eq": ["$$f.rating", rating]},
+                }
+            }
+        }
+
+    # -- pipelines -----------------------------------------------------------------------
+
+    def row_projection(self) -> dict[str, Any]:
+        """A result row: header, counters, totals, per-agent brief and first message preview."""
+        first = {"$arrayElemAt": [self.array("$$a.v.messages"), 0]}
+        agent = {
+            "$let": {
+                "vars": {"m": first},
+                "in": {
+                    "agent_id": "$$a.v.agent_id",
+                    "model": "$$a.v.model",
+                    "message_count": "$$a.v.message_count",
+                    "first_at": "$$m.created_at",
+                    "redacted": {"$gt": ["$$m.redact_message", None]},
+                    "preview": self.first_text(
+                        {"$ifNull": ["$$m.redact_message.content", "$$m.content"]}
+                    ),
+                },
+            }
+        }
+        projection: dict[str, Any] = dict.fromkeys(ROW_FIELDS, 1)
+        projection.update(
+            {
+                "feedback_count": {"$size": self.array("$feedbacks")},
+                "feedback_up": self.rating_count("up"),
+                "feedback_down": self.rating_count("down"),
+                "agents": {"$map": {"input": self.entries("$agents"), "as": "a", "in": agent}},
+            }
+        )
+        return projection
+
+    def search(
+        self, match: dict[str, Any], sort: list[tuple[str, int]], offset: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """One page of result rows."""
+        pipeline: list[dict[str, Any]] = []
+        if match:
+            pipeline.append({"$match": match})
+        pipeline.append({"$sort": dict(sort)})
+        if offset:
+            pipeline.append({"$skip": offset})
+        pipeline.append({"$limit": limit})
+        pipeline.append({"$project": self.row_projection()})
+        return pipeline
+
+    def detail(self, session_id: str) -> list[dict[str, Any]]:
+        """The session without any message array (agents' headers, feedbacks, metadata)."""
+        agent_fields = {name: f"$$a.v.{name}" for name in AGENT_HEADER_FIELDS}
+        return [
+            {"$match": {"_id": session_id}},
+            {
+                "$project": {
+                    **dict.fromkeys(ROW_FIELDS, 1),
+                    "feedbacks": 1,
+                    "agents": {
+                        "$map": {
+                            "input": self.entries("$agents"),
+                            "as": "a",
+                            "in": {"key": "$$a.k", **agent_fields},
+                        }
+                    },
+                    "multi_agents": {
+                        "$map": {
+                            "input": self.entries("$multi_agents"),
+                            "as": "a",
+                            "in": {
+                                "multi_agent_id": "$$a.v.multi_agent_id",
+                                "created_at": "$$a.v.created_at",
+                                "updated_at": "$$a.v.updated_at",
+                            },
+                        }
+                    },
+                }
+            },
+        ]
+
+    def timeline(
+        self,
+        session_id: str,
+        offsets: dict[str, int],
+        feedback_offset: int,
+        limit: int,
+    ) -> list[dict[str, Any]]:
+        """Each agent's next ``limit`` messages from its offset, and the next feedbacks.
+
+        On mongomock (``$slice`` takes no expression there) the arrays come whole and
+        the caller slices them; :attr:`slices_server_side` says which.
+        """
+        messages: Any = self.array("$$a.v.messages")
+        feedbacks: Any = self.array("$feedbacks")
+        if self.slices_server_side:
+            offset: Any = 0
+            if offsets:
+                offset = {
+                    "$switch": {
+                        "branches": [
+                            {"case": {"$eq": ["$$a.k", {"$literal": key}]}, "then": value}
+                            for key, value in offsets.items()
+                        ],
+                        "default": 0,
+                    }
+                }
+            messages = {"$slice": [messages, offset, limit]}
+            feedbacks = {"$slice": [feedbacks, feedback_offset, limit]}
+        return [
+            {"$match": {"_id": session_id}},
+            {
+                "$project": {
+                    "feedback_count": {"$size": self.array("$feedbacks")},
+                    "feedbacks": feedbacks,
+                    "agents": {
+                        "$map": {
+                            "input": self.entries("$agents"),
+                            "as": "a",
+                            "in": {
+                                "key": "$$a.k",
+                                "agent_id": "$$a.v.agent_id",
+                                "message_count": "$$a.v.message_count",
+                                "messages": messages,
+                            },
+                        }
+                    },
+                }
+            },
+        ]
+
+    @property
+    def slices_server_side(self) -> bool:
+        """Whether :meth:`timeline` slices the arrays (always, but on mongomock)."""
+        return not self.mock
+
+    def metrics(self, session_id: str) -> list[dict[str, Any]]:
+        """Per message: id, time and usage/metrics only (no content)."""
+        return [
+            {"$match": {"_id": session_id}},
+            {
+                "$project": {
+                    "totals": 1,
+                    "agents": {
+                        "$map": {
+                            "input": self.entries("$agents"),
+                            "as": "a",
+                            "in": {
+                                "agent_id": "$$a.v.agent_id",
+                                "model": "$$a.v.model",
+                                "totals": "$$a.v.totals",
+                                "calls": {
+                                    "$map": {
+                                        "input": self.array("$$a.v.messages"),
+                                        "as": "m",
+                                        "in": {
+                                            "created_at": "$$m.created_at",
+                                            "usage": "$$m.metadata.usage",
+                                            "metrics": "$$m.metadata.metrics",
+                                        },
+                                    }
+                                },
+                            },
+                        }
+                    },
+                }
+            },
+        ]
+
+    def fields_sample(self, size: int) -> list[dict[str, Any]]:
+        """Metadata and agent models of the ``size`` most recently updated sessions."""
+        return [
+            {"$sort": {"updated_at": -1}},
+            {"$limit": size},
+            {
+                "$project": {
+                    "_id": 0,
+                    "metadata": 1,
+                    "models": {
+                        "$map": {
+                            "input": self.entries("$agents"),
+                            "as": "a",
+                            "in": "$$a.v.model",
+                        }
+                    },
+                }
+            },
+        ]

@@ -1,0 +1,228 @@
+"""The ``/api/v1`` routes (every one needs the access token) and ``/health``."""
+
+import logging
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from mongodb_session_manager._version import __version__
+from mongodb_session_manager.models import as_utc
+from mongodb_session_manager.viewer.auth import token_guard
+from mongodb_session_manager.viewer.export import export_json, export_markdown, filename
+from mongodb_session_manager.viewer.filters import (
+    MAX_TEXT_LENGTH,
+    Rating,
+    SessionSearch,
+    SortKey,
+    check_ranges,
+    check_text,
+    unknown_params,
+)
+from mongodb_session_manager.viewer.queries import SessionQueries
+from mongodb_session_manager.viewer.schemas import (
+    Deleted,
+    ErrorResponse,
+    Health,
+    MetadataFields,
+    SessionDetail,
+    SessionMetrics,
+    SessionPage,
+    TimelinePage,
+    ViewerConfig,
+)
+from mongodb_session_manager.viewer.settings import ViewerSettings
+
+logger = logging.getLogger(__name__)
+
+SessionId = Annotated[
+    str, Path(min_length=1, max_length=1024, description="The session id (URL-encoded).")
+]
+Text = Annotated[str | None, Query(max_length=MAX_TEXT_LENGTH)]
+Date = Annotated[datetime | None, Query(description="ISO 8601 date or date-time; naive means UTC.")]
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"model": ErrorResponse, "description": "Missing or wrong access token."},
+    422: {"model": ErrorResponse, "description": "A parameter was refused; details say which."},
+    503: {"model": ErrorResponse, "description": "MongoDB is unreachable."},
+}
+NOT_FOUND: dict[int | str, dict[str, object]] = {
+    404: {"model": ErrorResponse, "description": "No such session."}
+}
+
+
+def health_router(queries: SessionQueries) -> APIRouter:
+    """``GET /health``: open to all (it reveals no session data)."""
+    router = APIRouter(tags=["health"])
+
+    @router.get("/health", response_model=Health)
+    async def health() -> JSONResponse:
+        """Database reachability (a ping with a 3 s bound) and pool figures. 503 if down."""
+        report = await queries.health()
+        code = status.HTTP_200_OK if report.database_reachable else 503
+        return JSONResponse(report.model_dump(mode="json"), status_code=code)
+
+    return router
+
+
+def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
+    """Every ``/api/v1`` route, behind the token guard."""
+    router = APIRouter(
+        prefix="/api/v1", dependencies=[Depends(token_guard(settings))], responses=ERRORS
+    )
+    Limit = Annotated[int, Query(ge=1, le=settings.max_page_size)]
+    TimelineLimit = Annotated[int | None, Query(ge=1, le=settings.max_timeline_page_size)]
+
+    @router.get("/config", response_model=ViewerConfig, tags=["viewer"])
+    async def config() -> ViewerConfig:
+        """What the page needs to know: database, collection, options, page sizes."""
+        return ViewerConfig(
+            version=__version__,
+            database=settings.database_name,
+            collection=settings.collection_name,
+            allow_delete=settings.allow_delete,
+            auth=settings.require_auth,
+            page_size=settings.page_size,
+            max_page_size=settings.max_page_size,
+            timeline_page_size=settings.timeline_page_size,
+        )
+
+    @router.get("/metadata-fields", response_model=MetadataFields, tags=["sessions"])
+    async def metadata_fields() -> MetadataFields:
+        """Metadata fields to filter on (from indexes and recent sessions), with types."""
+        return await queries.fields()
+
+    @router.get("/sessions", response_model=SessionPage, tags=["sessions"])
+    async def search(
+        request: Request,
+        session_id: Annotated[
+            str | None, Query(max_length=MAX_TEXT_LENGTH, description="Session id prefix.")
+        ] = None,
+        application_name: Text = None,
+        created_from: Date = None,
+        created_to: Date = None,
+        updated_from: Date = None,
+        updated_to: Date = None,
+        rating: Annotated[
+            Rating | None,
+            Query(description="Sessions with a thumbs up / down, any feedback, or none."),
+        ] = None,
+        model: Annotated[
+            str | None, Query(max_length=MAX_TEXT_LENGTH, description="Some agent's model.")
+        ] = None,
+        sort: SortKey = "-updated_at",
+        limit: Limit = settings.page_size,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    ) -> SessionPage:
+        """Search sessions; every filter given must hold.
+
+        Metadata filters: ``meta.<field>=v`` (exact; repeat for any of several values),
+        ``meta.<field>:prefix=v``, ``meta.<field>:gte=v``, ``meta.<field>:lte=v``;
+        only fields listed by ``/metadata-fields`` are accepted.
+        """
+        params = list(request.query_params.multi_items())
+        unknown_params(name for name, _ in params)
+        for name, value in (
+            ("session_id", session_id),
+            ("application_name", application_name),
+            ("model", model),
+        ):
+            if value:
+                check_text(value, name)
+        found = SessionSearch(
+            session_id=session_id or None,
+            application_name=application_name or None,
+            created_from=as_utc(created_from) if created_from else None,
+            created_to=as_utc(created_to) if created_to else None,
+            updated_from=as_utc(updated_from) if updated_from else None,
+            updated_to=as_utc(updated_to) if updated_to else None,
+            rating=rating,
+            model=model or None,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+        check_ranges(found)
+        found = await queries.parse_search(found, params)
+        return await queries.search(found)
+
+    @router.get(
+        "/sessions/{session_id:path}/timeline",
+        response_model=TimelinePage,
+        responses=NOT_FOUND,
+        tags=["sessions"],
+    )
+    async def timeline(
+        session_id: SessionId,
+        cursor: Annotated[str | None, Query(max_length=200_000)] = None,
+        limit: TimelineLimit = None,
+    ) -> TimelinePage:
+        """One page of the merged timeline; pass ``next_cursor`` back for the next page."""
+        return await queries.timeline(session_id, cursor, limit)
+
+    @router.get(
+        "/sessions/{session_id:path}/metrics",
+        response_model=SessionMetrics,
+        responses=NOT_FOUND,
+        tags=["sessions"],
+    )
+    async def metrics(session_id: SessionId) -> SessionMetrics:
+        """Tokens and latency of every model call, in timeline order."""
+        return await queries.metrics(session_id)
+
+    @router.get("/sessions/{session_id:path}/export", responses=NOT_FOUND, tags=["sessions"])
+    async def export(
+        session_id: SessionId,
+        format: Literal["json", "markdown"] = "json",
+    ) -> Response:
+        """Download the whole session as JSON or a Markdown transcript."""
+        detail, items = await queries.export(session_id)
+        if format == "json":
+            body, media, ext = export_json(detail, items), "application/json", "json"
+        else:
+            body, media, ext = export_markdown(detail, items), "text/markdown; charset=utf-8", "md"
+        return Response(
+            content=body,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{filename(session_id, ext)}"'},
+        )
+
+    @router.get(
+        "/sessions/{session_id:path}",
+        response_model=SessionDetail,
+        responses=NOT_FOUND,
+        tags=["sessions"],
+    )
+    async def session(session_id: SessionId) -> SessionDetail:
+        """The session header, agents (no messages), metadata, feedbacks and totals."""
+        return await queries.session(session_id)
+
+    @router.delete(
+        "/sessions/{session_id:path}",
+        response_model=Deleted,
+        responses={
+            **NOT_FOUND,
+            403: {"model": ErrorResponse, "description": "Deletion is disabled."},
+        },
+        tags=["sessions"],
+    )
+    async def delete(request: Request, session_id: SessionId) -> Deleted:
+        """Delete a session (only when the viewer was started with ``--allow-delete``)."""
+        if not settings.allow_delete:
+            raise HTTPException(
+                status_code=status.HTTP_403_FORBIDDEN,
+                detail="deleting sessions is disabled; start the viewer with --allow-delete",
+            )
+        deleted = await queries.delete(session_id)
+        logger.warning(
+            "viewer.session.deleted | session_id=%s existed=%s client=%s",
+            session_id,
+            deleted,
+            request.client.host if request.client else "?",
+        )
+        if not deleted:
+            raise HTTPException(status_code=404, detail=f"session {session_id!r} does not exist")
+        return Deleted(session_id=session_id, deleted=True)
+
+    return router

@@ -1,0 +1,69 @@
+// Calls to the viewer API with the bearer token kept for this tab (sessionStorage).
+
+const TOKEN_KEY = 'msm-viewer-token';
+
+export class AuthError extends Error {}
+export class ApiError extends Error {
+  constructor(message, status, details) {
+    super(message);
+    this.status = status;
+    this.details = details || [];
+  }
+}
+
+export const getToken = () => sessionStorage.getItem(TOKEN_KEY) || '';
+export const setToken = (token) => sessionStorage.setItem(TOKEN_KEY, token);
+export const clearToken = () => sessionStorage.removeItem(TOKEN_KEY);
+
+/** Take a token handed over in the URL fragment (#token=...) and drop it from the address bar. */
+export function adoptTokenFromFragment() {
+  const fragment = new URLSearchParams(window.location.hash.slice(1));
+  const token = fragment.get('token');
+  if (token) {
+    setToken(token);
+    history.replaceState(history.state, '', window.location.pathname + window.location.search);
+  }
+}
+
+export function sessionPath(id, suffix = '') {
+  return `/api/v1/sessions/${encodeURIComponent(id)}${suffix}`;
+}
+
+async function request(path, params, options = {}) {
+  const url = new URL(path, window.location.origin);
+  if (params) for (const [k, v] of params) url.searchParams.append(k, v);
+  const response = await fetch(url, {
+    ...options,
+    headers: { Authorization: `Bearer ${getToken()}`, Accept: 'application/json' },
+  });
+  if (response.status === 401) throw new AuthError('The access token was refused.');
+  if (!response.ok) {
+    let body = {};
+    try { body = await response.json(); } catch { /* not JSON */ }
+    throw new ApiError(body.message || `${response.status} ${response.statusText}`, response.status, body.details);
+  }
+  return response;
+}
+
+export async function get(path, params) {
+  return (await request(path, params)).json();
+}
+
+export async function del(path) {
+  return (await request(path, null, { method: 'DELETE' })).json();
+}
+
+/** Download a session export with the token (a plain link could not send it). */
+export async function download(id, format) {
+  const response = await request(sessionPath(id, '/export'), [['format', format]]);
+  const blob = await response.blob();
+  const disposition = response.headers.get('content-disposition') || '';
+  const match = /filename="([^"]+)"/.exec(disposition);
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(blob);
+  link.download = match ? match[1] : `session.${format === 'json' ? 'json' : 'md'}`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}

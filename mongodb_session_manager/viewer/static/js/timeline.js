@@ -1,0 +1,145 @@
+// The timeline: chat bubbles per message (agent name, sanitised markdown, tool calls and
+// results as collapsible JSON with status badges, images inline, per-message figures),
+// feedback cards in place, and "load more" paging.
+
+import { get, sessionPath } from './api.js';
+import { clear, formatDate, h, json, num } from './dom.js';
+import { markdownBlock } from './markdown.js';
+
+const SAFE_IMAGE = /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$/;
+
+function agentClass(agentIds, id) {
+  const index = agentIds.indexOf(id);
+  return `agent-${(index < 0 ? 0 : index) % 8}`;
+}
+
+function imageBlock(block) {
+  const caption = `image${block.format ? ` (${block.format}` : ''}${block.size_bytes != null ? `, ${num(block.size_bytes)} B` : ''}${block.format ? ')' : ''}`;
+  if (block.data_url && SAFE_IMAGE.test(block.data_url)) {
+    return h('figure', { class: 'image' }, h('img', { src: block.data_url, alt: caption, loading: 'lazy' }),
+      h('figcaption', {}, caption));
+  }
+  return h('div', { class: 'attachment' }, `🖼 ${caption}`, block.note ? ` — ${block.note}` : '',
+    block.location ? ` — ${block.location}` : '');
+}
+
+function documentBlock(block) {
+  const size = block.size_bytes != null ? `, ${num(block.size_bytes)} B` : '';
+  return h('div', { class: 'attachment' }, `📄 ${block.name || 'document'} (${block.format || '?'}${size})`,
+    block.location ? ` — ${block.location}` : '');
+}
+
+function resultContent(item) {
+  if (item.type === 'text') return h('pre', { class: 'tool-text' }, item.text);
+  if (item.type === 'json') return json(item.json);
+  if (item.type === 'image') return imageBlock(item);
+  if (item.type === 'document') return documentBlock(item);
+  return h('div', {}, h('span', { class: 'muted' }, item.kind || 'content'), json(item.data));
+}
+
+function block(b) {
+  switch (b.type) {
+    case 'text':
+      return markdownBlock(b.text);
+    case 'tool_use':
+      return h('details', { class: 'tool tool-use' },
+        h('summary', {}, h('span', { class: 'badge tool' }, 'tool call'), ' ', h('code', {}, b.name),
+          b.tool_use_id ? h('span', { class: 'muted id' }, ` ${b.tool_use_id}`) : null),
+        json(b.input));
+    case 'tool_result': {
+      const ok = b.status === 'success';
+      return h('details', { class: `tool tool-result ${ok ? 'ok' : 'err'}` },
+        h('summary', {}, h('span', { class: `badge ${ok ? 'ok' : 'err'}` }, b.status || 'unknown'),
+          ' tool result', b.tool_use_id ? h('span', { class: 'muted id' }, ` ${b.tool_use_id}`) : null),
+        (b.content || []).map(resultContent));
+    }
+    case 'image':
+      return imageBlock(b);
+    case 'document':
+      return documentBlock(b);
+    case 'reasoning':
+      return h('details', { class: 'reasoning' }, h('summary', {}, 'reasoning'),
+        b.redacted ? h('p', { class: 'muted' }, '(redacted by the provider)') : markdownBlock(b.text));
+    default:
+      return h('details', { class: 'other' }, h('summary', {}, b.kind || 'block'), json(b.data));
+  }
+}
+
+function figures(message) {
+  const parts = [];
+  const { usage, metrics } = message;
+  if (usage) {
+    parts.push(h('span', { title: 'input tokens' }, `in ${num(usage.inputTokens)}`));
+    parts.push(h('span', { title: 'output tokens' }, `out ${num(usage.outputTokens)}`));
+    if (usage.cacheReadInputTokens) parts.push(h('span', { title: 'cache read tokens' }, `cache ${num(usage.cacheReadInputTokens)}`));
+  }
+  if (metrics) {
+    parts.push(h('span', { title: 'latency' }, `${num(metrics.latencyMs)} ms`));
+    if (metrics.timeToFirstByteMs != null) parts.push(h('span', { title: 'time to first byte' }, `TTFB ${num(metrics.timeToFirstByteMs)} ms`));
+  }
+  return parts.length ? h('footer', { class: 'figures' }, parts) : null;
+}
+
+function messageItem(message, agentIds) {
+  const toolOnly = message.blocks.length > 0 && message.blocks.every((b) => b.type === 'tool_result');
+  const side = message.role === 'user' && !toolOnly ? 'user' : toolOnly ? 'tool' : 'assistant';
+  return h('article', {
+    class: `msg msg-${side}${message.redacted ? ' redacted' : ''}`,
+    dataset: { agent: message.agent_id, messageId: String(message.message_id), role: message.role },
+  },
+  h('header', {},
+    h('span', { class: `agent ${agentClass(agentIds, message.agent_id)}` }, message.agent_id),
+    h('span', { class: 'role' }, toolOnly ? 'tool' : message.role),
+    h('span', { class: 'mid' }, `#${message.message_id}`),
+    h('time', { datetime: message.created_at || '' }, formatDate(message.created_at)),
+    message.redacted ? h('span', { class: 'badge redacted', title: 'A guardrail replaced this message; the original is not shown.' }, 'redacted') : null),
+  h('div', { class: 'body' }, message.blocks.map(block)),
+  figures(message));
+}
+
+function feedbackItem(feedback) {
+  const kind = feedback.rating || 'neutral';
+  const icon = { up: '👍', down: '👎' }[kind] || '💬';
+  const label = { up: 'Thumbs up', down: 'Thumbs down' }[kind] || 'Feedback';
+  const target = feedback.agent_id && feedback.message_id != null ? ` on ${feedback.agent_id} #${feedback.message_id}` : '';
+  return h('aside', { class: `feedback ${kind}`, dataset: { index: String(feedback.index) } },
+    h('header', {}, h('span', { class: 'icon' }, icon), h('strong', {}, label), target,
+      h('time', { datetime: feedback.created_at }, formatDate(feedback.created_at))),
+    feedback.comment ? h('p', {}, feedback.comment) : null);
+}
+
+export class Timeline {
+  constructor(container) {
+    this.container = container;
+    this.token = 0;
+  }
+
+  async open(detail) {
+    const token = ++this.token;
+    this.sessionId = detail.session_id;
+    this.agentIds = detail.agents.map((a) => a.agent_id);
+    this.shown = 0;
+    this.list = h('div', { class: 'timeline' });
+    this.more = h('button', { type: 'button', class: 'more', onclick: () => this.next() }, 'Load more');
+    this.status = h('p', { class: 'muted timeline-status' });
+    clear(this.container).append(this.list, this.status, this.more);
+    this.cursor = null;
+    await this.next(token);
+  }
+
+  async next(token = this.token) {
+    this.more.disabled = true;
+    const params = this.cursor ? [['cursor', this.cursor]] : [];
+    const page = await get(sessionPath(this.sessionId, '/timeline'), params);
+    if (token !== this.token) return; // another session was opened meanwhile
+    for (const item of page.items) {
+      this.list.append(item.kind === 'feedback' ? feedbackItem(item) : messageItem(item, this.agentIds));
+    }
+    this.shown += page.items.length;
+    this.cursor = page.next_cursor;
+    this.status.textContent = `${num(this.shown)} of ${num(page.total)} items`;
+    this.more.hidden = !this.cursor;
+    this.more.disabled = false;
+    this.more.textContent = `Load more (${num(page.total - this.shown)} left)`;
+  }
+}

@@ -1,0 +1,292 @@
+"""The viewer page in a real browser (Playwright driving Debian's Chromium).
+
+A live uvicorn server in a thread serves the app on sessions written by real
+Strands agents. Screenshots go to ``tmp_path``, and to ``docs/images`` when
+``MSM_VIEWER_SCREENSHOTS`` names that folder (how the README's images are made).
+
+The browser is started per module with Playwright's sync API rather than with
+pytest-playwright's session-wide fixtures: sync Playwright keeps an event loop
+running in the main thread while it lives, and every async test collected after
+it would then fail ("Runner.run() cannot be called from a running event loop").
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from viewer_helpers import TOKEN, Seeded
+
+from mongodb_session_manager.viewer import create_app
+from mongodb_session_manager.viewer.demo import REDACTED_TEXT
+
+if shutil.which("chromium") is None:
+    pytest.skip(
+        "Chromium is not installed (apt-get install -y chromium chromium-driver); "
+        "the viewer's browser tests need it",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+
+TIMELINE_PAGE = 20
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium (Playwright cannot download its own browsers here)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def tab(chromium: Browser) -> Iterator[Page]:
+    """A fresh tab (own storage) on a laptop-sized screen."""
+    context = chromium.new_context(viewport={"width": 1366, "height": 768})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def live(seeded: Seeded) -> Iterator[str]:
+    """The viewer served on a free port of 127.0.0.1."""
+    app = create_app(seeded.settings(timeline_page_size=TIMELINE_PAGE))
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="viewer-live", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the live viewer did not start")
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}/"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def console(tab: Page) -> list[str]:
+    page = tab
+    """Console errors and uncaught exceptions of the page; dialogs fail the test."""
+    messages: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type in ("error", "warning"):
+            messages.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: messages.append(f"uncaught: {error}"))
+
+    def on_dialog(dialog: Any) -> None:
+        messages.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    return messages
+
+
+def shoot(page: Page, tmp_path: Path, name: str) -> None:
+    """Save a screenshot (and keep it for the docs when asked)."""
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path))
+    assert path.stat().st_size > 10_000
+    target = os.environ.get("MSM_VIEWER_SCREENSHOTS")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(target) / path.name)
+
+
+def login(page: Page, live: str, path: str = "") -> None:
+    page.goto(live + path)
+    page.fill("#token", TOKEN)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+
+
+def test_login_filter_open_a_session_and_read_it(
+    tab: Page, live: str, console: list[str], tmp_path: Path
+) -> None:
+    page = tab
+    page.goto(live)
+    expect(page.locator("#login")).to_be_visible()
+    shoot(page, tmp_path, "viewer-login")
+    page.fill("#token", "wrong-token-0123456789")
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#login-error")).to_contain_text("refused")
+    assert console == [
+        "Failed to load resource: the server responded with a status of 401 (Unauthorized)"
+    ]
+    console.clear()
+    page.fill("#token", TOKEN)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#health")).to_have_attribute("data-state", "ok")
+    expect(page.locator("#results .row")).to_have_count(11)
+
+    # A typed metadata filter (an enum field gets a select with its values).
+    tier = page.locator('.meta-field[data-field="customer_tier"] select')
+    expect(tier.locator("option")).to_have_text(["any", "bronze", "gold", "silver"])
+    tier.select_option("gold")
+    page.click("#filters button[type=submit]")
+    expect(page.locator("#results .row")).to_have_count(3)
+    expect(page.locator("#result-count")).to_have_text("3 sessions")
+    assert "meta.customer_tier=gold" in page.url
+    shoot(page, tmp_path, "viewer-search")
+
+    # A session with two agents, tool calls (one failing) and feedback.
+    page.click('[data-session-id="support-0001"]')
+    timeline = page.locator(".timeline")
+    expect(timeline.locator("article.msg")).to_have_count(10)
+    expect(timeline.locator(".agent").first).to_have_text("triage")
+    expect(timeline.locator("strong").first).to_have_text("delivery")  # markdown rendered
+    expect(timeline.locator(".md table")).to_have_count(1)
+    tool_call = timeline.locator("details.tool-use").first
+    expect(tool_call.locator("summary")).to_contain_text("lookup_order")
+    expect(tool_call.locator("pre.json")).to_be_hidden()
+    tool_call.locator("summary").click()
+    expect(tool_call.locator("pre.json")).to_contain_text('"order_id": "A-1042"')
+    expect(timeline.locator("details.tool-result .badge.ok")).to_have_text("success")
+    expect(timeline.locator("details.tool-result .badge.err")).to_have_text("error")
+    expect(timeline.locator("aside.feedback.up")).to_contain_text("Fast answer!")
+    expect(timeline.locator("aside.feedback.up")).to_contain_text("on support #3")
+    expect(timeline.locator("aside.feedback.down")).to_contain_text("The refund was refused.")
+    figures = timeline.locator("article.msg-assistant .figures").first
+    expect(figures).to_contain_text("in ")
+    expect(figures).to_contain_text(" ms")
+    expect(figures).to_contain_text("TTFB")
+    assert "session=support-0001" in page.url
+    shoot(page, tmp_path, "viewer-session")
+
+    page.click('[data-tab="metrics"]')
+    expect(page.locator("#tab-metrics .chart canvas")).to_have_count(2)
+    expect(page.locator("#tab-metrics .metrics-table tbody tr")).to_have_count(3)
+    expect(page.locator("#tab-metrics .u-legend")).to_have_count(2)
+    tools = page.locator("#tab-metrics .tools-table tbody tr")
+    expect(tools).to_have_count(2)
+    expect(tools.filter(has_text="refund").locator("td.error")).to_have_text("1")
+    shoot(page, tmp_path, "viewer-metrics")
+    page.click('[data-tab="agents"]')
+    expect(page.locator(".agent-card")).to_have_count(2)
+    expect(page.locator('.agent-card[data-agent="support"] pre.prompt')).to_contain_text(
+        "You are a friendly support agent"
+    )
+    page.click('[data-tab="metadata"]')
+    expect(page.locator("#tab-metadata")).to_contain_text("1042")
+
+    # Deep link: a fresh tab on this URL shows the same filters, session and tab.
+    url = page.url
+    page.reload()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(tier).to_have_value("gold")
+    expect(page.locator('[data-tab="metadata"]')).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#detail-head .sid")).to_have_text("support-0001")
+    assert page.url == url
+    # Back: before the session was opened (tab switches replace, they do not push).
+    page.go_back()
+    expect(page.locator("#detail-empty")).to_be_visible()
+    expect(tier).to_have_value("gold")
+    expect(page.locator("#results .row")).to_have_count(3)
+    assert "session=" not in page.url
+    assert console == []
+
+
+def test_redacted_message_is_shown_marked(tab: Page, live: str, console: list[str]) -> None:
+    page = tab
+    login(page, live, "?session=payments-0002")
+    first = page.locator(".timeline article.msg").first
+    expect(first).to_have_class("msg msg-user redacted")
+    expect(first.locator(".badge.redacted")).to_have_text("redacted")
+    expect(first.locator(".body")).to_have_text(REDACTED_TEXT)
+    expect(page.locator('[data-session-id="payments-0002"] .badge.redacted')).to_be_visible()
+    assert "4111" not in page.content()
+    assert console == []
+
+
+def test_long_timeline_pages_in(tab: Page, live: str, console: list[str], tmp_path: Path) -> None:
+    page = tab
+    login(page, live, "?session=long-0005")
+    messages = page.locator(".timeline article.msg")
+    more = page.locator("button.more")
+    expect(messages).to_have_count(TIMELINE_PAGE)
+    expect(page.locator(".timeline-status")).to_have_text("20 of 50 items")
+    more.click()
+    expect(messages).to_have_count(2 * TIMELINE_PAGE)
+    more.click()
+    expect(messages).to_have_count(50)
+    expect(more).to_be_hidden()
+    ids = messages.evaluate_all("els => els.map(e => Number(e.dataset.messageId))")
+    assert ids == list(range(50))
+    shoot(page, tmp_path, "viewer-long-timeline")
+    assert console == []
+
+
+def test_script_in_llm_text_never_runs(tab: Page, live: str, console: list[str]) -> None:
+    page = tab
+    login(page, live, "?session=hostile-0004")
+    timeline = page.locator(".timeline")
+    expect(timeline.locator("article.msg")).to_have_count(6)
+    first = timeline.locator("article.msg").first
+    # The markup is shown as text; markdown around it still renders.
+    expect(first).to_contain_text("<script>window.__msm_xss = 'script'</script>")
+    expect(first).to_contain_text("<img src=x onerror=")
+    expect(first.locator("strong")).to_have_text("bold")
+    timeline.locator("details.tool-use summary").click()
+    page.click('[data-tab="metadata"]')
+    expect(page.locator("#tab-metadata")).to_contain_text("<script>")
+    page.click('[data-tab="timeline"]')
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__msm_xss") is None
+    assert page.locator("#detail script, #detail img[onerror], #detail [onerror]").count() == 0
+    hrefs = page.locator("#detail a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert not any(h and h.lower().startswith("javascript:") for h in hrefs)
+    # Nothing was even attempted: the CSP would have reported a blocked handler.
+    assert console == []
+
+
+def test_panels_resize_and_remember(tab: Page, live: str) -> None:
+    page = tab
+    login(page, live)
+    panel = page.locator("#filters-panel")
+    before = panel.bounding_box()
+    splitter = page.locator('.splitter[data-split="filters"]').bounding_box()
+    assert before is not None and splitter is not None
+    page.mouse.move(splitter["x"] + 3, splitter["y"] + 200)
+    page.mouse.down()
+    page.mouse.move(splitter["x"] + 103, splitter["y"] + 200, steps=5)
+    page.mouse.up()
+    after = panel.bounding_box()
+    assert after is not None and 80 <= after["width"] - before["width"] <= 120
+    page.reload()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    kept = panel.bounding_box()
+    assert kept is not None and abs(kept["width"] - after["width"]) < 2
+
+
+def test_api_docs_work_offline(tab: Page, live: str, console: list[str]) -> None:
+    page = tab
+    page.goto(live + "docs")
+    expect(page.locator(".opblock")).to_have_count(9)
+    expect(page.locator(".opblock-summary-path").first).to_contain_text("/health")
+    assert console == []

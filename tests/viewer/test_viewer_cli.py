@@ -1,0 +1,97 @@
+"""``msm viewer``: options, safety refusals, and the access token printed once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from typer.testing import CliRunner
+
+from mongodb_session_manager.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
+    """Capture what ``msm viewer`` would serve instead of serving it."""
+    calls: list[dict[str, Any]] = []
+
+    def fake_run(asgi_app: Any, **kwargs: Any) -> None:
+        calls.append({"app": asgi_app, **kwargs})
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.delenv("MSM_VIEWER_TOKEN", raising=False)
+    monkeypatch.delenv("MONGODB_URI", raising=False)
+    yield calls
+    for call in calls:
+        call["app"].state.queries.close()
+
+
+def test_help_lists_the_options() -> None:
+    result = runner.invoke(app, ["viewer", "--help"])
+    assert result.exit_code == 0
+    for option in ("--uri", "--database", "--collection", "--host", "--port", "--token"):
+        assert option in result.output
+    assert "MSM_VIEWER_TOKEN" in result.output and "MONGODB_URI" in result.output
+
+
+async def test_a_generated_token_is_printed_once_and_opens_the_api(
+    served: list[dict[str, Any]],
+) -> None:
+    result = runner.invoke(app, ["viewer", "--uri", "mongodb://db.invalid:27017/", "-d", "shop"])
+    assert result.exit_code == 0, result.output
+    (call,) = served
+    assert call["host"] == "127.0.0.1" and call["port"] == 8882
+    token = call["app"].state.settings.token
+    assert len(token) >= 32
+    assert f"Access token (not shown again): {token}" in result.output
+    assert f"http://127.0.0.1:8882/#token={token}" in result.output
+    transport = httpx.ASGITransport(app=call["app"])
+    async with httpx.AsyncClient(transport=transport, base_url="http://v") as http:
+        assert (await http.get("/api/v1/config")).status_code == 401
+        ok = await http.get("/api/v1/config", headers={"Authorization": f"Bearer {token}"})
+        assert ok.status_code == 200
+        assert ok.json()["database"] == "shop" and ok.json()["allow_delete"] is False
+
+
+def test_a_given_token_is_used_and_not_echoed(
+    served: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MSM_VIEWER_TOKEN", "from-the-environment-123")
+    result = runner.invoke(
+        app,
+        ["viewer", "--port", "9001", "--allow-delete", "--cors-origin", "https://a.example"],
+    )
+    assert result.exit_code == 0, result.output
+    settings = served[0]["app"].state.settings
+    assert settings.token == "from-the-environment-123"
+    assert "from-the-environment-123" not in result.output
+    assert settings.allow_delete and settings.cors_origins == ("https://a.example",)
+    assert "ENABLED" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--no-auth", "--host", "0.0.0.0"], "loopback"),
+        (["--token", "short"], "at least 16 characters"),
+    ],
+)
+def test_unsafe_setups_are_refused(
+    served: list[dict[str, Any]], args: list[str], message: str
+) -> None:
+    result = runner.invoke(app, ["viewer", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert served == []
+
+
+def test_binding_a_public_interface_warns(served: list[dict[str, Any]]) -> None:
+    result = runner.invoke(app, ["viewer", "--host", "0.0.0.0"])
+    assert result.exit_code == 0
+    assert re.search(r"WARNING: bound to 0\.0\.0\.0", result.output)
