@@ -106,9 +106,18 @@ class SchemaVersionError(SessionManagerError):
         )
 
 
+class ModelUnavailableError(SessionManagerError, RuntimeError):
+    """The model asked for (``--model`` / ``MSM_MODEL``) cannot be used here.
+
+    Raised by the demo, the playground and the examples when the model spec is
+    malformed, or a real provider's package or credentials are missing.
+    """
+
+
 __all__ = [
     "InvalidIdentifierError",
     "InvalidInputError",
+    "ModelUnavailableError",
     "SchemaVersionError",
     "SessionConflictError",
     "SessionManagerError",
