@@ -437,7 +437,8 @@ async function start() {
   const response = await api('/api/config');
   state.config = await response.json();
   $('#model').textContent = state.config.offline ? 'offline scripted model' : state.config.model;
-  $('#stat-database').textContent = state.config.database;
+  // A zero-width space after the dot: long names wrap between database and collection.
+  $('#stat-database').textContent = state.config.database.replace('.', '.\u200b');
   $('#input').maxLength = state.config.max_message_chars;
   await loadHistory();
 }
