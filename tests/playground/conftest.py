@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, Page
 
 from mongodb_session_manager.playground import PlaygroundSettings, create_app
 
@@ -74,21 +75,39 @@ def start_playground(
         thread.join(60)
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args() -> dict[str, Any]:
-    """pytest-playwright: Debian's Chromium (Playwright cannot download its own here)."""
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium (Playwright cannot download its own here), for one test module.
+
+    Module-scoped on purpose: Playwright's sync API keeps an event loop running in
+    the main thread while it is started, which would break the async tests that
+    run after this module (pytest-playwright's browser lives for the session).
+    """
     executable = shutil.which("chromium")
     if executable is None:
         pytest.skip("Chromium is not installed (apt-get install -y chromium chromium-driver)")
-    return {
-        "executable_path": executable,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-        ],
-    }
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[Page]:
+    """A fresh browser context and page per test (overrides pytest-playwright's)."""
+    context = chromium.new_context()
+    yield context.new_page()
+    context.close()
