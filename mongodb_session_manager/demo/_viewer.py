@@ -58,6 +58,35 @@ def _load_viewer(console: Console) -> Any | None:
         return None
 
 
+def build_viewer_app(
+    uri: str,
+    database: str,
+    collection: str,
+    *,
+    host: str = DEFAULT_VIEWER_HOST,
+    port: int = DEFAULT_VIEWER_PORT,
+    token: str | None = None,
+    console: Console | None = None,
+) -> tuple[Any, Any] | None:
+    """The viewer's ASGI app and settings on ``uri``; ``None`` (with a note) if unavailable.
+
+    The token is ``token``, else ``$MSM_VIEWER_TOKEN``, else a generated one.
+    """
+    viewer = _load_viewer(console or Console())
+    if viewer is None:
+        return None
+    settings = viewer.ViewerSettings.from_env(
+        connection_string=uri,
+        database_name=database,
+        collection_name=collection,
+        host=host,
+        port=port,
+        token=token,
+    )
+    settings.ensure_token()
+    return viewer.create_app(settings), settings
+
+
 def serve_viewer(
     uri: str,
     database: str,
@@ -71,25 +100,17 @@ def serve_viewer(
 ) -> bool:
     """Serve the session viewer on ``uri`` until Ctrl-C; ``False`` if it is not available.
 
-    Prints the URL (with the session and the access token) before serving. The
-    token is ``token``, else ``$MSM_VIEWER_TOKEN``, else a generated one.
+    Prints the URL (with the session and the access token) before serving.
     """
     console = console or Console()
-    viewer = _load_viewer(console)
-    if viewer is None:
+    built = build_viewer_app(
+        uri, database, collection, host=host, port=port, token=token, console=console
+    )
+    if built is None:
         return False
     import uvicorn
 
-    settings = viewer.ViewerSettings.from_env(
-        connection_string=uri,
-        database_name=database,
-        collection_name=collection,
-        host=host,
-        port=port,
-        token=token,
-    )
-    settings.ensure_token()
-    app = viewer.create_app(settings)
+    app, settings = built
     base = viewer_base_url(host, port)
     url = viewer_session_url(base, session_id, settings.token) if session_id else base
     console.print()

@@ -16,7 +16,7 @@ from mongodb_session_manager import MongoDBSessionManagerFactory
 from mongodb_session_manager.cli import app
 from mongodb_session_manager.demo.guardrail import REPLACEMENT
 
-pytestmark = pytest.mark.skipif(
+needs_313 = pytest.mark.skipif(
     sys.version_info < (3, 13),
     reason="msm demo starts the embedded server, which needs Python 3.13",
 )
@@ -60,6 +60,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     return done.stdout, data_dir
 
 
+@needs_313
 def test_the_demo_tells_the_story(demo_run: tuple[str, Path]) -> None:
     out, data_dir = demo_run
     assert f"Database: {data_dir / 'local.sqlite3'} (embedded MongoDB-compatible server" in out
@@ -95,6 +96,7 @@ def test_the_demo_tells_the_story(demo_run: tuple[str, Path]) -> None:
     assert "1 demo session(s) stored" in out
 
 
+@needs_313
 def test_the_demo_data_is_on_disk_after_the_run(demo_run: tuple[str, Path]) -> None:
     out, data_dir = demo_run
     match = re.search(r"Session (demo-\d{8}-\d{6}-[0-9a-f]{4})", out)
@@ -120,6 +122,7 @@ def test_the_demo_data_is_on_disk_after_the_run(demo_run: tuple[str, Path]) -> N
     assert session["totals"]["messages"] == 16
 
 
+@needs_313
 def test_a_second_run_keeps_the_first_session(demo_run: tuple[str, Path]) -> None:
     out, data_dir = demo_run
     first = re.search(r"Session (demo-\S+)", out)
