@@ -7,6 +7,7 @@ from mongodb_session_manager._version import __version__
 from mongodb_session_manager.errors import (
     InvalidIdentifierError,
     InvalidInputError,
+    ModelUnavailableError,
     SchemaVersionError,
     SessionConflictError,
     SessionManagerError,
@@ -53,6 +54,7 @@ __all__ = [
     "MessageRecord",
     "Metadata",
     "MetricsSummary",
+    "ModelUnavailableError",
     "MongoDBConnectionPool",
     "MongoDBSessionManager",
     "MongoDBSessionManagerFactory",

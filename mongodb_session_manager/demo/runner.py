@@ -315,6 +315,8 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> DemoResult
         if not console.is_terminal and "COLUMNS" not in os.environ:
             console.width = PIPE_WIDTH
     spec = parse_model_spec(options.model)
+    if not spec.offline:
+        resolve_model(spec)  # missing credentials: say so before touching any data
     console.rule("mongodb-session-manager demo")
     with open_database(options.data_dir, options.uri, command="msm demo") as db:
         console.print(Text(f"Database: {db.describe()}"))

@@ -141,3 +141,21 @@ def test_an_unknown_model_is_a_clear_error(tmp_path: Path) -> None:
     assert "msm demo: unknown model 'gpt-banana'" in result.stderr
     assert "bedrock:<model-id>" in result.stderr
     assert not (tmp_path / "local.sqlite3").exists()  # refused before touching anything
+
+
+def test_bedrock_without_credentials_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("AWS_BEARER_TOKEN_BEDROCK", raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    result = CliRunner().invoke(
+        app,
+        ["demo", "--no-viewer", "--data-dir", str(tmp_path), "--model", "bedrock:some-model"],
+    )
+    assert result.exit_code == 1
+    assert "msm demo: no AWS credentials found for Bedrock" in result.stderr
+    assert not (tmp_path / "local.sqlite3").exists()
