@@ -19,12 +19,11 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from _support import database
+from _support import database, model
 from strands import Agent
 
 from mongodb_session_manager import MongoDBSessionManager
 from mongodb_session_manager.features import chain_hooks
-from mongodb_session_manager.testing import ScriptedModel
 
 DATABASE = "examples"
 SESSION = "feedback-hooks-demo"
@@ -85,7 +84,7 @@ def main() -> None:
         )
         agent = Agent(
             agent_id="support",
-            model=ScriptedModel(["Your order ships tomorrow.", "It is 42.00 EUR."]),
+            model=model(["Your order ships tomorrow.", "It is 42.00 EUR."]),
             session_manager=manager,
             callback_handler=None,
         )

@@ -19,12 +19,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from _support import database
+from _support import database, model
 from strands import Agent
 
 from mongodb_session_manager import MongoDBSessionManager
 from mongodb_session_manager.features import chain_hooks
-from mongodb_session_manager.testing import ScriptedModel
 
 DATABASE = "examples"
 SESSION = "metadata-hooks-demo"
@@ -118,7 +117,7 @@ def main() -> None:
             SESSION, uri, DATABASE, metadata_hook=chain_hooks(audit_hook, validation_hook, cache)
         )
         tool = manager.get_metadata_tool(protected_keys=["customer_id"])
-        model = ScriptedModel(
+        scripted = model(
             [
                 {
                     "tool": "manage_metadata",
@@ -131,7 +130,7 @@ def main() -> None:
                 "Anotado: responderé en español.",
             ]
         )
-        agent = Agent(model=model, tools=[tool], session_manager=manager, callback_handler=None)
+        agent = Agent(model=scripted, tools=[tool], session_manager=manager, callback_handler=None)
         print(f"  agent: {agent('Please answer in Spanish.')}".rstrip())
         for message in agent.messages:
             for block in message["content"]:

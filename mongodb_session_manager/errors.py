@@ -147,12 +147,21 @@ class DocumentConversionError(MigrationError, ValueError):
     """One stored document cannot be converted by a migration; it is left as it was."""
 
 
+class ModelUnavailableError(SessionManagerError, RuntimeError):
+    """The model asked for (``--model`` / ``MSM_MODEL``) cannot be used here.
+
+    Raised by the demo, the playground and the examples when the model spec is
+    malformed, or a real provider's package or credentials are missing.
+    """
+
+
 __all__ = [
     "DocumentConversionError",
     "InvalidFilterError",
     "InvalidIdentifierError",
     "InvalidInputError",
     "MigrationError",
+    "ModelUnavailableError",
     "OptionalDependencyError",
     "SchemaVersionError",
     "SessionConflictError",

@@ -20,7 +20,14 @@ app = typer.Typer(
 
 # Command modules; each defines `register(app)`. Missing optional extras are
 # reported by the command itself when run, never at import.
-_COMMAND_MODULES: tuple[str, ...] = ("viewer", "migrate", "sessions")
+_COMMAND_MODULES: tuple[str, ...] = (
+    "demo",
+    "local_db",
+    "playground",
+    "viewer",
+    "migrate",
+    "sessions",
+)
 
 
 def _version_callback(value: bool) -> None:

@@ -113,6 +113,11 @@ class LocalMongoServer:
         logger.info("local_server.started | uri=%s path=%s", self.uri, self.path)
         return self.uri
 
+    @property
+    def running(self) -> bool:
+        """Whether the server thread is alive (it dies if the server fails)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving and flush the data file."""
         if self._thread is None or self._loop is None or self._stop is None:

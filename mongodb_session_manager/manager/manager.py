@@ -498,6 +498,17 @@ class MongoDBSessionManager(
         self._latest_agent_message[tracker.agent_id] = session_message
         self._held_records.setdefault(tracker.agent_id, []).append(session_message)
 
+    def latest_message_id(self, agent_id: str) -> int | None:
+        """The ``message_id`` of the latest message of ``agent_id`` this manager knows (no I/O).
+
+        What an app ties feedback to (``add_feedback({..., "message_id": ...})``)
+        right after a turn. ``None`` if the agent has no message yet or was not
+        initialized with this manager.
+        """
+        tracker = self._trackers.get(agent_id)
+        latest = tracker.latest if tracker is not None else None
+        return latest.message_id if latest is not None else None
+
     def redact_latest_message(self, redact_message: Message, agent: Agent, **kwargs: Any) -> None:  # type: ignore[override]
         """Store a redaction of the agent's latest message (its metrics are kept)."""
         tracker = self._tracker(agent)

@@ -1,0 +1,148 @@
+"""``msm playground``: a chat page over a persisted agent (streaming, feedback, metadata)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mongodb_session_manager.local.data_dir import DATA_DIR_ENV
+from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
+
+
+def _require_web_extra() -> None:
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        typer.echo(
+            "msm playground needs FastAPI and uvicorn: "
+            "pip install 'mongodb-session-manager[viewer]'",
+            err=True,
+        )
+        raise typer.Exit(1) from exc
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``playground`` command to ``app``."""
+
+    @app.command("playground")
+    def playground(
+        uri: Annotated[
+            str | None,
+            typer.Option(
+                "--uri",
+                envvar="MONGODB_URI",
+                help="MongoDB connection string. Default: the local database in --data-dir.",
+                show_default=False,
+            ),
+        ] = None,
+        data_dir: Annotated[
+            Path | None,
+            typer.Option(
+                "--data-dir",
+                envvar=DATA_DIR_ENV,
+                help="Directory of the local database (local.sqlite3). Default: ./.msm",
+                show_default=False,
+            ),
+        ] = None,
+        database: Annotated[
+            str, typer.Option("--database", "-d", help="Database of the sessions.")
+        ] = DEFAULT_DATABASE,
+        collection: Annotated[
+            str, typer.Option("--collection", "-c", help="Collection of the sessions.")
+        ] = DEFAULT_COLLECTION,
+        model: Annotated[
+            str | None,
+            typer.Option(
+                "--model",
+                envvar="MSM_MODEL",
+                help="'scripted' (offline, default) or 'bedrock:<model-id>'.",
+                show_default=False,
+            ),
+        ] = None,
+        host: Annotated[
+            str | None,
+            typer.Option(
+                "--host",
+                help="Interface to bind. Default 127.0.0.1; anything else exposes the "
+                "playground to other machines and must be asked for explicitly.",
+                show_default=False,
+            ),
+        ] = None,
+        port: Annotated[int, typer.Option("--port", help="Port of the page and the API.")] = 8881,
+        token: Annotated[
+            str | None,
+            typer.Option(
+                "--token",
+                envvar="MSM_PLAYGROUND_TOKEN",
+                help="Access token (16+ characters). Generated and printed if not given.",
+                show_default=False,
+            ),
+        ] = None,
+        no_auth: Annotated[
+            bool,
+            typer.Option("--no-auth", help="No token at all (loopback only)."),
+        ] = False,
+        viewer_url: Annotated[
+            str,
+            typer.Option(
+                "--viewer-url", help="Session viewer base URL for 'open in viewer' ('' for none)."
+            ),
+        ] = "http://127.0.0.1:8882/",
+    ) -> None:
+        """Chat with a persisted agent in the browser: streaming, tools, feedback, metadata.
+
+        Offline by default (a scripted model that echoes, calls a calculator and
+        remembers your name); --model bedrock:<model-id> talks to Amazon Bedrock.
+        Binds 127.0.0.1 and requires the printed access token.
+        """
+        _require_web_extra()
+        import uvicorn
+
+        from mongodb_session_manager.errors import InvalidInputError, ModelUnavailableError
+        from mongodb_session_manager.local.data_dir import open_database
+        from mongodb_session_manager.local.server import LocalServerUnavailableError
+        from mongodb_session_manager.playground import PlaygroundSettings, create_app
+        from mongodb_session_manager.playground.settings import DEFAULT_HOST, is_loopback
+
+        bind = host or DEFAULT_HOST
+        if no_auth and not is_loopback(bind):
+            typer.echo("msm playground: --no-auth is only allowed on a loopback address", err=True)
+            raise typer.Exit(2)
+        try:
+            with open_database(data_dir, uri, command="msm playground") as db:
+                settings = PlaygroundSettings(
+                    connection_string=db.uri,
+                    database_name=database,
+                    collection_name=collection,
+                    host=bind,
+                    port=port,
+                    model=model,
+                    token=token,
+                    require_auth=not no_auth,
+                    viewer_url=viewer_url or None,
+                )
+                app = create_app(settings)
+                shown = f"[{bind}]" if ":" in bind else bind
+                url = f"http://{shown}:{port}/"
+                typer.echo(f"Database: {db.describe()}")
+                typer.echo(f"Model:    {app.state.service.spec}")
+                if not is_loopback(bind):
+                    typer.echo(
+                        f"WARNING: bound to {bind}: other machines can reach the playground. "
+                        "Keep the token secret and put TLS in front of it.",
+                        err=True,
+                    )
+                if no_auth:
+                    typer.echo("WARNING: authentication is off (--no-auth).", err=True)
+                    typer.echo(f"Playground: {url}")
+                else:
+                    # The token travels in the fragment: browsers never send it to a server.
+                    typer.echo(f"Playground: {url}#token={settings.token}")
+                typer.echo("Press Ctrl-C to stop.")
+                uvicorn.run(app, host=bind, port=port, log_level="warning")
+        except (ModelUnavailableError, LocalServerUnavailableError, InvalidInputError) as exc:
+            typer.echo(f"msm playground: {exc}", err=True)
+            raise typer.Exit(1) from exc

@@ -1,0 +1,220 @@
+"""``create_app(settings)``: the chat playground (a page and a streaming API on one port).
+
+Endpoints (all under ``/api`` need ``Authorization: Bearer <token>`` unless
+auth is off):
+
+* ``GET /api/config``: model, agent id, viewer link base, limits;
+* ``GET /api/sessions/{id}``: the conversation, feedback per answer, the side panel's figures;
+* ``POST /api/sessions/{id}/messages`` ``{"text": ...}``: the answer as Server-Sent Events
+  (``user``, ``token``, ``tool_start``, ``tool_call``, ``tool_result``, ``metadata``,
+  ``assistant``, then ``done`` or ``error``);
+* ``POST /api/sessions/{id}/feedback`` ``{"message_id", "rating", "comment"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mongodb_session_manager._version import __version__
+from mongodb_session_manager.errors import (
+    InvalidInputError,
+    SessionNotFoundError,
+    StoreUnavailableError,
+)
+from mongodb_session_manager.models.feedback import MAX_COMMENT_LENGTH
+from mongodb_session_manager.playground.service import (
+    Event,
+    PlaygroundService,
+    TurnInProgressError,
+)
+from mongodb_session_manager.playground.settings import PlaygroundSettings
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'; object-src 'none'"
+)
+"""No inline script, no other origin: model output that slips past sanitising cannot run."""
+
+
+class SecurityHeaders:
+    """ASGI middleware: CSP, no sniffing, no framing, no referrer, no caching of API data."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = str(scope.get("path", "")).startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"cache-control", b"no-cache" if static else b"no-store"),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class ChatRequest(BaseModel):
+    """A user message."""
+
+    text: str = Field(min_length=1, max_length=100_000)
+
+
+class FeedbackRequest(BaseModel):
+    """Thumbs up / down (or none) on one answer, with an optional comment."""
+
+    message_id: int = Field(ge=0)
+    rating: Literal["up", "down"] | None
+    comment: str = Field(default="", max_length=MAX_COMMENT_LENGTH)
+
+
+def _sse(event: Event) -> bytes:
+    name, data = event
+    return f"event: {name}\ndata: {json.dumps(data, default=str)}\n\n".encode()
+
+
+bearer = HTTPBearer(auto_error=False, description="The playground's access token.")
+
+
+def _auth(settings: PlaygroundSettings) -> Callable[..., Awaitable[None]]:
+    expected = (settings.token or "").encode()
+
+    async def check(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> None:
+        if not settings.require_auth:
+            return
+        given = credentials.credentials.encode() if credentials is not None else b""
+        if not expected or not secrets.compare_digest(given, expected):
+            logger.warning(
+                "playground.auth.refused | client=%s path=%s",
+                request.client.host if request.client else "?",
+                request.url.path,
+            )
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "a valid access token is required (Authorization: Bearer <token>)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    return check
+
+
+def create_app(settings: PlaygroundSettings) -> FastAPI:
+    """The playground's FastAPI application.
+
+    Raises:
+        ModelUnavailableError: ``settings.model`` cannot be used here.
+        InvalidInputError: The token is too short.
+    """
+    settings.ensure_token()
+    service = PlaygroundService(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await service.start()
+        yield
+        await service.close()
+
+    app = FastAPI(
+        title="mongodb-session-manager playground",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.service = service
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    guard = Depends(_auth(settings))
+
+    @app.exception_handler(InvalidInputError)
+    async def invalid(request: Request, exc: InvalidInputError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(SessionNotFoundError)
+    async def missing(request: Request, exc: SessionNotFoundError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(StoreUnavailableError)
+    async def unavailable(request: Request, exc: StoreUnavailableError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/api/config", dependencies=[guard])
+    async def config() -> dict[str, Any]:
+        return {
+            "model": str(service.spec),
+            "offline": service.spec.offline,
+            "agent_id": settings.agent_id,
+            "database": f"{settings.database_name}.{settings.collection_name}",
+            "viewer_url": settings.viewer_url,
+            "max_message_chars": settings.max_message_chars,
+        }
+
+    @app.get("/api/sessions/{session_id}", dependencies=[guard])
+    async def history(session_id: str) -> dict[str, Any]:
+        return await service.history(session_id)
+
+    @app.post("/api/sessions/{session_id}/messages", dependencies=[guard])
+    async def chat(session_id: str, body: ChatRequest) -> StreamingResponse:
+        try:
+            events = service.start_turn(session_id, body.text)
+        except TurnInProgressError as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+
+        async def stream() -> AsyncIterator[bytes]:
+            async for event in events:
+                yield _sse(event)
+
+        return StreamingResponse(
+            stream(),
+            media_type="text/event-stream",
+            headers={"X-Accel-Buffering": "no"},  # proxies: do not hold the stream back
+        )
+
+    @app.post("/api/sessions/{session_id}/feedback", dependencies=[guard])
+    async def feedback(session_id: str, body: FeedbackRequest) -> dict[str, Any]:
+        return await service.add_feedback(session_id, body.message_id, body.rating, body.comment)
+
+    return app

@@ -1,0 +1,424 @@
+"""The playground's work: run a turn as a stream of events, read a session back, store feedback.
+
+Every database call is awaited on the library's store loop (``*_async``
+methods, ``create_session_manager_async`` with the agent preloaded), so the
+web server's event loop never waits on MongoDB.
+
+A turn runs as its own task and hands events to the HTTP response through a
+queue: if the browser goes away mid-answer (a reload), the turn still finishes
+and is stored whole, and the next page load shows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+
+from strands import Agent
+from strands.models.model import Model
+from strands.types.session import SessionMessage
+
+from mongodb_session_manager.demo._viewer import viewer_session_url
+from mongodb_session_manager.demo.models import parse_model_spec, resolve_model
+from mongodb_session_manager.demo.tools import calculator
+from mongodb_session_manager.errors import InvalidInputError, SessionNotFoundError
+from mongodb_session_manager.features.metrics import MetricsSummary
+from mongodb_session_manager.manager import MongoDBSessionManager, MongoDBSessionManagerFactory
+from mongodb_session_manager.models import Feedback
+from mongodb_session_manager.playground.offline import offline_script
+from mongodb_session_manager.playground.settings import PlaygroundSettings
+
+logger = logging.getLogger(__name__)
+
+SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+"""Session ids the playground accepts (what its page generates, and more)."""
+MAX_TOOL_TEXT = 2_000
+"""Tool results are cut to this many characters for the page."""
+TURN_SHUTDOWN_SECONDS = 30.0
+_CHUNK_SIZE = 6
+
+Event = tuple[str, dict[str, Any]]
+"""An event for the page: its name and its JSON data."""
+
+
+class TurnInProgressError(Exception):
+    """A reply is still being written in this session (one turn at a time)."""
+
+
+def check_session_id(session_id: str) -> str:
+    """``session_id`` if the playground accepts it.
+
+    Raises:
+        InvalidInputError: It is not 1-128 letters, digits, ``_ . : -``.
+    """
+    if not SESSION_ID_PATTERN.fullmatch(session_id):
+        raise InvalidInputError(
+            "session ids are 1-128 letters, digits, '_', '.', ':' or '-' (starting with a "
+            "letter or digit)"
+        )
+    return session_id
+
+
+def _tool_text(result: Mapping[str, Any]) -> str:
+    parts: list[str] = []
+    for item in result.get("content") or []:
+        if isinstance(item, Mapping):
+            if "text" in item:
+                parts.append(str(item["text"]))
+            elif "json" in item:
+                parts.append(str(item["json"]))
+    text = "\n".join(parts)
+    return text if len(text) <= MAX_TOOL_TEXT else text[: MAX_TOOL_TEXT - 1] + "…"
+
+
+def page_blocks(content: Sequence[Any]) -> list[dict[str, Any]]:
+    """Strands content blocks as the page shows them (text, tool use, tool result)."""
+    blocks: list[dict[str, Any]] = []
+    for block in content:
+        if not isinstance(block, Mapping):
+            continue
+        if isinstance(block.get("text"), str):
+            blocks.append({"type": "text", "text": block["text"]})
+        elif isinstance(block.get("toolUse"), Mapping):
+            use = block["toolUse"]
+            blocks.append(
+                {
+                    "type": "tool_use",
+                    "id": str(use.get("toolUseId", "")),
+                    "name": str(use.get("name", "")),
+                    "input": use.get("input"),
+                }
+            )
+        elif isinstance(block.get("toolResult"), Mapping):
+            result = block["toolResult"]
+            blocks.append(
+                {
+                    "type": "tool_result",
+                    "id": str(result.get("toolUseId", "")),
+                    "status": str(result.get("status", "")),
+                    "text": _tool_text(result),
+                }
+            )
+    return blocks
+
+
+def _call_figures(message: Mapping[str, Any]) -> dict[str, Any]:
+    metadata = message.get("metadata") or {}
+    usage = metadata.get("usage") or {}
+    metrics = metadata.get("metrics") or {}
+    return {
+        "input_tokens": int(usage.get("inputTokens") or 0),
+        "output_tokens": int(usage.get("outputTokens") or 0),
+        "latency_ms": int(metrics.get("latencyMs") or 0),
+    }
+
+
+def page_message(stored: SessionMessage, feedback: str | None) -> dict[str, Any]:
+    """A stored message for the page (the redaction when a guardrail redacted it)."""
+    message = stored.redact_message or stored.message
+    shown: dict[str, Any] = {
+        "message_id": stored.message_id,
+        "role": message.get("role"),
+        "blocks": page_blocks(message.get("content") or []),
+        "redacted": stored.redact_message is not None,
+        "feedback": feedback,
+    }
+    if message.get("role") == "assistant":
+        shown.update(_call_figures(stored.message))
+    return shown
+
+
+def stats_of(
+    summary: MetricsSummary, agent_id: str, metadata: Mapping[str, Any], feedbacks: int
+) -> dict[str, Any]:
+    """The side panel's figures."""
+    agent = summary.agents.get(agent_id)
+    totals, averages = summary.totals, summary.averages
+    return {
+        "message_count": agent.message_count if agent else 0,
+        "model": agent.model if agent else None,
+        "model_calls": totals.model_calls,
+        "input_tokens": totals.input_tokens,
+        "output_tokens": totals.output_tokens,
+        "total_tokens": totals.total_tokens,
+        "average_latency_ms": round(averages.latency_ms_per_call),
+        "average_ttfb_ms": round(averages.time_to_first_byte_ms_per_call),
+        "tool_calls": sum(tool.calls for tool in summary.tools.values()),
+        "feedbacks": feedbacks,
+        "metadata": dict(metadata),
+    }
+
+
+class PlaygroundService:
+    """The playground's state: one factory (one pool), one lock per session, running turns."""
+
+    def __init__(self, settings: PlaygroundSettings) -> None:
+        self.settings = settings
+        self.spec = parse_model_spec(settings.model)
+        # A real model client is made once; the scripted model is made per turn (its script).
+        self._model: Model | None = None if self.spec.offline else resolve_model(self.spec)
+        self._factory: MongoDBSessionManagerFactory | None = None
+        self._busy: set[str] = set()
+        """Sessions with a turn running (one event loop: a set is enough)."""
+        self._turns: set[asyncio.Task[None]] = set()
+
+    # ------------------------------------------------------------------ life cycle
+
+    async def start(self) -> None:
+        """Open the pool and create the indexes (once, without blocking the loop)."""
+        settings = self.settings
+        self._factory = await MongoDBSessionManagerFactory.create_async(
+            settings.connection_string,
+            settings.database_name,
+            settings.collection_name,
+            client=settings.client,
+            application_name="msm-playground",
+            **settings.pool_options,
+        )
+
+    async def close(self) -> None:
+        """Let running turns finish (bounded), then release the pool."""
+        if self._turns:
+            _, pending = await asyncio.wait(set(self._turns), timeout=TURN_SHUTDOWN_SECONDS)
+            for task in pending:
+                task.cancel()
+        if self._factory is not None:
+            await self._factory.close_async()
+            self._factory = None
+
+    @property
+    def factory(self) -> MongoDBSessionManagerFactory:
+        """The shared factory (after :meth:`start`)."""
+        if self._factory is None:
+            raise RuntimeError("the playground service is not started")
+        return self._factory
+
+    # ------------------------------------------------------------------ reading
+
+    def viewer_link(self, session_id: str) -> str | None:
+        """The viewer page of ``session_id`` (``None`` when no viewer is configured)."""
+        base = self.settings.viewer_url
+        return viewer_session_url(base, session_id) if base else None
+
+    async def _stats(self, manager: MongoDBSessionManager) -> dict[str, Any]:
+        summary, metadata, feedbacks = await asyncio.gather(
+            manager.get_metrics_summary_async(),
+            manager.get_metadata_async(),
+            manager.get_feedbacks_async(),
+        )
+        return stats_of(summary, self.settings.agent_id, metadata, len(feedbacks))
+
+    async def history(self, session_id: str) -> dict[str, Any]:
+        """The session as the page shows it; an empty one if it does not exist yet.
+
+        Reading never creates a session (a page load must not leave empty ones).
+        """
+        check_session_id(session_id)
+        repository = self.factory.repository
+        empty = {
+            "session_id": session_id,
+            "exists": False,
+            "messages": [],
+            "stats": None,
+            "viewer_url": self.viewer_link(session_id),
+        }
+        if await repository.read_session_async(session_id) is None:
+            return empty
+        manager = await self.factory.create_session_manager_async(session_id, preload_agents=())
+        try:
+            messages, feedbacks, stats = await asyncio.gather(
+                repository.list_messages_async(session_id, self.settings.agent_id),
+                manager.get_feedbacks_async(),
+                self._stats(manager),
+            )
+        except SessionNotFoundError:
+            return empty  # deleted in between
+        finally:
+            await manager.close_async()
+        ratings = _latest_ratings(feedbacks, self.settings.agent_id)
+        return {
+            **empty,
+            "exists": True,
+            "messages": [page_message(m, ratings.get(m.message_id)) for m in messages],
+            "stats": stats,
+        }
+
+    # ------------------------------------------------------------------ feedback
+
+    async def add_feedback(
+        self, session_id: str, message_id: int, rating: str | None, comment: str
+    ) -> dict[str, Any]:
+        """Store feedback on one answer of the session; returns it and the new figures.
+
+        Raises:
+            InvalidInputError: Not an assistant message of this session, or bad feedback.
+            SessionNotFoundError: The session does not exist.
+        """
+        check_session_id(session_id)
+        agent_id = self.settings.agent_id
+        stored = await self.factory.repository.read_message_async(session_id, agent_id, message_id)
+        if stored is None or stored.message.get("role") != "assistant":
+            raise InvalidInputError(
+                f"message {message_id} is not an answer of session {session_id!r}"
+            )
+        manager = await self.factory.create_session_manager_async(session_id, preload_agents=())
+        try:
+            feedback: Feedback = await manager.add_feedback_async(
+                {
+                    "rating": rating,
+                    "comment": comment,
+                    "agent_id": agent_id,
+                    "message_id": message_id,
+                }
+            )
+            stats = await self._stats(manager)
+        finally:
+            await manager.close_async()
+        return {"feedback": feedback.model_dump(mode="json"), "stats": stats}
+
+    # ------------------------------------------------------------------ a turn
+
+    def _turn_model(self, prompt: str) -> Model:
+        if self._model is not None:
+            return self._model
+        return resolve_model(
+            self.spec,
+            offline_script(prompt),
+            latency_ms=self.settings.latency_ms,
+            simulate_latency=self.settings.latency_ms > 0,
+            chunk_size=_CHUNK_SIZE,
+        )
+
+    def start_turn(self, session_id: str, text: str) -> AsyncIterator[Event]:
+        """Start a turn; returns the events to stream to the page.
+
+        Raises:
+            InvalidInputError: Bad session id or message.
+            TurnInProgressError: A turn is already running in this session.
+        """
+        check_session_id(session_id)
+        text = text.strip()
+        if not text:
+            raise InvalidInputError("the message is empty")
+        if len(text) > self.settings.max_message_chars:
+            raise InvalidInputError(
+                f"the message is longer than {self.settings.max_message_chars} characters"
+            )
+        if session_id in self._busy:
+            # Two writers on one agent would conflict (SessionConflictError): refuse early.
+            raise TurnInProgressError("a reply is still being written in this session")
+        self._busy.add(session_id)
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        task = asyncio.create_task(self._turn(session_id, text, queue))
+        self._turns.add(task)
+        task.add_done_callback(self._turns.discard)
+        return _drain(queue)
+
+    async def _turn(self, session_id: str, text: str, queue: asyncio.Queue[Event | None]) -> None:
+        agent_id = self.settings.agent_id
+        manager: MongoDBSessionManager | None = None
+        try:
+            manager = await self.factory.create_session_manager_async(
+                session_id, preload_agents=(agent_id,)
+            )
+            agent = Agent(
+                model=self._turn_model(text),
+                agent_id=agent_id,
+                name=agent_id,
+                system_prompt=self.settings.system_prompt,
+                tools=[calculator, manager.get_metadata_tool()],
+                session_manager=manager,
+                callback_handler=None,
+            )
+            ids: list[int] = []
+            async for event in _turn_events(agent, manager, text, ids):
+                queue.put_nowait(event)
+            done: dict[str, Any] = {
+                "message_ids": ids,
+                "stats": await self._stats(manager),
+                "viewer_url": self.viewer_link(session_id),
+            }
+            queue.put_nowait(("done", done))
+            logger.info("playground.turn.done | session_id=%s messages=%s", session_id, len(ids))
+        except Exception as exc:
+            logger.exception("playground.turn.failed | session_id=%s", session_id)
+            queue.put_nowait(("error", {"message": f"{type(exc).__name__}: {exc}"[:500]}))
+        finally:
+            self._busy.discard(session_id)
+            if manager is not None:
+                await manager.close_async()
+            queue.put_nowait(None)
+
+
+async def _drain(queue: asyncio.Queue[Event | None]) -> AsyncIterator[Event]:
+    while (event := await queue.get()) is not None:
+        yield event
+
+
+def _latest_ratings(feedbacks: Sequence[Feedback], agent_id: str) -> dict[int, str | None]:
+    ratings: dict[int, str | None] = {}
+    for feedback in feedbacks:  # oldest first: the latest wins
+        if feedback.message_id is not None and feedback.agent_id in (agent_id, None):
+            ratings[feedback.message_id] = feedback.rating
+    return ratings
+
+
+async def _turn_events(
+    agent: Agent, manager: MongoDBSessionManager, text: str, ids: list[int]
+) -> AsyncIterator[Event]:
+    """Strands' stream events as page events; collects the ids of the stored messages."""
+    agent_id = agent.agent_id
+    before = manager.latest_message_id(agent_id)
+    announced_user = False
+    started_tools: set[str] = set()
+    async for event in agent.stream_async(text):
+        if not announced_user:
+            # The user's message is stored (a new latest id) before the model is called.
+            user_id = manager.latest_message_id(agent_id)
+            if user_id is not None and user_id != before:
+                ids.append(user_id)
+                yield "user", {"message_id": user_id}
+                announced_user = True
+        if "data" in event and isinstance(event["data"], str):
+            yield "token", {"text": event["data"]}
+        elif isinstance(event.get("current_tool_use"), Mapping):
+            use = event["current_tool_use"]
+            use_id = str(use.get("toolUseId", ""))
+            if use_id and use_id not in started_tools:
+                started_tools.add(use_id)
+                yield "tool_start", {"id": use_id, "name": str(use.get("name", ""))}
+        elif isinstance(event.get("message"), Mapping):
+            message = event["message"]
+            message_id = manager.latest_message_id(agent_id)
+            if message_id is not None:
+                ids.append(message_id)
+            blocks = page_blocks(message.get("content") or [])
+            for block in blocks:
+                if block["type"] == "tool_use":
+                    yield "tool_call", block
+                elif block["type"] == "tool_result":
+                    yield "tool_result", block
+            if message.get("role") == "assistant":
+                yield (
+                    "assistant",
+                    {"message_id": message_id, "blocks": blocks, **_call_figures(message)},
+                )
+            if any(
+                b["type"] == "tool_result" and b["id"] in _metadata_tool_ids(agent) for b in blocks
+            ):
+                yield "metadata", {"metadata": await manager.get_metadata_async()}
+
+
+def _metadata_tool_ids(agent: Agent) -> set[str]:
+    """Tool-use ids of the metadata tool in the agent's latest assistant message."""
+    for message in reversed(agent.messages):
+        if message.get("role") == "assistant":
+            return {
+                str(block["toolUse"].get("toolUseId"))
+                for block in message.get("content", [])
+                if "toolUse" in block and block["toolUse"].get("name") == "manage_metadata"
+            }
+    return set()

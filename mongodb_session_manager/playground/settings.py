@@ -1,0 +1,94 @@
+"""Settings of the chat playground (a plain dataclass; ``msm playground`` fills it)."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from mongodb_session_manager.errors import InvalidInputError
+from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
+
+TOKEN_ENV = "MSM_PLAYGROUND_TOKEN"
+"""Environment variable holding the playground's access token."""
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8881
+MIN_TOKEN_LENGTH = 16
+DEFAULT_SYSTEM_PROMPT = (
+    "You are a helpful assistant in the mongodb-session-manager playground. Use the "
+    "calculator tool for every calculation and the manage_metadata tool to remember facts "
+    "the user tells you about themselves (name, preferences). Answer in Markdown."
+)
+
+
+@dataclass
+class PlaygroundSettings:
+    """Everything :func:`~mongodb_session_manager.playground.create_app` needs.
+
+    Attributes:
+        connection_string: MongoDB URI (ignored when ``client`` is given).
+        database_name: Database of the sessions collection.
+        collection_name: Collection of session documents.
+        client: An existing async client (a mongomock-motor one in tests).
+        host: Interface ``msm playground`` binds (loopback unless told otherwise).
+        port: TCP port ``msm playground`` listens on.
+        model: Model spec: ``scripted`` (offline) or ``bedrock:<model-id>``
+            (``None``: ``$MSM_MODEL``, else scripted).
+        token: Access token (``Authorization: Bearer <token>``); ``None``: generated
+            by :meth:`ensure_token`.
+        require_auth: Turn the token off (loopback only; the CLI enforces it).
+        viewer_url: Base URL of the session viewer, for the "open in viewer" link
+            (``None``: no link).
+        agent_id: The agent id the conversation is stored under.
+        system_prompt: The agent's system prompt.
+        latency_ms: Time the offline model takes per answer (streamed in chunks).
+        max_message_chars: Longest user message accepted.
+        pool_options: Extra PyMongo client options.
+    """
+
+    connection_string: str | None = None
+    database_name: str = DEFAULT_DATABASE
+    collection_name: str = DEFAULT_COLLECTION
+    client: Any | None = None
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    model: str | None = None
+    token: str | None = None
+    require_auth: bool = True
+    viewer_url: str | None = "http://127.0.0.1:8882/"
+    agent_id: str = "assistant"
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    latency_ms: int = 400
+    max_message_chars: int = 8_000
+    pool_options: dict[str, Any] = field(default_factory=dict)
+
+    def ensure_token(self) -> bool:
+        """Generate a token if none is set (``$MSM_PLAYGROUND_TOKEN`` first). True if generated.
+
+        Raises:
+            InvalidInputError: The configured token is shorter than 16 characters.
+        """
+        if not self.require_auth:
+            return False
+        if not self.token:
+            self.token = os.environ.get(TOKEN_ENV) or None
+        if not self.token:
+            self.token = secrets.token_urlsafe(32)
+            return True
+        if len(self.token) < MIN_TOKEN_LENGTH:
+            raise InvalidInputError(
+                f"the playground token must be at least {MIN_TOKEN_LENGTH} characters long"
+            )
+        return False
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names a loopback interface (reachable from this machine only)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
