@@ -14,7 +14,7 @@ import os
 import threading
 from collections.abc import Coroutine
 from typing import Any, ClassVar, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
@@ -41,6 +41,15 @@ DEFAULT_POOL_OPTIONS: dict[str, Any] = {
 """Client options used unless overridden (``maxPoolSize=...`` etc.)."""
 
 DEFAULT_CONNECTION_STRING = "mongodb://localhost:27017/"
+
+
+def _uri_option_names(uri: str) -> set[str]:
+    """Lower-cased names of the options in a connection string's query (no DNS lookups)."""
+    try:
+        query = urlsplit(uri).query
+    except ValueError:
+        return set()
+    return {name.lower() for name in parse_qs(query, keep_blank_values=True)}
 
 
 def redact_uri(uri: str) -> str:
@@ -82,7 +91,11 @@ class MongoDBConnectionPool:
         **pool_options: Any,
     ) -> None:
         self.connection_string = connection_string or DEFAULT_CONNECTION_STRING
-        self.options = {**DEFAULT_POOL_OPTIONS, **pool_options}
+        # PyMongo lets keyword options override the URI's: apply a default only
+        # where the URI does not set that option itself.
+        in_uri = _uri_option_names(self.connection_string)
+        defaults = {k: v for k, v in DEFAULT_POOL_OPTIONS.items() if k.lower() not in in_uri}
+        self.options = {**defaults, **pool_options}
         self.command_stats = CommandStats()
         self._external_client = client
         self._client: Any | None = client
@@ -174,14 +187,25 @@ class MongoDBConnectionPool:
         if self._client is None:
             with self._lock:
                 if self._client is None:
+                    options = dict(self.options)
+                    # The application's own listeners run beside the pool's counter.
+                    listeners = [self.command_stats, *options.pop("event_listeners", ())]
+                    options.setdefault("appname", "mongodb-session-manager")
                     self._client = AsyncMongoClient(
                         self.connection_string,
                         tz_aware=True,
-                        appname="mongodb-session-manager",
-                        event_listeners=[self.command_stats],
-                        **self.options,
+                        event_listeners=listeners,
+                        **options,
                     )
         return self._client
+
+    def server_selection_timeout_ms(self) -> int:
+        """The effective server selection timeout (the URI may override the options)."""
+        client_options = getattr(self._client, "options", None)
+        seconds = getattr(client_options, "server_selection_timeout", None)
+        if isinstance(seconds, int | float):
+            return int(seconds * 1000)
+        return int(self.options.get("serverSelectionTimeoutMS", 0))
 
     def get_client(self) -> Any:
         """Alias of :meth:`client` (reference name)."""
@@ -269,7 +293,7 @@ async def _translate_errors(coro: Coroutine[Any, Any, T], pool: MongoDBConnectio
     except ServerSelectionTimeoutError as exc:
         raise StoreUnavailableError(
             f"MongoDB at {redact_uri(pool.connection_string)} is unreachable "
-            f"(no server answered within {pool.options.get('serverSelectionTimeoutMS')} ms): "
+            f"(no server answered within {pool.server_selection_timeout_ms()} ms): "
             f"{str(exc).split(',')[0]}"
         ) from exc
     except ConnectionFailure as exc:

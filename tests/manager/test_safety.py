@@ -335,6 +335,13 @@ def test_a_message_over_16_mib_is_refused_before_mongodb_sees_it(
 # ---------------------------------------------------------------- server down
 
 
+def test_the_error_names_the_timeout_the_uri_set() -> None:
+    with pytest.raises(StoreUnavailableError, match="within 300 ms"):
+        MongoDBSessionManager(
+            "s", "mongodb://127.0.0.1:9/?directConnection=true&serverSelectionTimeoutMS=300", "db"
+        )
+
+
 def test_unreachable_server_fails_fast_with_a_clear_error() -> None:
     started = time.monotonic()
     with pytest.raises(StoreUnavailableError) as info:
