@@ -25,6 +25,9 @@ def main() -> None:
     with database() as uri:
         # 1. A support agent has a conversation; every message is stored as it happens.
         manager = MongoDBSessionManager("quickstart-session", uri, "quickstart")
+        manager.repository.delete_session("quickstart-session")  # start the story afresh
+        manager.close()
+        manager = MongoDBSessionManager("quickstart-session", uri, "quickstart")
         model = ScriptedModel(
             [
                 "Hello Ana! How can I help you today?",

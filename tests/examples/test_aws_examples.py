@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_quickstart import run_example
+from example_runner import run_example
 
 from mongodb_session_manager import MongoDBSessionManager
 from mongodb_session_manager.testing import MongoBackend

@@ -2,57 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
-from typing import Any
 
-import pytest
+from example_runner import run_example as run_usage_example
+from example_runner import stored_session
 
-from mongodb_session_manager import MongoDBSessionManagerFactory
 from mongodb_session_manager.testing import MongoBackend
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def run_usage_example(name: str, backend: MongoBackend) -> str:
-    """Run ``examples/<name>`` offline; on the test server when there is one, else its own."""
-    env = {k: v for k, v in os.environ.items() if k != "MSM_MODEL"}
-    if backend.uri is not None:
-        env["MONGODB_URI"] = backend.uri
-    elif sys.version_info >= (3, 13):
-        env.pop("MONGODB_URI", None)
-    else:
-        pytest.skip("examples start the embedded server, which needs Python 3.13 (or MONGODB_URI)")
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / name)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env=env,
-        cwd=EXAMPLES.parent,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
-
-
-def stored_session(backend: MongoBackend, session_id: str) -> dict[str, Any] | None:
-    """The example's session (``None`` when the example ran on its own server)."""
-    if backend.uri is None:
-        return None
-    factory = MongoDBSessionManagerFactory(backend.uri, "examples", ensure_indexes=False)
-    try:
-
-        async def find() -> dict[str, Any] | None:
-            return await factory.pool.collection("examples", "sessions").find_one(  # type: ignore[no-any-return]
-                {"_id": session_id}
-            )
-
-        return factory.pool.run(find())
-    finally:
-        factory.close()
 
 
 def test_calculator_tool(msm_backend: MongoBackend) -> None:
