@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from mongodb_session_manager.local.data_dir import DATA_DIR_ENV
+from mongodb_session_manager.cli._options import (
+    CollectionOption,
+    DatabaseOption,
+    DataDirOption,
+    ModelOption,
+    UriOption,
+)
 from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
 
 
@@ -16,39 +21,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command("demo")
     def demo(
-        uri: Annotated[
-            str | None,
-            typer.Option(
-                "--uri",
-                envvar="MONGODB_URI",
-                help="MongoDB connection string. Default: the local database in --data-dir.",
-                show_default=False,
-            ),
-        ] = None,
-        data_dir: Annotated[
-            Path | None,
-            typer.Option(
-                "--data-dir",
-                envvar=DATA_DIR_ENV,
-                help="Directory of the local database (local.sqlite3). Default: ./.msm",
-                show_default=False,
-            ),
-        ] = None,
-        database: Annotated[
-            str, typer.Option("--database", "-d", help="Database of the sessions.")
-        ] = DEFAULT_DATABASE,
-        collection: Annotated[
-            str, typer.Option("--collection", "-c", help="Collection of the sessions.")
-        ] = DEFAULT_COLLECTION,
-        model: Annotated[
-            str | None,
-            typer.Option(
-                "--model",
-                envvar="MSM_MODEL",
-                help="'scripted' (offline, default) or 'bedrock:<model-id>'.",
-                show_default=False,
-            ),
-        ] = None,
+        uri: UriOption = None,
+        data_dir: DataDirOption = None,
+        database: DatabaseOption = DEFAULT_DATABASE,
+        collection: CollectionOption = DEFAULT_COLLECTION,
+        model: ModelOption = None,
         session_id: Annotated[
             str | None,
             typer.Option("--session-id", help="Session to write. Default: a new demo-... id."),

@@ -1,0 +1,42 @@
+"""Options several ``msm`` commands share, declared once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mongodb_session_manager.local.data_dir import DATA_DIR_ENV
+
+UriOption = Annotated[
+    str | None,
+    typer.Option(
+        "--uri",
+        envvar="MONGODB_URI",
+        help="MongoDB connection string. Default: the local database in --data-dir.",
+        show_default=False,
+    ),
+]
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        envvar=DATA_DIR_ENV,
+        help="Directory of the local database (local.sqlite3). Default: ./.msm",
+        show_default=False,
+    ),
+]
+DatabaseOption = Annotated[str, typer.Option("--database", "-d", help="Database of the sessions.")]
+CollectionOption = Annotated[
+    str, typer.Option("--collection", "-c", help="Collection of the sessions.")
+]
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        envvar="MSM_MODEL",
+        help="'scripted' (offline, default) or 'bedrock:<model-id>'.",
+        show_default=False,
+    ),
+]
