@@ -82,7 +82,8 @@ def register(app: typer.Typer) -> None:
         from mongodb_session_manager.local.data_dir import open_database
         from mongodb_session_manager.local.server import LocalServerUnavailableError
         from mongodb_session_manager.playground import PlaygroundSettings, create_app
-        from mongodb_session_manager.playground.settings import DEFAULT_HOST, is_loopback
+        from mongodb_session_manager.playground.settings import DEFAULT_HOST
+        from mongodb_session_manager.web import is_loopback
 
         bind = host or DEFAULT_HOST
         if no_auth and not is_loopback(bind):

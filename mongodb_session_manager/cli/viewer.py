@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
 
         from mongodb_session_manager.errors import InvalidInputError
         from mongodb_session_manager.viewer import ViewerSettings, create_app
-        from mongodb_session_manager.viewer.settings import is_loopback
+        from mongodb_session_manager.web import is_loopback
 
         if no_auth and not is_loopback(host):
             typer.echo("--no-auth is only allowed when binding a loopback address", err=True)

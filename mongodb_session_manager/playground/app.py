@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -41,6 +39,7 @@ from mongodb_session_manager.playground.service import (
     TurnInProgressError,
 )
 from mongodb_session_manager.playground.settings import PlaygroundSettings
+from mongodb_session_manager.web import bearer_guard
 
 logger = logging.getLogger(__name__)
 
@@ -100,34 +99,6 @@ def _sse(event: Event) -> bytes:
     return f"event: {name}\ndata: {json.dumps(data, default=str)}\n\n".encode()
 
 
-bearer = HTTPBearer(auto_error=False, description="The playground's access token.")
-
-
-def _auth(settings: PlaygroundSettings) -> Callable[..., Awaitable[None]]:
-    expected = (settings.token or "").encode()
-
-    async def check(
-        request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> None:
-        if not settings.require_auth:
-            return
-        given = credentials.credentials.encode() if credentials is not None else b""
-        if not expected or not secrets.compare_digest(given, expected):
-            logger.warning(
-                "playground.auth.refused | client=%s path=%s",
-                request.client.host if request.client else "?",
-                request.url.path,
-            )
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                "a valid access token is required (Authorization: Bearer <token>)",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-
-    return check
-
-
 def create_app(settings: PlaygroundSettings) -> FastAPI:
     """The playground's FastAPI application.
 
@@ -155,7 +126,7 @@ def create_app(settings: PlaygroundSettings) -> FastAPI:
     app.state.service = service
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    guard = Depends(_auth(settings))
+    guard = Depends(bearer_guard(settings, "playground"))
 
     @app.exception_handler(InvalidInputError)
     async def invalid(request: Request, exc: InvalidInputError) -> JSONResponse:

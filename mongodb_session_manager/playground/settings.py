@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from mongodb_session_manager.errors import InvalidInputError
 from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
+from mongodb_session_manager.web.auth import resolve_token
 
 TOKEN_ENV = "MSM_PLAYGROUND_TOKEN"
 """Environment variable holding the playground's access token."""
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8881
-MIN_TOKEN_LENGTH = 16
 DEFAULT_SYSTEM_PROMPT = (
     "You are a helpful assistant in the mongodb-session-manager playground. Use the "
     "calculator tool for every calculation and the manage_metadata tool to remember facts "
@@ -68,27 +65,11 @@ class PlaygroundSettings:
         """Generate a token if none is set (``$MSM_PLAYGROUND_TOKEN`` first). True if generated.
 
         Raises:
-            InvalidInputError: The configured token is shorter than 16 characters.
+            InvalidInputError: the configured token is too short to be safe.
         """
-        if not self.require_auth:
-            return False
-        if not self.token:
+        if self.require_auth and not self.token:
             self.token = os.environ.get(TOKEN_ENV) or None
-        if not self.token:
-            self.token = secrets.token_urlsafe(32)
-            return True
-        if len(self.token) < MIN_TOKEN_LENGTH:
-            raise InvalidInputError(
-                f"the playground token must be at least {MIN_TOKEN_LENGTH} characters long"
-            )
-        return False
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` names a loopback interface (reachable from this machine only)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+        self.token, generated = resolve_token(
+            self.token, require_auth=self.require_auth, app="playground"
+        )
+        return generated

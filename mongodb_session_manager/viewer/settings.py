@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from mongodb_session_manager.errors import InvalidInputError
 from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
+from mongodb_session_manager.web.auth import is_loopback as is_loopback
+from mongodb_session_manager.web.auth import resolve_token
 
 TOKEN_ENV = "MSM_VIEWER_TOKEN"
 """Environment variable holding the viewer's access token."""
@@ -19,7 +18,6 @@ URI_ENV = "MONGODB_URI"
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8882
-MIN_TOKEN_LENGTH = 16
 
 
 @dataclass
@@ -86,28 +84,12 @@ class ViewerSettings:
         Raises:
             InvalidInputError: the configured token is too short to be safe.
         """
-        if not self.require_auth:
-            return False
-        if self.token is None or self.token == "":
-            self.token = secrets.token_urlsafe(32)
-            return True
-        if len(self.token) < MIN_TOKEN_LENGTH:
-            raise InvalidInputError(
-                f"the viewer token must be at least {MIN_TOKEN_LENGTH} characters long"
-            )
-        return False
+        self.token, generated = resolve_token(
+            self.token, require_auth=self.require_auth, app="viewer"
+        )
+        return generated
 
     @property
     def binds_loopback(self) -> bool:
         """Whether ``host`` is a loopback interface (reachable from this machine only)."""
         return is_loopback(self.host)
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` names a loopback interface."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
