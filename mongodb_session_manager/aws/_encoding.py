@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -88,3 +89,24 @@ def as_dict(value: Any) -> dict[str, Any]:
         if isinstance(dumped, dict):
             return dumped
     raise TypeError(f"expected a mapping, got {type(value).__name__}")
+
+
+def batch_entry_fields(
+    session_id: str, attributes: Mapping[str, str], fifo: bool
+) -> dict[str, Any]:
+    """What an SNS ``PublishBatch`` and an SQS ``SendMessageBatch`` entry share.
+
+    String message attributes (empty ones left out) and, for FIFO topics and
+    queues, the session's message group with a fresh deduplication id.
+    """
+    fields: dict[str, Any] = {
+        "MessageAttributes": {
+            key: {"DataType": "String", "StringValue": value}
+            for key, value in attributes.items()
+            if value
+        }
+    }
+    if fifo:
+        fields["MessageGroupId"] = message_group_id(session_id)
+        fields["MessageDeduplicationId"] = uuid.uuid4().hex
+    return fields

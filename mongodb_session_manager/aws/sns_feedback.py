@@ -8,7 +8,6 @@ goes to the *good* topic, ``"down"`` to the *bad* one, no rating to the
 from __future__ import annotations
 
 import string
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -17,8 +16,8 @@ from mongodb_session_manager.aws._base import DEFAULT_MAX_ATTEMPTS, AWSHook
 from mongodb_session_manager.aws._boto import region_from_arn, require_boto3, resolve_region
 from mongodb_session_manager.aws._encoding import (
     as_dict,
+    batch_entry_fields,
     encoded_bytes,
-    message_group_id,
     sns_subject,
     to_json,
     utc_timestamp,
@@ -222,15 +221,8 @@ class FeedbackSNSHook(AWSHook):
             item: dict[str, Any] = {
                 "Message": delivery.body,
                 "Subject": delivery.options["subject"],
-                "MessageAttributes": {
-                    key: {"DataType": "String", "StringValue": value}
-                    for key, value in delivery.options["attributes"].items()
-                    if value
-                },
+                **batch_entry_fields(delivery.session_id, delivery.options["attributes"], fifo),
             }
-            if fifo:
-                item["MessageGroupId"] = message_group_id(delivery.session_id)
-                item["MessageDeduplicationId"] = uuid.uuid4().hex
             return item
 
         def publish(entries: list[dict[str, Any]]) -> dict[str, Any]:

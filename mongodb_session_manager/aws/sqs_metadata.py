@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -14,7 +13,7 @@ from mongodb_session_manager.aws._boto import (
     require_boto3,
     resolve_region,
 )
-from mongodb_session_manager.aws._encoding import message_group_id, xml_safe
+from mongodb_session_manager.aws._encoding import batch_entry_fields, xml_safe
 from mongodb_session_manager.aws._metadata import (
     DEFAULT_EVENT,
     encode_change,
@@ -139,15 +138,8 @@ class MetadataSQSHook(AWSHook):
         def entry(delivery: Delivery) -> dict[str, Any]:
             item: dict[str, Any] = {
                 "MessageBody": delivery.body,
-                "MessageAttributes": {
-                    key: {"DataType": "String", "StringValue": value}
-                    for key, value in delivery.options["attributes"].items()
-                    if value
-                },
+                **batch_entry_fields(delivery.session_id, delivery.options["attributes"], fifo),
             }
-            if fifo:
-                item["MessageGroupId"] = message_group_id(delivery.session_id)
-                item["MessageDeduplicationId"] = uuid.uuid4().hex
             return item
 
         def send(entries: list[dict[str, Any]]) -> dict[str, Any]:
