@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -433,8 +433,14 @@ class MongoDBSessionRepository(SessionRepository):
         await self.pool.call(self._update_message(session_id, agent_id, session_message))
 
     async def _update_message(
-        self, session_id: str, agent_id: str, session_message: SessionMessage
+        self,
+        session_id: str,
+        agent_id: str,
+        session_message: SessionMessage,
+        extra_update: Callable[[str], Mapping[str, Mapping[str, Any]]] | None = None,
     ) -> None:
+        """One write: the redaction, and whatever ``extra_update(message_path)`` adds
+        (the guardrail event, the erasure of the original)."""
         key = storage_key(validate_id(agent_id, "agent_id"))
         message_id = session_message.message_id
         path = f"agents.{key}.messages.{message_id}"
@@ -450,8 +456,10 @@ class MongoDBSessionRepository(SessionRepository):
             },
             "$inc": {"size_bytes": added},
         }
+        merge_update(update, extra_update(path) if extra_update is not None else None)
+        added = int(update["$inc"]["size_bytes"])
         await self._guarded_update(
-            session_id, agent_id, {f"{path}.message_id": message_id}, update, added
+            session_id, agent_id, {f"{path}.message_id": message_id}, update, max(added, 0)
         )
 
     def list_messages(
