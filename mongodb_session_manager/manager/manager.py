@@ -46,6 +46,7 @@ from mongodb_session_manager.features import (
     MetricsMixin,
 )
 from mongodb_session_manager.features.guardrail import plan_redaction, redaction_update
+from mongodb_session_manager.features.viewer_password import ViewerPasswordMixin
 from mongodb_session_manager.manager.tracking import (
     STATE_FIELDS,
     AgentTracker,
@@ -89,6 +90,7 @@ class MongoDBSessionManager(
     FeedbackMixin,
     AgentConfigMixin,
     MetricsMixin,
+    ViewerPasswordMixin,
     RepositorySessionManager,
 ):
     """Persists Strands agents (conversation, state, configuration) in MongoDB.

@@ -37,6 +37,7 @@ from mongodb_session_manager.errors import (
     SessionTooLargeError,
 )
 from mongodb_session_manager.features.keys import validate_key
+from mongodb_session_manager.features.viewer_password import new_viewer_access, session_password
 from mongodb_session_manager.models import (
     AGENT_HEADER_FIELDS,
     DEFAULT_COLLECTION,
@@ -193,6 +194,7 @@ class MongoDBSessionRepository(SessionRepository):
             application_name=application_name or self.application_name,
             created_at=parse_timestamp(session.created_at),
             updated_at=parse_timestamp(session.updated_at),
+            viewer_access=new_viewer_access(),  # a flag only: the password is derived
             **self._expires_at(),
         )
         document = record.model_dump(by_alias=True)
@@ -204,6 +206,21 @@ class MongoDBSessionRepository(SessionRepository):
             return False
         logger.debug("session.created | session_id=%s", session_id)
         return True
+
+    def get_session_viewer_password(self, session_id: str) -> str | None:
+        """The session's viewer password (stable everywhere); ``None`` if it has none."""
+        return self.pool.run(self.get_session_viewer_password_coro(session_id))
+
+    async def get_session_viewer_password_async(self, session_id: str) -> str | None:
+        """Async twin of :meth:`get_session_viewer_password`."""
+        return await self.pool.call(self.get_session_viewer_password_coro(session_id))
+
+    async def get_session_viewer_password_coro(self, session_id: str) -> str | None:
+        """The coroutine behind both forms (run it on the store loop)."""
+        validate_id(session_id, "session_id")
+        return await session_password(
+            self.pool, self.database_name, self.collection_name, session_id
+        )
 
     def read_session(self, session_id: str, **kwargs: Any) -> Session | None:
         """Read the session header (no agents, messages or metadata are transferred)."""

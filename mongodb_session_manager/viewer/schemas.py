@@ -331,6 +331,8 @@ class ViewerConfig(BaseModel):
     page_size: int
     max_page_size: int
     timeline_page_size: int
+    session_scope: str | None = None
+    """The one session a session password opened (read-only); ``None`` for the admin token."""
 
 
 class Deleted(BaseModel):
