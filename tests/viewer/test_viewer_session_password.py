@@ -20,7 +20,9 @@ def credential(seeded: Seeded, session_id: str = OWN) -> str:
     return session_credential(session_id, password)
 
 
-async def test_a_session_password_reads_its_session(seeded: Seeded, make_client: MakeClient) -> None:
+async def test_a_session_password_reads_its_session(
+    seeded: Seeded, make_client: MakeClient
+) -> None:
     async with make_client(token=credential(seeded)) as scoped:
         config = (await scoped.get("/api/v1/config")).json()
         assert config["session_scope"] == OWN
