@@ -111,6 +111,10 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
             Rating | None,
             Query(description="Sessions with a thumbs up / down, any feedback, or none."),
         ] = None,
+        guardrail: Annotated[
+            bool | None,
+            Query(description="Sessions with (true) or without (false) guardrail events."),
+        ] = None,
         model: Annotated[
             str | None, Query(max_length=MAX_TEXT_LENGTH, description="Some agent's model.")
         ] = None,
@@ -141,6 +145,7 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
             updated_from=as_utc(updated_from) if updated_from else None,
             updated_to=as_utc(updated_to) if updated_to else None,
             rating=rating,
+            guardrail=guardrail,
             model=model or None,
             sort=sort,
             limit=limit,
