@@ -235,3 +235,18 @@ def test_the_default_keeps_the_original_for_audit(new_manager: Make, raw: Raw) -
     manager.redact_latest_message(redaction(), agent)
     assert manager.keep_original is True
     assert CARD in json.dumps(raw("guard-keep"), default=str)
+
+
+def test_keep_original_false_on_strands_own_redaction(new_manager: Make, raw: Raw) -> None:
+    manager = new_manager("guard-strands-erase", keep_original=False)
+    agent = Agent(
+        model=GuardrailModel(["I cannot help with that."], redact_calls={1}),
+        session_manager=manager,
+        callback_handler=None,
+    )
+    agent(f"charge {CARD}")
+    stored = raw("guard-strands-erase")
+    assert CARD not in bson.encode(stored or {}).decode("latin-1")
+    first = (stored or {})["agents"]["default"]["messages"][0]
+    assert first["content"] == [{"text": REDACTED_TEXT}]
+    assert first["guardrail_event"]["action"] == "BLOCKED"
