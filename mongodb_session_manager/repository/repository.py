@@ -209,13 +209,13 @@ class MongoDBSessionRepository(SessionRepository):
 
     def get_session_viewer_password(self, session_id: str) -> str | None:
         """The session's viewer password (stable everywhere); ``None`` if it has none."""
-        return self.pool.run(self.get_session_viewer_password_coro(session_id))
+        return self.pool.run(self._session_viewer_password(session_id))
 
     async def get_session_viewer_password_async(self, session_id: str) -> str | None:
         """Async twin of :meth:`get_session_viewer_password`."""
-        return await self.pool.call(self.get_session_viewer_password_coro(session_id))
+        return await self.pool.call(self._session_viewer_password(session_id))
 
-    async def get_session_viewer_password_coro(self, session_id: str) -> str | None:
+    async def _session_viewer_password(self, session_id: str) -> str | None:
         """The coroutine behind both forms (run it on the store loop)."""
         validate_id(session_id, "session_id")
         return await session_password(
