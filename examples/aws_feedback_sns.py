@@ -61,6 +61,7 @@ def main() -> None:
             topic_arn_bad=topics["feedback-bad"],
             topic_arn_neutral=None,
             subject_template="[{label}] feedback on {session_id}",
+            body_format="json",  # the JSON body (the reference sent text)
             endpoint_url=endpoint,
         )
         manager = MongoDBSessionManager(

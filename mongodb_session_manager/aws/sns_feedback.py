@@ -8,9 +8,9 @@ goes to the *good* topic, ``"down"`` to the *bad* one, no rating to the
 from __future__ import annotations
 
 import string
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from mongodb_session_manager.aws._base import DEFAULT_MAX_ATTEMPTS, AWSHook
 from mongodb_session_manager.aws._boto import region_from_arn, require_boto3, resolve_region
@@ -41,6 +41,17 @@ TEMPLATE_FIELDS = frozenset(
 
 SNS_MAX_MESSAGE_BYTES = 256 * 1024
 _LABELS: dict[Any, str] = {"up": "good", "down": "bad", None: "neutral"}
+LABELS = ("good", "bad", "neutral")
+
+BodyFormat = Literal["json", "text"]
+"""``"json"``: the JSON document below; ``"text"``: the reference library's text body."""
+
+DISABLED_TOPIC = "none"
+"""A topic ARN given as this string (any case) is not notified, as in the reference library."""
+
+
+def _topic(arn: str | None) -> str | None:
+    return None if isinstance(arn, str) and arn.strip().lower() == DISABLED_TOPIC else arn
 
 
 class FeedbackSNSHook(AWSHook):
@@ -67,6 +78,13 @@ class FeedbackSNSHook(AWSHook):
         subject_template: Subject (placeholders: :data:`TEMPLATE_FIELDS`); made
             printable ASCII under 100 characters, as SNS requires.
         body_template: A text body instead of the JSON one (same placeholders).
+        body_format: ``"json"`` (default) or ``"text"``: a readable body, the
+            topic's body prefix then the comment and the session details (what
+            :func:`create_feedback_sns_hook` sends by default, as the reference did).
+        subject_prefixes: Per topic (``good`` / ``bad`` / ``neutral``), the
+            subject's beginning (placeholders allowed); the session id is appended
+            unless it uses ``{session_id}``.
+        body_prefixes: Per topic, the first paragraph of a text body.
         region_name: Defaults to the topics' region (they must share one).
         endpoint_url: Another endpoint (LocalStack, moto); None: AWS.
         client: A ready boto3 SNS client to use instead of building one.
@@ -95,6 +113,9 @@ class FeedbackSNSHook(AWSHook):
         *,
         subject_template: str = DEFAULT_SUBJECT_TEMPLATE,
         body_template: str | None = None,
+        body_format: BodyFormat = "json",
+        subject_prefixes: Mapping[str, str | None] | None = None,
+        body_prefixes: Mapping[str, str | None] | None = None,
         region_name: str | None = None,
         endpoint_url: str | None = None,
         client: Any | None = None,
@@ -109,9 +130,9 @@ class FeedbackSNSHook(AWSHook):
     ) -> None:
         require_boto3(type(self).__name__)
         self.topics: dict[str, str | None] = {
-            "good": topic_arn_good,
-            "bad": topic_arn_bad,
-            "neutral": topic_arn_neutral,
+            "good": _topic(topic_arn_good),
+            "bad": _topic(topic_arn_bad),
+            "neutral": _topic(topic_arn_neutral),
         }
         arns = [arn for arn in self.topics.values() if arn is not None]
         if not arns:
@@ -129,6 +150,13 @@ class FeedbackSNSHook(AWSHook):
         self.body_template = (
             None if body_template is None else _check_template(body_template, "body_template")
         )
+        if body_format not in ("json", "text"):
+            raise InvalidInputError(
+                f"FeedbackSNSHook: body_format must be 'json' or 'text', got {body_format!r}"
+            )
+        self.body_format: BodyFormat = body_format
+        self.subject_prefixes = _per_label(subject_prefixes, "subject prefix")
+        self.body_prefixes = _per_label(body_prefixes, "body prefix")
         self.max_message_bytes = max_message_bytes
         super().__init__(
             name=name,
@@ -169,9 +197,18 @@ class FeedbackSNSHook(AWSHook):
             "message_id": "" if feedback.get("message_id") is None else str(feedback["message_id"]),
             "timestamp": timestamp,
         }
-        subject = sns_subject(self.subject_template.format_map(values), "Feedback")
+        prefix = self.subject_prefixes.get(label)
+        if prefix is not None:
+            subject_text = prefix.format_map(values)
+            if "{session_id}" not in prefix:
+                subject_text = f"{subject_text} - session {session_id}"
+        else:
+            subject_text = self.subject_template.format_map(values)
+        subject = sns_subject(subject_text, "Feedback")
         if self.body_template is not None:
             body = xml_safe(self.body_template.format_map(values))
+        elif self.body_format == "text":
+            body = xml_safe(_text_body(self.body_prefixes.get(label), values, feedback))
         else:
             body = to_json(
                 {
@@ -249,27 +286,88 @@ def _check_template(template: str, what: str) -> str:
     return template
 
 
+def _per_label(values: Mapping[str, str | None] | None, what: str) -> dict[str, str]:
+    """Checked per-topic templates (``good`` / ``bad`` / ``neutral``), ``None`` ones left out."""
+    out: dict[str, str] = {}
+    for label, template in (values or {}).items():
+        if label not in LABELS:
+            raise InvalidInputError(
+                f"FeedbackSNSHook: {what} for unknown topic {label!r}; use {list(LABELS)}"
+            )
+        if template is not None:
+            out[label] = _check_template(template, f"{what} ({label})")
+    return out
+
+
+def _text_body(prefix: str | None, values: Mapping[str, str], feedback: Mapping[str, Any]) -> str:
+    """The reference library's text body: the prefix, the comment, then the session details."""
+    lines: list[str] = []
+    if prefix:
+        lines += [prefix.format_map(values), ""]
+    lines += [f"Comment: {values['comment'] or '(none)'}", ""]
+    lines += [
+        f"Session ID: {values['session_id']}",
+        f"Rating: {values['rating']}",
+        f"Timestamp: {values['timestamp']}",
+    ]
+    if values["agent_id"]:
+        lines.append(f"Agent: {values['agent_id']}")
+    if values["message_id"]:
+        lines.append(f"Message: {values['message_id']}")
+    known = {"rating", "comment", "created_at", "agent_id", "message_id"}
+    for key, value in feedback.items():
+        if key not in known:
+            lines.append(f"{key}: {value}")
+    return "\n".join(lines)
+
+
 def create_feedback_sns_hook(
     topic_arn_good: str | None = None,
     topic_arn_bad: str | None = None,
     topic_arn_neutral: str | None = None,
+    subject_prefix_good: str | None = None,
+    subject_prefix_bad: str | None = None,
+    subject_prefix_neutral: str | None = None,
+    body_prefix_good: str | None = None,
+    body_prefix_bad: str | None = None,
+    body_prefix_neutral: str | None = None,
     **options: Any,
 ) -> FeedbackSNSHook:
-    """Build a :class:`FeedbackSNSHook` (reference name); ``options`` are its keyword arguments.
+    """Build a :class:`FeedbackSNSHook` with the reference library's arguments.
+
+    As in the reference: a topic given as ``"none"`` is not notified; the
+    prefixes take ``{session_id}``, ``{rating}`` and ``{timestamp}`` (and the
+    other :data:`TEMPLATE_FIELDS`); the body is text (the topic's body prefix,
+    the comment, the session details) unless ``body_format="json"`` is passed.
+    ``options`` are :class:`FeedbackSNSHook`'s keyword arguments.
 
     Example::
 
         hook = create_feedback_sns_hook(
+            topic_arn_good="none",
             topic_arn_bad="arn:aws:sns:eu-west-1:123456789012:feedback-bad",
-            subject_template="Thumbs down on {session_id}",
+            topic_arn_neutral="none",
+            subject_prefix_bad="[ALERT] Thumbs down",
+            body_prefix_bad="A user disliked an answer at {timestamp}.",
         )
         manager = MongoDBSessionManager("s1", uri, feedback_hook=hook)
         manager.add_feedback({"rating": "down", "comment": "Wrong answer"})
 
     Raises:
         OptionalDependencyError: boto3 is not installed
-            (``pip install 'mongodb-session-manager[aws]'``).
+            (``pip install 'mongodb-session-manager[aws]'``). The reference returned
+            ``None`` instead; see ``docs/upgrading.md``.
+        InvalidInputError: no topic left, a malformed ARN, or a bad template.
     """
+    options.setdefault("body_format", "text")
+    options.setdefault(
+        "subject_prefixes",
+        {"good": subject_prefix_good, "bad": subject_prefix_bad, "neutral": subject_prefix_neutral},
+    )
+    options.setdefault(
+        "body_prefixes",
+        {"good": body_prefix_good, "bad": body_prefix_bad, "neutral": body_prefix_neutral},
+    )
     return FeedbackSNSHook(topic_arn_good, topic_arn_bad, topic_arn_neutral, **options)
 
 

@@ -322,24 +322,56 @@ class MetadataWebSocketHook(AWSHook):
         return "sent"
 
 
+REFERENCE_DEFAULT_REGION = "eu-west-1"
+"""The reference library's default ``region`` (used when the endpoint names none)."""
+
+
 def create_metadata_websocket_hook(
-    endpoint_url: str, metadata_fields: Iterable[str] | None = None, **options: Any
+    api_gateway_endpoint: str | None = None,
+    metadata_fields: Iterable[str] | None = None,
+    region: str | None = None,
+    **options: Any,
 ) -> MetadataWebSocketHook:
-    """Build a :class:`MetadataWebSocketHook`; ``options`` are its keyword arguments.
+    """Build a :class:`MetadataWebSocketHook` with the reference library's arguments.
+
+    ``api_gateway_endpoint`` is the API's connection endpoint (``endpoint_url=``
+    is accepted too). ``region``: the API's region; by default the one in an
+    ``execute-api`` host, else ``"eu-west-1"`` as in the reference. ``options``
+    are :class:`MetadataWebSocketHook`'s keyword arguments.
 
     Example::
 
         hook = create_metadata_websocket_hook(
-            "https://abc123.execute-api.eu-west-1.amazonaws.com/prod",
+            api_gateway_endpoint="https://abc123.execute-api.eu-west-1.amazonaws.com/prod",
             metadata_fields=["status", "progress"],
+            region="eu-west-1",
             repository=factory.repository,  # to find connection ids stored by others
         )
 
     Raises:
         OptionalDependencyError: boto3 is not installed
-            (``pip install 'mongodb-session-manager[aws]'``).
+            (``pip install 'mongodb-session-manager[aws]'``). The reference returned
+            ``None`` instead; see ``docs/upgrading.md``.
+        InvalidInputError: no endpoint, or both ``api_gateway_endpoint`` and ``endpoint_url``.
     """
-    return MetadataWebSocketHook(endpoint_url, metadata_fields, **options)
+    endpoint = options.pop("endpoint_url", None)
+    if api_gateway_endpoint is not None and endpoint is not None:
+        raise InvalidInputError(
+            "create_metadata_websocket_hook: pass api_gateway_endpoint or endpoint_url, not both"
+        )
+    endpoint = api_gateway_endpoint if api_gateway_endpoint is not None else endpoint
+    if endpoint is None:
+        raise InvalidInputError("create_metadata_websocket_hook: api_gateway_endpoint is required")
+    if region is not None:
+        options.setdefault("region_name", region)
+    elif (
+        "region_name" not in options
+        and "boto3_session" not in options
+        and isinstance(endpoint, str)
+        and region_from_execute_api(endpoint.replace("wss://", "https://", 1)) is None
+    ):
+        options["region_name"] = REFERENCE_DEFAULT_REGION
+    return MetadataWebSocketHook(endpoint, metadata_fields, **options)
 
 
 def is_metadata_websocket_hook_available() -> bool:

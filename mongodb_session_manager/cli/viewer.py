@@ -46,6 +46,32 @@ def _start_demo(database: str) -> tuple[str, Any]:
     return uri, server
 
 
+def _session_link(settings: Any, session_id: str, password: str, url: str) -> str:
+    """The read-only link of one session, once its viewer password is checked."""
+    from urllib.parse import quote
+
+    from mongodb_session_manager.features.viewer_password import (
+        check_password,
+        session_credential,
+    )
+    from mongodb_session_manager.store.pool import MongoDBConnectionPool
+
+    pool = MongoDBConnectionPool.acquire(settings.connection_string, client=settings.client)
+    try:
+        ok = pool.run(
+            check_password(
+                pool, settings.database_name, settings.collection_name, session_id, password
+            )
+        )
+    finally:
+        pool.release()
+    if not ok:
+        typer.echo(f"--session-password does not open session {session_id!r}", err=True)
+        raise typer.Exit(2)
+    credential = session_credential(session_id, password)
+    return f"{url}?session={quote(session_id, safe='')}#token={credential}"
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``viewer`` command to ``app``."""
 
@@ -88,6 +114,21 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option(
                 "--metadata-field", help="Metadata field always offered as a filter (repeatable)."
+            ),
+        ] = None,
+        session: Annotated[
+            str | None,
+            typer.Option(
+                "--session", help="With --session-password: print a read-only link to it."
+            ),
+        ] = None,
+        session_password: Annotated[
+            str | None,
+            typer.Option(
+                "--session-password",
+                envvar="MSM_SESSION_PASSWORD",
+                help="The session's viewer password (get_session_viewer_password()).",
+                show_default=False,
             ),
         ] = None,
         demo: Annotated[
@@ -147,6 +188,12 @@ def register(app: typer.Typer) -> None:
             typer.echo("Access token: the one you set (--token / MSM_VIEWER_TOKEN).")
         if allow_delete:
             typer.echo("Deleting sessions is ENABLED (--allow-delete).")
+        if (session is None) != (session_password is None):
+            typer.echo("--session and --session-password go together", err=True)
+            raise typer.Exit(2)
+        if session is not None and session_password is not None:
+            link = _session_link(settings, session, session_password, url)
+            typer.echo(f"Read-only link to session {session!r} (that session only): {link}")
         try:
             uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
         finally:

@@ -40,6 +40,9 @@ class MongoDBSessionManagerFactory:
         max_document_bytes: Size limit of a session document.
         ttl: Expire sessions this long after their last write (``expires_at`` + a TTL
             index; every write refreshes it); a manager may override it. ``None``: never.
+        keep_original: Managers keep a redacted message's original (``True``, Strands'
+            behaviour) or erase it in the redaction write (``False``); a manager may
+            override it.
         **pool_options: PyMongo client options (``maxPoolSize`` ...).
     """
 
@@ -57,8 +60,10 @@ class MongoDBSessionManagerFactory:
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         ensure_indexes: bool = True,
         ttl: timedelta | None = None,
+        keep_original: bool = True,
         **pool_options: Any,
     ) -> None:
+        self.keep_original = bool(keep_original)
         self._setup(
             connection_string,
             database_name,
@@ -123,6 +128,7 @@ class MongoDBSessionManagerFactory:
             "repository": self.repository,
             "metadata_hook": self.metadata_hook,
             "feedback_hook": self.feedback_hook,
+            "keep_original": self.keep_original,
         }
         kwargs.update(overrides)
         return kwargs

@@ -16,11 +16,12 @@ the store loop from async hooks, so the app's loop never waits on the database.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from strands.agent.state import AgentState
 from strands.hooks.events import (
@@ -44,6 +45,8 @@ from mongodb_session_manager.features import (
     MetadataToolMixin,
     MetricsMixin,
 )
+from mongodb_session_manager.features.guardrail import plan_redaction, redaction_update
+from mongodb_session_manager.features.viewer_password import ViewerPasswordMixin
 from mongodb_session_manager.manager.tracking import (
     STATE_FIELDS,
     AgentTracker,
@@ -53,6 +56,7 @@ from mongodb_session_manager.models import (
     AGENT_HEADER_FIELDS,
     DEFAULT_COLLECTION,
     DEFAULT_DATABASE,
+    DEFAULT_GUARDRAIL_ACTION,
     Totals,
     storage_key,
     validate_id,
@@ -86,6 +90,7 @@ class MongoDBSessionManager(
     FeedbackMixin,
     AgentConfigMixin,
     MetricsMixin,
+    ViewerPasswordMixin,
     RepositorySessionManager,
 ):
     """Persists Strands agents (conversation, state, configuration) in MongoDB.
@@ -111,6 +116,9 @@ class MongoDBSessionManager(
             messages (Strands' ``"default"`` agent unless told otherwise).
         ttl: Expire the session this long after its last write (``expires_at`` + a
             TTL index; every write refreshes it). ``None``: the repository's setting.
+        keep_original: On a guardrail redaction, keep the original message for audit
+            (Strands' behaviour, the default). ``False``: the redaction write also
+            erases the original content and the matched text of the guardrail trace.
         metadataHook: Deprecated camelCase alias of ``metadata_hook``.
         feedbackHook: Deprecated camelCase alias of ``feedback_hook``.
         **pool_options: PyMongo client options (``maxPoolSize`` ...).
@@ -137,6 +145,7 @@ class MongoDBSessionManager(
         repository: MongoDBSessionRepository | None = None,
         preload_agents: Sequence[str] = ("default",),
         ttl: timedelta | None = None,
+        keep_original: bool = True,
         metadataHook: Hook | None = None,
         feedbackHook: Hook | None = None,
         **pool_options: Any,
@@ -156,6 +165,7 @@ class MongoDBSessionManager(
             ttl=ttl,
             pool_options=pool_options,
         )
+        self.keep_original = bool(keep_original)
         try:
             self._repo.pool.run(self._open(tuple(preload_agents), with_messages=False))
         except BaseException:
@@ -179,6 +189,7 @@ class MongoDBSessionManager(
         repository: MongoDBSessionRepository | None = None,
         preload_agents: Sequence[str] = ("default",),
         ttl: timedelta | None = None,
+        keep_original: bool = True,
         **pool_options: Any,
     ) -> MongoDBSessionManager:
         """Build a manager without blocking the running event loop.
@@ -204,6 +215,7 @@ class MongoDBSessionManager(
             ttl=ttl,
             pool_options=pool_options,
         )
+        self.keep_original = bool(keep_original)
         try:
             await self._repo.pool.call(self._open(tuple(preload_agents), with_messages=True))
         except BaseException:
@@ -440,6 +452,11 @@ class MongoDBSessionManager(
         )
         pending = [*tracker.pending_messages, *([message] if message is not None else [])]
         records = [message_to_record(m) for m in pending]
+        documents = [record_to_document(r) for r in records]
+        redactions = [tracker.pending_redactions.get(r.message_id) for r in records]
+        for document, plan in zip(documents, redactions, strict=True):
+            if plan is not None:
+                document.update(plan.message_fields)
         increments: dict[str, int] = {}
         for record in records:
             for name, value in Totals.increments(record.metadata).items():
@@ -450,12 +467,15 @@ class MongoDBSessionManager(
             session_agent,
             model=snapshot["model"],
             system_prompt=snapshot["system_prompt"],
-            messages=[record_to_document(r) for r in records],
+            messages=documents,
             totals=totals,
         )
-        await self._repo._create_agent(
-            self.session_id, document, increments, tool_usage.update(None)
-        )
+        extra = tool_usage.update(None)
+        events = [plan.session_event for plan in redactions if plan is not None]
+        if events:
+            extra = {**extra, "$push": {"guardrail_events": {"$each": events}}}
+        await self._repo._create_agent(self.session_id, document, increments, extra)
+        tracker.pending_redactions = {}
         tool_usage.commit()
         tracker.stored = True
         tracker.pending_messages = []
@@ -509,16 +529,74 @@ class MongoDBSessionManager(
         latest = tracker.latest if tracker is not None else None
         return latest.message_id if latest is not None else None
 
-    def redact_latest_message(self, redact_message: Message, agent: Agent, **kwargs: Any) -> None:  # type: ignore[override]
-        """Store a redaction of the agent's latest message (its metrics are kept)."""
+    def redact_latest_message(  # type: ignore[override]
+        self,
+        redact_message: Message,
+        agent: Agent,
+        *,
+        action: str = DEFAULT_GUARDRAIL_ACTION,
+        stop_reason: str | None = None,
+        guardrail_trace: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Store a redaction of the agent's latest message and its guardrail event, in one write.
+
+        Strands calls it with ``(redact_message, agent)`` when a model asks to redact
+        the user's input; a guardrail hook or the application may also pass what the
+        guardrail did. The message gets ``guardrail_event`` {action, timestamp,
+        stop_reason?, policies_triggered?, trace?}; the session's ``guardrail_events``
+        gets {message_id, agent_id, action, timestamp, stop_reason?, policies_triggered?}.
+        The message's metrics are kept; with ``keep_original=False`` its original
+        content is erased in the same write.
+
+        Args:
+            redact_message: The message that replaces the latest one.
+            agent: The agent whose latest message is redacted.
+            action: What the guardrail did (``"BLOCKED"``, ``"ANONYMIZED"``...).
+            stop_reason: The model's stop reason (see ``GUARDRAIL_STOP_REASONS``).
+            guardrail_trace: A Bedrock ``GuardrailTrace``; summarised by policy.
+            **kwargs: Ignored (Strands' extensibility argument).
+
+        Raises:
+            SessionException: the agent has no message yet.
+            InvalidInputError: a bad ``action``, ``stop_reason`` or trace; nothing written.
+        """
         tracker = self._tracker(agent)
         latest = tracker.latest
         if latest is None:
             raise SessionException("No message to redact.")
+        plan = plan_redaction(
+            agent_id=tracker.agent_id,
+            message_id=latest.message_id,
+            original=cast(Mapping[str, Any], latest.message),
+            redact_message=cast(Mapping[str, Any], redact_message),
+            keep_original=self.keep_original,
+            action=action,
+            stop_reason=stop_reason,
+            guardrail_trace=guardrail_trace,
+        )
         latest.redact_message = redact_message
+        if not self.keep_original:  # nor kept in memory, where a later write could store it
+            latest.message = cast(Message, copy.deepcopy(dict(redact_message)))
         if not tracker.stored:
-            return  # still pending: stored, redacted, with the agent's first write
-        self._repo.update_message(self.session_id, tracker.agent_id, latest)
+            tracker.pending_redactions[latest.message_id] = plan  # written with the agent
+            return
+        self._repo.pool.run(
+            self._repo._update_message(
+                self.session_id,
+                tracker.agent_id,
+                latest,
+                extra_update=lambda path: redaction_update(path, plan),
+            )
+        )
+        logger.info(
+            "guardrail.event | session_id=%s agent_id=%s message_id=%s action=%s policies=%s",
+            self.session_id,
+            tracker.agent_id,
+            latest.message_id,
+            action,
+            sorted(plan.session_event.get("policies_triggered") or {}),
+        )
 
     # ------------------------------------------------------------------ agent state
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from strands.types.session import SessionAgent, SessionMessage
 
 from mongodb_session_manager.repository.codec import encoded_size
+
+if TYPE_CHECKING:
+    from mongodb_session_manager.features.guardrail import RedactionPlan
 
 STATE_FIELDS = ("state", "conversation_manager_state", "internal_state")
 CONFIG_FIELDS = ("model", "system_prompt")
@@ -33,6 +36,8 @@ class AgentTracker:
     """Field values as last written (or read)."""
     state_bytes: int = 0
     latest: SessionMessage | None = None
+    pending_redactions: dict[int, RedactionPlan] = field(default_factory=dict)
+    """Guardrail events of pending messages, written with the agent's creation."""
 
     def changes(self, snapshot: dict[str, Any]) -> dict[str, Any]:
         """Fields of ``snapshot`` that differ from what was last written.

@@ -31,7 +31,10 @@ What the forward conversion does, and why:
   are computed from the data;
 * feedback our model refuses (an unknown rating, an over-long comment) is kept
   verbatim in ``legacy_feedbacks`` rather than dropped or altered;
-* unknown fields (``guardrail_events``...) are kept as they are.
+* unknown fields (``guardrail_events``...) are kept as they are;
+* a plain-text ``session_viewer_password`` becomes a scrypt verifier in
+  ``viewer_access.legacy`` (the password still opens the session in the viewer)
+  and the plain text is dropped: the backward conversion cannot restore it.
 
 The backward conversion rebuilds the reference layout from those fields, so
 forward -> backward gives back the original document (dates as BSON dates).
@@ -50,6 +53,8 @@ from pydantic import ValidationError
 
 from mongodb_session_manager.errors import DocumentConversionError, InvalidIdentifierError
 from mongodb_session_manager.features.metrics import UNKNOWN_TOOL, tool_uses_of
+from mongodb_session_manager.features.viewer_password import LEGACY_FIELD as LEGACY_PASSWORD_FIELD
+from mongodb_session_manager.features.viewer_password import legacy_verifier, new_viewer_access
 from mongodb_session_manager.migrations import cumulative_metrics as cm
 from mongodb_session_manager.models import (
     AgentRecord,
@@ -484,8 +489,14 @@ def reference_to_v1(document: Mapping[str, Any]) -> dict[str, Any]:
         legacy["feedbacks"] = quirks
     if refused_feedbacks:
         out["legacy_feedbacks"] = refused_feedbacks
+    password = document.get(LEGACY_PASSWORD_FIELD)
+    if isinstance(password, str) and password:
+        # Old links keep working; the plain text is not carried over (nor restorable).
+        out["viewer_access"] = {**new_viewer_access(), "legacy": legacy_verifier(password)}
     for key, value in document.items():
         if key in _SESSION_KEYS or key in _DERIVED_SESSION_KEYS or key in out:
+            continue
+        if key == LEGACY_PASSWORD_FIELD:
             continue
         out[key] = value
     if legacy:

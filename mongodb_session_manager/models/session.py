@@ -50,6 +50,9 @@ class SessionRecord(BaseModel):
     totals: Totals = Field(default_factory=Totals)
     size_bytes: int = 0
     """Estimate of the stored document's BSON size, maintained with ``$inc``."""
+    viewer_access: dict[str, Any] | None = None
+    """How the session's viewer password is checked ({scheme, key_id[, legacy]}); the
+    password itself is never stored (see ``features/viewer_password.py``)."""
     expires_at: UtcDatetime | None = None
     """When MongoDB's TTL monitor may delete the session (set when a ``ttl`` is configured;
     every write moves it to now + ttl). ``None``: kept forever."""

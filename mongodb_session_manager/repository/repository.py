@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -37,6 +37,7 @@ from mongodb_session_manager.errors import (
     SessionTooLargeError,
 )
 from mongodb_session_manager.features.keys import validate_key
+from mongodb_session_manager.features.viewer_password import new_viewer_access, session_password
 from mongodb_session_manager.models import (
     AGENT_HEADER_FIELDS,
     DEFAULT_COLLECTION,
@@ -193,6 +194,7 @@ class MongoDBSessionRepository(SessionRepository):
             application_name=application_name or self.application_name,
             created_at=parse_timestamp(session.created_at),
             updated_at=parse_timestamp(session.updated_at),
+            viewer_access=new_viewer_access(),  # a flag only: the password is derived
             **self._expires_at(),
         )
         document = record.model_dump(by_alias=True)
@@ -204,6 +206,21 @@ class MongoDBSessionRepository(SessionRepository):
             return False
         logger.debug("session.created | session_id=%s", session_id)
         return True
+
+    def get_session_viewer_password(self, session_id: str) -> str | None:
+        """The session's viewer password (stable everywhere); ``None`` if it has none."""
+        return self.pool.run(self._session_viewer_password(session_id))
+
+    async def get_session_viewer_password_async(self, session_id: str) -> str | None:
+        """Async twin of :meth:`get_session_viewer_password`."""
+        return await self.pool.call(self._session_viewer_password(session_id))
+
+    async def _session_viewer_password(self, session_id: str) -> str | None:
+        """The coroutine behind both forms (run it on the store loop)."""
+        validate_id(session_id, "session_id")
+        return await session_password(
+            self.pool, self.database_name, self.collection_name, session_id
+        )
 
     def read_session(self, session_id: str, **kwargs: Any) -> Session | None:
         """Read the session header (no agents, messages or metadata are transferred)."""
@@ -433,8 +450,14 @@ class MongoDBSessionRepository(SessionRepository):
         await self.pool.call(self._update_message(session_id, agent_id, session_message))
 
     async def _update_message(
-        self, session_id: str, agent_id: str, session_message: SessionMessage
+        self,
+        session_id: str,
+        agent_id: str,
+        session_message: SessionMessage,
+        extra_update: Callable[[str], Mapping[str, Mapping[str, Any]]] | None = None,
     ) -> None:
+        """One write: the redaction, and whatever ``extra_update(message_path)`` adds
+        (the guardrail event, the erasure of the original)."""
         key = storage_key(validate_id(agent_id, "agent_id"))
         message_id = session_message.message_id
         path = f"agents.{key}.messages.{message_id}"
@@ -450,8 +473,10 @@ class MongoDBSessionRepository(SessionRepository):
             },
             "$inc": {"size_bytes": added},
         }
+        merge_update(update, extra_update(path) if extra_update is not None else None)
+        added = int(update["$inc"]["size_bytes"])
         await self._guarded_update(
-            session_id, agent_id, {f"{path}.message_id": message_id}, update, added
+            session_id, agent_id, {f"{path}.message_id": message_id}, update, max(added, 0)
         )
 
     def list_messages(

@@ -76,6 +76,7 @@ STANDARD_PARAMS = frozenset(
         "updated_from",
         "updated_to",
         "rating",
+        "guardrail",
         "model",
         "sort",
         "limit",
@@ -105,6 +106,8 @@ class SessionSearch:
     updated_from: datetime | None = None
     updated_to: datetime | None = None
     rating: Rating | None = None
+    guardrail: bool | None = None
+    """Sessions with (``True``) or without (``False``) guardrail events."""
     model: str | None = None
     sort: SortKey = "-updated_at"
     limit: int = 20
@@ -139,6 +142,8 @@ class SessionSearch:
             clauses.append({"feedbacks.0": {"$exists": True}})
         elif self.rating == "none":
             clauses.append({"feedbacks.0": {"$exists": False}})
+        if self.guardrail is not None:
+            clauses.append({"guardrail_events.0": {"$exists": self.guardrail}})
         if self.model:
             # Agents are a map keyed by agent, so "some agent runs this model" needs $expr.
             models = {

@@ -89,6 +89,10 @@ class Pipelines:
             }
         }
 
+    def guardrail_count(self) -> dict[str, Any]:
+        """How many guardrail events the session records (any shape the reference wrote)."""
+        return {"$size": self.array("$guardrail_events")}
+
     # -- pipelines -----------------------------------------------------------------------
 
     def row_projection(self) -> dict[str, Any]:
@@ -115,6 +119,7 @@ class Pipelines:
                 "feedback_count": {"$size": self.array("$feedbacks")},
                 "feedback_up": self.rating_count("up"),
                 "feedback_down": self.rating_count("down"),
+                "guardrail_count": self.guardrail_count(),
                 "agents": {"$map": {"input": self.entries("$agents"), "as": "a", "in": agent}},
             }
         )
@@ -143,6 +148,7 @@ class Pipelines:
                 "$project": {
                     **dict.fromkeys(ROW_FIELDS, 1),
                     "feedbacks": 1,
+                    "guardrail_count": self.guardrail_count(),
                     "agents": {
                         "$map": {
                             "input": self.entries("$agents"),

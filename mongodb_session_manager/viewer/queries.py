@@ -50,6 +50,7 @@ from mongodb_session_manager.viewer.schemas import (
     AgentView,
     CallPoint,
     FeedbackView,
+    GuardrailView,
     Health,
     MetadataField,
     MetadataFields,
@@ -463,6 +464,7 @@ def row_from(raw: Mapping[str, Any]) -> SessionRow:
         feedback_count=_int(raw.get("feedback_count")),
         feedback_up=_int(raw.get("feedback_up")),
         feedback_down=_int(raw.get("feedback_down")),
+        guardrail_count=_int(raw.get("guardrail_count")),
         size_bytes=_int(raw.get("size_bytes")) or None,
         agents=sorted(briefs, key=lambda b: b.agent_id),
         preview=str(opener.get("preview") or "") if opener else "",
@@ -522,6 +524,23 @@ def detail_from(raw: Mapping[str, Any]) -> SessionDetail:
         agents=agents,
         multi_agents=multi,
         feedbacks=feedbacks,
+        guardrail_count=_int(raw.get("guardrail_count")),
+    )
+
+
+def guardrail_from(raw: Any) -> GuardrailView | None:
+    """A message's ``guardrail_event`` for display; odd shapes show what is readable."""
+    if not isinstance(raw, Mapping):
+        return None
+    policies = {
+        str(name): [str(label) for label in _list(labels)]
+        for name, labels in _dict(raw.get("policies_triggered")).items()
+    }
+    return GuardrailView(
+        action=_str(raw.get("action")) or "BLOCKED",
+        timestamp=_date(raw.get("timestamp")),
+        stop_reason=_str(raw.get("stop_reason")),
+        policies_triggered=policies,
     )
 
 
@@ -544,4 +563,5 @@ def message_from(
         usage=_model(MessageUsage, metadata.get("usage")),
         metrics=_model(MessageMetrics, metadata.get("metrics")),
         tracking_id=_str(raw.get("tracking_id")),
+        guardrail=guardrail_from(raw.get("guardrail_event")),
     )

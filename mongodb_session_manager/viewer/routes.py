@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from mongodb_session_manager._version import __version__
 from mongodb_session_manager.models import as_utc
-from mongodb_session_manager.viewer.auth import token_guard
+from mongodb_session_manager.viewer.auth import viewer_guard
 from mongodb_session_manager.viewer.export import export_json, export_markdown, filename
 from mongodb_session_manager.viewer.filters import (
     MAX_TEXT_LENGTH,
@@ -44,6 +44,7 @@ Date = Annotated[datetime | None, Query(description="ISO 8601 date or date-time;
 
 ERRORS: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorResponse, "description": "Missing or wrong access token."},
+    403: {"model": ErrorResponse, "description": "Outside what a session password opens."},
     422: {"model": ErrorResponse, "description": "A parameter was refused; details say which."},
     503: {"model": ErrorResponse, "description": "MongoDB is unreachable."},
 }
@@ -67,21 +68,23 @@ def health_router(queries: SessionQueries) -> APIRouter:
 
 
 def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
-    """Every ``/api/v1`` route, behind the token guard."""
+    """Every ``/api/v1`` route, behind the guard (admin token or one session's password)."""
     router = APIRouter(
-        prefix="/api/v1", dependencies=[Depends(token_guard(settings))], responses=ERRORS
+        prefix="/api/v1", dependencies=[Depends(viewer_guard(settings, queries))], responses=ERRORS
     )
     Limit = Annotated[int, Query(ge=1, le=settings.max_page_size)]
     TimelineLimit = Annotated[int | None, Query(ge=1, le=settings.max_timeline_page_size)]
 
     @router.get("/config", response_model=ViewerConfig, tags=["viewer"])
-    async def config() -> ViewerConfig:
+    async def config(request: Request) -> ViewerConfig:
         """What the page needs to know: database, collection, options, page sizes."""
+        scope = getattr(request.state, "viewer_scope", None)
         return ViewerConfig(
+            session_scope=scope,
             version=__version__,
             database=settings.database_name,
             collection=settings.collection_name,
-            allow_delete=settings.allow_delete,
+            allow_delete=settings.allow_delete and scope is None,
             auth=settings.require_auth,
             page_size=settings.page_size,
             max_page_size=settings.max_page_size,
@@ -107,6 +110,10 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
         rating: Annotated[
             Rating | None,
             Query(description="Sessions with a thumbs up / down, any feedback, or none."),
+        ] = None,
+        guardrail: Annotated[
+            bool | None,
+            Query(description="Sessions with (true) or without (false) guardrail events."),
         ] = None,
         model: Annotated[
             str | None, Query(max_length=MAX_TEXT_LENGTH, description="Some agent's model.")
@@ -138,6 +145,7 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
             updated_from=as_utc(updated_from) if updated_from else None,
             updated_to=as_utc(updated_to) if updated_to else None,
             rating=rating,
+            guardrail=guardrail,
             model=model or None,
             sort=sort,
             limit=limit,

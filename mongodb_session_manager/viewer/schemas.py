@@ -136,6 +136,8 @@ class SessionRow(BaseModel):
     feedback_count: int = 0
     feedback_up: int = 0
     feedback_down: int = 0
+    guardrail_count: int = 0
+    """Guardrail events recorded on the session (``guardrail_events``)."""
     size_bytes: int | None = None
     agents: list[AgentBrief] = Field(default_factory=list)
     preview: str = ""
@@ -204,9 +206,19 @@ class SessionDetail(BaseModel):
     agents: list[AgentView] = Field(default_factory=list)
     multi_agents: list[MultiAgentView] = Field(default_factory=list)
     feedbacks: list[FeedbackView] = Field(default_factory=list)
+    guardrail_count: int = 0
 
 
 # ------------------------------------------------------------------ timeline
+
+
+class GuardrailView(BaseModel):
+    """What a guardrail did to a message (the trace itself is not sent: it may quote it)."""
+
+    action: str = "BLOCKED"
+    timestamp: UtcDatetime | None = None
+    stop_reason: str | None = None
+    policies_triggered: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class TimelineMessage(BaseModel):
@@ -226,6 +238,7 @@ class TimelineMessage(BaseModel):
     usage: MessageUsage | None = None
     metrics: MessageMetrics | None = None
     tracking_id: str | None = None
+    guardrail: GuardrailView | None = None
 
 
 class TimelineFeedback(FeedbackView):
@@ -331,6 +344,8 @@ class ViewerConfig(BaseModel):
     page_size: int
     max_page_size: int
     timeline_page_size: int
+    session_scope: str | None = None
+    """The one session a session password opened (read-only); ``None`` for the admin token."""
 
 
 class Deleted(BaseModel):

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from mongodb_session_manager import (
+    FeedbackSNSHook,
     InvalidInputError,
     compose_hooks,
-    create_feedback_sns_hook,
     create_metadata_sqs_hook,
 )
 
@@ -23,7 +23,7 @@ def test_an_audit_hook_and_the_sns_hook_both_run_around_one_write(
     aws: Any, store: Callable[..., Any], closing: Closing
 ) -> None:
     bad, inbox = aws.topic_with_queue("composed")
-    sns = closing(create_feedback_sns_hook(topic_arn_bad=bad))
+    sns = closing(FeedbackSNSHook(topic_arn_bad=bad))
     events: list[str] = []
 
     def audit(original_func: Callable[..., Any], action: str, session_id: str, **kw: Any) -> Any:

@@ -18,7 +18,10 @@ from typing import Any
 
 import pytest
 
-from mongodb_session_manager import create_feedback_sns_hook, create_metadata_sqs_hook
+from mongodb_session_manager import (
+    FeedbackSNSHook,
+    create_metadata_sqs_hook,
+)
 
 Closing = Callable[[Any], Any]
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:feedback-bad"
@@ -35,9 +38,7 @@ def test_an_unreachable_endpoint_leaves_the_write_done_the_call_fast_and_logs_th
     closing: Closing,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    hook = closing(
-        create_feedback_sns_hook(topic_arn_bad=TOPIC, endpoint_url=dead_endpoint, max_attempts=2)
-    )
+    hook = closing(FeedbackSNSHook(topic_arn_bad=TOPIC, endpoint_url=dead_endpoint, max_attempts=2))
     session = store("down-1")
 
     with caplog.at_level(logging.ERROR, logger="mongodb_session_manager.aws"):

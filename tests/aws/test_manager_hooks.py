@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from mongodb_session_manager import (
+    FeedbackSNSHook,
     MongoDBSessionManager,
     MongoDBSessionManagerFactory,
     compose_hooks,
-    create_feedback_sns_hook,
     create_metadata_sqs_hook,
     create_metadata_websocket_hook,
 )
@@ -41,7 +41,7 @@ def test_add_feedback_stores_it_and_alerts_the_bad_topic_through_an_audit_hook(
     aws: Any, new_manager: Make, closing: Closing
 ) -> None:
     bad, inbox = aws.topic_with_queue("manager-bad")
-    sns = closing(create_feedback_sns_hook(topic_arn_bad=bad))
+    sns = closing(FeedbackSNSHook(topic_arn_bad=bad))
     audited: list[tuple[str, str]] = []
 
     def audit(original_func: Callable[..., Any], action: str, session_id: str, **kw: Any) -> Any:
@@ -89,7 +89,7 @@ def test_an_unreachable_aws_never_slows_add_feedback_down(
     dead_endpoint: str, new_manager: Make, closing: Closing
 ) -> None:
     sns = closing(
-        create_feedback_sns_hook(
+        FeedbackSNSHook(
             topic_arn_bad="arn:aws:sns:eu-west-1:123456789012:nowhere",
             endpoint_url=dead_endpoint,
             max_attempts=3,
@@ -111,7 +111,7 @@ async def test_the_async_twins_notify_too(aws: Any, new_manager: Make, closing: 
         pytest.skip("needs add_feedback_async (issue 3)")
     bad, inbox = aws.topic_with_queue("manager-async")
     queue = aws.queue("manager-async-metadata")
-    sns = closing(create_feedback_sns_hook(topic_arn_bad=bad))
+    sns = closing(FeedbackSNSHook(topic_arn_bad=bad))
     sqs = closing(create_metadata_sqs_hook(queue))
     manager = new_manager("e2e-async", feedback_hook=sns, metadata_hook=sqs)
 

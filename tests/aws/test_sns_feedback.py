@@ -13,7 +13,6 @@ import pytest
 from mongodb_session_manager import (
     FeedbackSNSHook,
     InvalidInputError,
-    create_feedback_sns_hook,
     is_feedback_sns_hook_available,
 )
 
@@ -26,7 +25,7 @@ def test_each_rating_reaches_its_own_topic_and_the_feedback_is_stored(
     good, good_inbox = aws.topic_with_queue("feedback-good")
     bad, bad_inbox = aws.topic_with_queue("feedback-bad")
     neutral, neutral_inbox = aws.topic_with_queue("feedback-neutral")
-    hook = closing(create_feedback_sns_hook(good, bad, neutral))
+    hook = closing(FeedbackSNSHook(good, bad, neutral))
     session = store("support-42")
 
     for rating, comment in (("up", "great"), ("down", "wrong answer"), (None, "meh")):
@@ -75,7 +74,7 @@ def test_a_topic_set_to_none_is_skipped(
     aws: Any, store: Callable[..., Any], closing: Closing
 ) -> None:
     bad, bad_inbox = aws.topic_with_queue("only-bad")
-    hook = closing(create_feedback_sns_hook(topic_arn_bad=bad))
+    hook = closing(FeedbackSNSHook(topic_arn_bad=bad))
     session = store()
 
     hook(session.add_feedback, "add", session.session_id, feedback={"rating": "up"})
@@ -90,7 +89,7 @@ def test_a_topic_set_to_none_is_skipped(
 def test_subject_and_body_templates(aws: Any, store: Callable[..., Any], closing: Closing) -> None:
     bad, inbox = aws.topic_with_queue("templated")
     hook = closing(
-        create_feedback_sns_hook(
+        FeedbackSNSHook(
             topic_arn_bad=bad,
             subject_template="[{label}] {rating} on {session_id}",
             body_template="Session {session_id} rated {rating} at {timestamp}: {comment}",
@@ -118,7 +117,7 @@ def test_hostile_text_is_made_acceptable_to_sns_and_kept_in_the_body(
     aws: Any, store: Callable[..., Any], closing: Closing
 ) -> None:
     bad, inbox = aws.topic_with_queue("hostile")
-    hook = closing(create_feedback_sns_hook(topic_arn_bad=bad))
+    hook = closing(FeedbackSNSHook(topic_arn_bad=bad))
     session_id = "sessión\nwith ünïcode 💥 and a very long tail " + "x" * 200
     session = store(session_id)
     comment = 'quotes " \\ newline \n nul-ish \x01 and \ufffe \uffff <xml> & {braces} 💥'
@@ -140,7 +139,7 @@ def test_a_message_over_the_sns_limit_is_not_sent_and_is_logged(
     aws: Any, store: Callable[..., Any], closing: Closing, caplog: pytest.LogCaptureFixture
 ) -> None:
     bad, inbox = aws.topic_with_queue("huge")
-    hook = closing(create_feedback_sns_hook(topic_arn_bad=bad))
+    hook = closing(FeedbackSNSHook(topic_arn_bad=bad))
     session = store("huge-1")
 
     with caplog.at_level(logging.ERROR, logger="mongodb_session_manager.aws"):
@@ -162,7 +161,7 @@ def test_a_refused_feedback_raises_and_notifies_nobody(
     aws: Any, store: Callable[..., Any], closing: Closing
 ) -> None:
     bad, inbox = aws.topic_with_queue("refused")
-    hook = closing(create_feedback_sns_hook(topic_arn_bad=bad))
+    hook = closing(FeedbackSNSHook(topic_arn_bad=bad))
     session = store()
 
     with pytest.raises(InvalidInputError):
@@ -179,7 +178,7 @@ def test_region_is_read_from_the_topic_arn(
     # No AWS_DEFAULT_REGION in the environment: the region can only come from the ARN.
     aws.region = "ap-southeast-2"
     bad, inbox = aws.topic_with_queue("far-away")
-    hook = closing(create_feedback_sns_hook(topic_arn_bad=bad))
+    hook = closing(FeedbackSNSHook(topic_arn_bad=bad))
     session = store()
 
     hook(session.add_feedback, "add", session.session_id, feedback={"rating": "down"})
@@ -196,7 +195,7 @@ def test_feedback_arriving_faster_than_it_is_sent_goes_out_in_batches(
     aws: Any, store: Callable[..., Any], closing: Closing, blocked_sends: Any
 ) -> None:
     bad, inbox = aws.topic_with_queue("busy")
-    hook = closing(create_feedback_sns_hook(topic_arn_bad=bad))
+    hook = closing(FeedbackSNSHook(topic_arn_bad=bad))
     blocked = blocked_sends(hook.client, "PublishBatch")
     session = store()
 
@@ -231,7 +230,7 @@ def test_a_fifo_topic_gets_one_message_group_per_session(
         Endpoint=queue_arn["Attributes"]["QueueArn"],
         Attributes={"RawMessageDelivery": "true"},
     )
-    hook = closing(create_feedback_sns_hook(topic_arn_bad=topic))
+    hook = closing(FeedbackSNSHook(topic_arn_bad=topic))
     session = store("fifo-session")
 
     for index in range(12):

@@ -290,3 +290,43 @@ def test_api_docs_work_offline(tab: Page, live: str, console: list[str]) -> None
     expect(page.locator(".opblock")).to_have_count(9)
     expect(page.locator(".opblock-summary-path").first).to_contain_text("/health")
     assert console == []
+
+
+def test_guardrail_events_show_on_message_and_session_and_filter(
+    tab: Page, live: str, console: list[str]
+) -> None:
+    page = tab
+    login(page, live)
+    page.select_option('#filters select[name="guardrail"]', "true")
+    page.click("#filters button[type=submit]")
+    expect(page.locator("#results .row")).to_have_count(1)
+    assert "guardrail=true" in page.url
+    row = page.locator('[data-session-id="payments-0002"]')
+    expect(row.locator(".chip.guardrail")).to_have_text("🛡 1")
+    row.click()
+    expect(page.locator("#detail-head")).to_contain_text("guardrail events")
+    note = page.locator(".timeline article.msg.redacted p.guardrail")
+    expect(note).to_have_count(1)
+    expect(note.locator(".badge.guardrail")).to_have_text("guardrail BLOCKED")
+    page.select_option('#filters select[name="guardrail"]', "false")
+    page.click("#filters button[type=submit]")
+    expect(page.locator('[data-session-id="payments-0002"]')).to_have_count(0)
+    assert console == []
+
+
+def test_a_session_link_opens_that_session_only_read_only(
+    tab: Page, live: str, seeded: Seeded, console: list[str]
+) -> None:
+    from mongodb_session_manager.features.viewer_password import session_credential
+
+    password = seeded.factory.repository.get_session_viewer_password("support-0001")
+    assert password is not None
+    page = tab
+    page.goto(f"{live}?session=support-0001#token={session_credential('support-0001', password)}")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator("body")).to_have_attribute("data-scope", "session")
+    expect(page.locator(".timeline article.msg")).to_have_count(10)
+    expect(page.locator("#filters-panel")).to_be_hidden()
+    expect(page.locator("#detail-head button.danger")).to_have_count(0)
+    assert "#token" not in page.url  # the credential left the address bar
+    assert console == []

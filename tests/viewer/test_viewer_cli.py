@@ -95,3 +95,40 @@ def test_binding_a_public_interface_warns(served: list[dict[str, Any]]) -> None:
     result = runner.invoke(app, ["viewer", "--host", "0.0.0.0"])
     assert result.exit_code == 0
     assert re.search(r"WARNING: bound to 0\.0\.0\.0", result.output)
+
+
+async def test_a_session_password_gives_a_read_only_link_to_that_session(
+    served: list[dict[str, Any]], msm_factory: Any, msm_options: dict[str, Any]
+) -> None:
+    from urllib.parse import quote
+
+    uri = msm_options.get("connection_string")
+    if not uri:
+        pytest.skip("the mock backend has no server msm viewer could connect to")
+    manager = msm_factory.create_session_manager("shared/with support")
+    password = manager.get_session_viewer_password()
+    manager.close()
+    repo = msm_factory.repository
+    where = ["viewer", "--uri", uri, "-d", repo.database_name, "-c", repo.collection_name]
+    wrong = runner.invoke(
+        app, [*where, "--session", "shared/with support", "--session-password", "nope"]
+    )
+    assert wrong.exit_code == 2
+    assert "does not open session" in wrong.output
+    assert "nope" not in wrong.output.replace("--session-password", "")
+    assert runner.invoke(app, [*where, "--session", "x"]).exit_code == 2
+    result = runner.invoke(
+        app, [*where, "--session", "shared/with support", "--session-password", password]
+    )
+    assert result.exit_code == 0, result.output
+    link = re.search(r"Read-only link to session .*: (\S+)", result.output)
+    assert link is not None
+    assert f"?session={quote('shared/with support', safe='')}#token=sv1." in link.group(1)
+    credential = link.group(1).split("#token=", 1)[1]
+    call = served[-1]
+    transport = httpx.ASGITransport(app=call["app"])
+    headers = {"Authorization": f"Bearer {credential}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://v", headers=headers) as http:
+        own = await http.get(f"/api/v1/sessions/{quote('shared/with support', safe='')}")
+        assert own.status_code == 200, own.text
+        assert (await http.get("/api/v1/sessions")).status_code == 403

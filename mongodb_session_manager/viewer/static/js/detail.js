@@ -88,7 +88,8 @@ export class Detail {
         fact('messages', num(d.totals.messages)),
         fact('tokens', `${num(d.totals.input_tokens)} in / ${num(d.totals.output_tokens)} out`),
         fact('latency', `${num(d.totals.latency_ms)} ms`),
-        fact('feedback', `👍 ${up} · 👎 ${down} · ${d.feedbacks.length} total`))]);
+        fact('feedback', `👍 ${up} · 👎 ${down} · ${d.feedbacks.length} total`),
+        fact('guardrail events', num(d.guardrail_count || 0)))]);
   }
 
   async show(tab, user) {

@@ -4,7 +4,7 @@
 
 import { $, $$, clear, h } from './dom.js';
 
-const FIXED = ['session_id', 'application_name', 'model', 'rating'];
+const FIXED = ['session_id', 'application_name', 'model', 'rating', 'guardrail'];
 const DATES = ['created_from', 'created_to', 'updated_from', 'updated_to'];
 
 // Local calendar days <-> ISO instants: "to" dates include the whole day.

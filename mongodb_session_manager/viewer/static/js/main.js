@@ -75,9 +75,11 @@ async function search(view) {
 }
 
 async function render(view) {
+  const scope = state.config.session_scope;
+  if (scope) view = { ...view, session: scope }; // a session password opens that one only
   state.filters.fill(view.filters);
   $('#sort').value = view.sort;
-  const jobs = [search(view)];
+  const jobs = scope ? [] : [search(view)];
   if (view.session && view.session !== state.detail.sessionId) {
     jobs.push(state.detail.open(view.session, view.tab).catch((error) => {
       if (!(error instanceof ApiError)) throw error;
@@ -124,7 +126,8 @@ async function start() {
     $('#sort').addEventListener('change', (event) => update({ sort: event.target.value, offset: 0 }));
     window.addEventListener('popstate', () => render(readUrl()).catch(handle));
   }
-  state.filters.setFields(await get('/api/v1/metadata-fields'));
+  if (state.config.session_scope) document.body.dataset.scope = 'session';
+  else state.filters.setFields(await get('/api/v1/metadata-fields'));
   await render(readUrl());
   document.body.dataset.ready = 'true';
 }

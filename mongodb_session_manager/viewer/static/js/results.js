@@ -10,6 +10,7 @@ function chips(row) {
   list.push(h('span', { class: 'chip', title: 'total tokens' }, `${num(row.totals.total_tokens)} tok`));
   if (row.feedback_up) list.push(h('span', { class: 'chip up', title: 'thumbs up' }, `👍 ${row.feedback_up}`));
   if (row.feedback_down) list.push(h('span', { class: 'chip down', title: 'thumbs down' }, `👎 ${row.feedback_down}`));
+  if (row.guardrail_count) list.push(h('span', { class: 'chip guardrail', title: 'guardrail events' }, `🛡 ${row.guardrail_count}`));
   const other = row.feedback_count - row.feedback_up - row.feedback_down;
   if (other > 0) list.push(h('span', { class: 'chip', title: 'comments' }, `💬 ${other}`));
   for (const [key, value] of Object.entries(row.metadata || {}).slice(0, 3)) {

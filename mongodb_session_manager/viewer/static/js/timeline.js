@@ -93,8 +93,20 @@ function messageItem(message, agentIds) {
     h('span', { class: 'mid' }, `#${message.message_id}`),
     h('time', { datetime: message.created_at || '' }, formatDate(message.created_at)),
     message.redacted ? h('span', { class: 'badge redacted', title: 'A guardrail replaced this message; the original is not shown.' }, 'redacted') : null),
+  message.guardrail ? guardrailNote(message.guardrail) : null,
   h('div', { class: 'body' }, message.blocks.map(block)),
   figures(message));
+}
+
+/** What a guardrail did: action, stop reason, policies (never the matched text). */
+function guardrailNote(event) {
+  const policies = Object.entries(event.policies_triggered || {})
+    .map(([policy, labels]) => `${policy}: ${labels.join(', ')}`);
+  return h('p', { class: 'guardrail', dataset: { action: event.action } },
+    h('span', { class: 'badge guardrail' }, `guardrail ${event.action}`),
+    event.stop_reason ? ` ${event.stop_reason}` : null,
+    policies.length ? ` · ${policies.join(' · ')}` : null,
+    event.timestamp ? h('time', { datetime: event.timestamp }, ` ${formatDate(event.timestamp)}`) : null);
 }
 
 function feedbackItem(feedback) {

@@ -1,0 +1,195 @@
+"""Session viewer passwords: a per-session secret, never stored in plain text.
+
+* Every session records ``viewer_access`` {scheme, key_id} in its creation
+  insert (no extra round trip). The password itself is
+  ``HMAC-SHA256(deployment key, session_id)`` as URL-safe base64: the same on
+  every call, in every manager and every process, and recomputable only with
+  the key.
+* The deployment key is 32 random bytes in the database's ``msm_secrets``
+  collection, created once by whoever needs it first (an upsert, so concurrent
+  first users agree) and cached per process: reading a password costs one read
+  (the session's flag) plus one read per process for the key.
+* A session the reference library wrote kept its password in plain text
+  (``session_viewer_password``). The migration replaces it with a scrypt
+  verifier under ``viewer_access.legacy``, so links already handed out keep
+  opening that session, and removes the plain text.
+
+A viewer credential for one session, read-only, is ``sv1.<base64url(session_id)>.<password>``
+(see :func:`session_credential`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import logging
+import secrets
+import weakref
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from bson import Binary
+from pymongo import ReturnDocument
+
+from mongodb_session_manager.errors import SessionManagerError
+from mongodb_session_manager.features._base import FeatureBase
+from mongodb_session_manager.models import utcnow
+
+if TYPE_CHECKING:
+    from mongodb_session_manager.store.pool import MongoDBConnectionPool
+
+logger = logging.getLogger(__name__)
+
+SECRETS_COLLECTION = "msm_secrets"
+"""Collection (in the sessions' database) holding the deployment key. Not a session collection."""
+KEY_ID = "session_viewer_key"
+VIEWER_ACCESS_FIELD = "viewer_access"
+LEGACY_FIELD = "session_viewer_password"
+"""Where the reference library stored the password in plain text (removed by the migration)."""
+SCHEME = "hmac-sha256"
+CREDENTIAL_PREFIX = "sv1."
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_MAX_PASSWORD_LENGTH = 256
+
+# Deployment keys already read, per pool and database (a pool is per process).
+_keys: weakref.WeakKeyDictionary[MongoDBConnectionPool, dict[str, bytes]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def new_viewer_access() -> dict[str, Any]:
+    """The ``viewer_access`` a new session stores (a flag: the password is derived)."""
+    return {"scheme": SCHEME, "key_id": KEY_ID}
+
+
+async def deployment_key(pool: MongoDBConnectionPool, database_name: str) -> bytes:
+    """The database's viewer key: read (or created) once per process. Call on the store loop."""
+    cached = _keys.get(pool, {}).get(database_name)
+    if cached is not None:
+        return cached
+    collection = pool.collection(database_name, SECRETS_COLLECTION)
+    found = await collection.find_one_and_update(
+        {"_id": KEY_ID},
+        {"$setOnInsert": {"key": Binary(secrets.token_bytes(32)), "created_at": utcnow()}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    if found is None or not isinstance(found.get("key"), bytes):
+        raise SessionManagerError(f"{SECRETS_COLLECTION}.{KEY_ID} in {database_name!r} is damaged")
+    key = bytes(found["key"])
+    _keys.setdefault(pool, {})[database_name] = key
+    return key
+
+
+def derive_password(key: bytes, session_id: str) -> str:
+    """The viewer password of ``session_id`` under ``key`` (43 URL-safe characters)."""
+    digest = hmac.new(key, b"msm-viewer-v1\x00" + session_id.encode("utf-8"), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii")
+
+
+def legacy_verifier(password: str) -> dict[str, Any]:
+    """A scrypt verifier of a plain-text password (what the migration stores instead)."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, **_SCRYPT)
+    return {"kdf": "scrypt", **_SCRYPT, "salt": Binary(salt), "hash": Binary(digest)}
+
+
+def _check_legacy(verifier: Mapping[str, Any], password: str) -> bool:
+    try:
+        digest = hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=bytes(verifier["salt"]),
+            n=int(verifier["n"]),
+            r=int(verifier["r"]),
+            p=int(verifier["p"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return False
+    return hmac.compare_digest(digest, bytes(verifier["hash"]))
+
+
+async def read_viewer_access(
+    pool: MongoDBConnectionPool, database_name: str, collection_name: str, session_id: str
+) -> Mapping[str, Any] | None:
+    """The session's ``viewer_access`` (``None``: no session, or no password). One read."""
+    raw = await pool.collection(database_name, collection_name).find_one(
+        {"_id": session_id}, {VIEWER_ACCESS_FIELD: 1}
+    )
+    access = raw.get(VIEWER_ACCESS_FIELD) if raw is not None else None
+    return access if isinstance(access, Mapping) and access.get("scheme") == SCHEME else None
+
+
+async def session_password(
+    pool: MongoDBConnectionPool, database_name: str, collection_name: str, session_id: str
+) -> str | None:
+    """The viewer password of ``session_id``, or ``None`` for a session without one."""
+    access = await read_viewer_access(pool, database_name, collection_name, session_id)
+    if access is None:
+        return None
+    return derive_password(await deployment_key(pool, database_name), session_id)
+
+
+async def check_password(
+    pool: MongoDBConnectionPool,
+    database_name: str,
+    collection_name: str,
+    session_id: str,
+    password: str,
+) -> bool:
+    """Whether ``password`` opens ``session_id`` (constant-time comparisons)."""
+    if not password or len(password) > _MAX_PASSWORD_LENGTH:
+        return False
+    access = await read_viewer_access(pool, database_name, collection_name, session_id)
+    if access is None:
+        return False
+    expected = derive_password(await deployment_key(pool, database_name), session_id)
+    if hmac.compare_digest(expected.encode("utf-8"), password.encode("utf-8")):
+        return True
+    legacy = access.get("legacy")
+    return isinstance(legacy, Mapping) and _check_legacy(legacy, password)
+
+
+def session_credential(session_id: str, password: str) -> str:
+    """The bearer credential that opens ``session_id`` (only, read-only) in the viewer."""
+    encoded = base64.urlsafe_b64encode(session_id.encode("utf-8")).rstrip(b"=").decode("ascii")
+    return f"{CREDENTIAL_PREFIX}{encoded}.{password}"
+
+
+def parse_credential(credential: str) -> tuple[str, str] | None:
+    """``(session_id, password)`` of a session credential; ``None`` if it is not one."""
+    if not credential.startswith(CREDENTIAL_PREFIX):
+        return None
+    encoded, sep, password = credential[len(CREDENTIAL_PREFIX) :].partition(".")
+    if not sep or not encoded or not password:
+        return None
+    try:
+        padded = encoded + "=" * (-len(encoded) % 4)
+        session_id = base64.b64decode(padded, altchars=b"-_", validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return (session_id, password) if session_id else None
+
+
+class ViewerPasswordMixin(FeatureBase):
+    """``get_session_viewer_password()`` on the manager."""
+
+    def get_session_viewer_password(self) -> str | None:
+        """This session's viewer password (stable everywhere); ``None`` if it has none.
+
+        Hand it (or :func:`session_credential`) to someone who may read this one
+        session in ``msm viewer``, read-only. It is never stored: it is derived
+        from a per-deployment key.
+        """
+        return self._run(self._viewer_password())
+
+    async def get_session_viewer_password_async(self) -> str | None:
+        """Async twin of :meth:`get_session_viewer_password`."""
+        return await self._call(self._viewer_password())
+
+    async def _viewer_password(self) -> str | None:
+        repo = self._repo
+        return await session_password(
+            repo.pool, repo.database_name, repo.collection_name, self.session_id
+        )
