@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
@@ -39,7 +40,9 @@ from mongodb_session_manager.playground.service import (
     TurnInProgressError,
 )
 from mongodb_session_manager.playground.settings import PlaygroundSettings
-from mongodb_session_manager.web import bearer_guard
+from mongodb_session_manager.store.redact import redact_text
+from mongodb_session_manager.web import bearer_guard, validation_details
+from mongodb_session_manager.web.app import harden
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +131,13 @@ def create_app(settings: PlaygroundSettings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     guard = Depends(bearer_guard(settings, "playground"))
 
+    @app.exception_handler(RequestValidationError)
+    async def refused(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details, summary = validation_details(exc.errors())
+        return JSONResponse(
+            {"detail": f"invalid request: {summary}", "details": details}, status_code=422
+        )
+
     @app.exception_handler(InvalidInputError)
     async def invalid(request: Request, exc: InvalidInputError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
@@ -138,7 +148,9 @@ def create_app(settings: PlaygroundSettings) -> FastAPI:
 
     @app.exception_handler(StoreUnavailableError)
     async def unavailable(request: Request, exc: StoreUnavailableError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=503)
+        message = redact_text(str(exc))
+        logger.warning("playground.store.unavailable | path=%s error=%s", request.url.path, message)
+        return JSONResponse({"detail": message}, status_code=503)
 
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:
@@ -150,7 +162,8 @@ def create_app(settings: PlaygroundSettings) -> FastAPI:
 
     @app.get("/health")
     async def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+        # Open to all: up or down, nothing else (no version, no database name or error).
+        return {"status": "ok"}
 
     @app.get("/api/config", dependencies=[guard])
     async def config() -> dict[str, Any]:
@@ -188,4 +201,7 @@ def create_app(settings: PlaygroundSettings) -> FastAPI:
     async def feedback(session_id: str, body: FeedbackRequest) -> dict[str, Any]:
         return await service.add_feedback(session_id, body.message_id, body.rating, body.comment)
 
+    harden(
+        app, app_name="playground", bind_host=settings.host, allowed_hosts=settings.allowed_hosts
+    )
     return app

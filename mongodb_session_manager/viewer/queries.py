@@ -36,6 +36,7 @@ from mongodb_session_manager.models import (
     validate_id,
 )
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
+from mongodb_session_manager.store.redact import redact_text
 from mongodb_session_manager.viewer.content import to_blocks
 from mongodb_session_manager.viewer.fields import (
     FieldCatalog,
@@ -127,7 +128,7 @@ class SessionQueries:
             await asyncio.wait_for(self.pool.call(self._ping()), HEALTH_TIMEOUT_SECONDS)
         except Exception as exc:  # any failure means "not reachable"; say which
             error = "timed out" if isinstance(exc, TimeoutError) else str(exc).split("\n")[0]
-            error = error[:300]
+            error = redact_text(error)[:300]
             logger.warning("viewer.health.unavailable | error=%s", error)
         latency = round((time.perf_counter() - started) * 1000, 2)
         stats = self.pool.get_pool_stats()
@@ -327,38 +328,13 @@ class SessionQueries:
             calls=calls,
         )
 
-    async def export(self, session_id: str) -> tuple[SessionDetail, list[TimelineItem]]:
-        """The whole session: header and every timeline item (one full read)."""
+    async def document(self, session_id: str) -> dict[str, Any]:
+        """The stored session document, for the export (one full read)."""
         validate_id(session_id, "session_id")
         raw = await self.pool.call(self._find_one(session_id))
         if raw is None:
             raise SessionNotFoundError(session_id)
-        agents_map = _dict(raw.get("agents"))
-        agents = [
-            {"key": key, **agent}
-            for key, agent in agents_map.items()
-            if isinstance(agent, Mapping) and isinstance(agent.get("agent_id"), str)
-        ]
-        header = {
-            **raw,
-            "agents": [{k: v for k, v in a.items() if k != "messages"} for a in agents],
-        }
-        multi = _dict(raw.get("multi_agents"))
-        header["multi_agents"] = [m for m in multi.values() if isinstance(m, Mapping)]
-        detail = detail_from(header)
-        streams = [
-            AgentStream(
-                key=str(a["key"]),
-                agent_id=a["agent_id"],
-                offset=0,
-                message_count=len(_list(a.get("messages"))),
-                messages=[m for m in _list(a.get("messages")) if isinstance(m, Mapping)],
-            )
-            for a in agents
-        ]
-        feedbacks = _list(raw.get("feedbacks"))
-        merged = merge(streams, feedbacks, 0, len(feedbacks), _UNLIMITED)
-        return detail, [self._item(item) for item in merged.items]
+        return raw
 
     async def delete(self, session_id: str) -> bool:
         """Delete one session document. True if it existed."""

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from mongodb_session_manager._version import __version__
 from mongodb_session_manager.models import as_utc
 from mongodb_session_manager.viewer.auth import token_guard
-from mongodb_session_manager.viewer.export import export_json, export_markdown, filename
+from mongodb_session_manager.viewer.export import export_body, filename
 from mongodb_session_manager.viewer.filters import (
     MAX_TEXT_LENGTH,
     Rating,
@@ -25,6 +25,7 @@ from mongodb_session_manager.viewer.schemas import (
     Deleted,
     ErrorResponse,
     Health,
+    HealthStatus,
     MetadataFields,
     SessionDetail,
     SessionMetrics,
@@ -53,15 +54,19 @@ NOT_FOUND: dict[int | str, dict[str, object]] = {
 
 
 def health_router(queries: SessionQueries) -> APIRouter:
-    """``GET /health``: open to all (it reveals no session data)."""
+    """``GET /health``: open to all, so it says up or down and nothing else.
+
+    No version, no error text, no pool figures: an error can name the database's
+    host, and the figures are for the people holding the token (``/api/v1/health``).
+    """
     router = APIRouter(tags=["health"])
 
-    @router.get("/health", response_model=Health)
+    @router.get("/health", response_model=HealthStatus, responses={503: {"model": HealthStatus}})
     async def health() -> JSONResponse:
-        """Database reachability (a ping with a 3 s bound) and pool figures. 503 if down."""
+        """``{"status": "ok"}`` when the database answers a ping within 3 s, else 503."""
         report = await queries.health()
         code = status.HTTP_200_OK if report.database_reachable else 503
-        return JSONResponse(report.model_dump(mode="json"), status_code=code)
+        return JSONResponse(HealthStatus(status=report.status).model_dump(), status_code=code)
 
     return router
 
@@ -87,6 +92,13 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
             max_page_size=settings.max_page_size,
             timeline_page_size=settings.timeline_page_size,
         )
+
+    @router.get("/health", response_model=Health, tags=["health"])
+    async def health_detail() -> JSONResponse:
+        """Database reachability, ping latency, the error (redacted) and pool figures."""
+        report = await queries.health()
+        code = status.HTTP_200_OK if report.database_reachable else 503
+        return JSONResponse(report.model_dump(mode="json"), status_code=code)
 
     @router.get("/metadata-fields", response_model=MetadataFields, tags=["sessions"])
     async def metadata_fields() -> MetadataFields:
@@ -176,12 +188,8 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
         session_id: SessionId,
         format: Literal["json", "markdown"] = "json",
     ) -> Response:
-        """Download the whole session as JSON or a Markdown transcript."""
-        detail, items = await queries.export(session_id)
-        if format == "json":
-            body, media, ext = export_json(detail, items), "application/json", "json"
-        else:
-            body, media, ext = export_markdown(detail, items), "text/markdown; charset=utf-8", "md"
+        """Download the whole session as JSON or Markdown (what ``msm sessions export`` writes)."""
+        body, media, ext = export_body(await queries.document(session_id), format)
         return Response(
             content=body,
             media_type=media,

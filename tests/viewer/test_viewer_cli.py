@@ -52,7 +52,7 @@ async def test_a_generated_token_is_printed_once_and_opens_the_api(
     assert f"Access token (not shown again): {token}" in result.output
     assert f"http://127.0.0.1:8882/#token={token}" in result.output
     transport = httpx.ASGITransport(app=call["app"])
-    async with httpx.AsyncClient(transport=transport, base_url="http://v") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8882") as http:
         assert (await http.get("/api/v1/config")).status_code == 401
         ok = await http.get("/api/v1/config", headers={"Authorization": f"Bearer {token}"})
         assert ok.status_code == 200
