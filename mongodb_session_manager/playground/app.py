@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mongodb_session_manager._version import __version__
 from mongodb_session_manager.errors import (
+    InvalidIdentifierError,
     InvalidInputError,
     SessionNotFoundError,
     StoreUnavailableError,
@@ -92,7 +93,7 @@ class ChatRequest(BaseModel):
 class FeedbackRequest(BaseModel):
     """Thumbs up / down (or none) on one answer, with an optional comment."""
 
-    message_id: int = Field(ge=0)
+    message_id: int = Field(ge=0, le=2**31 - 1)  # an array index; bigger overflows BSON
     rating: Literal["up", "down"] | None
     comment: str = Field(default="", max_length=MAX_COMMENT_LENGTH)
 
@@ -138,6 +139,7 @@ def create_app(settings: PlaygroundSettings) -> FastAPI:
             {"detail": f"invalid request: {summary}", "details": details}, status_code=422
         )
 
+    @app.exception_handler(InvalidIdentifierError)
     @app.exception_handler(InvalidInputError)
     async def invalid(request: Request, exc: InvalidInputError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)

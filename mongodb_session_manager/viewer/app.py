@@ -20,12 +20,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mongodb_session_manager._version import __version__
 from mongodb_session_manager.errors import (
     InvalidFilterError,
+    InvalidIdentifierError,
     InvalidInputError,
     SessionNotFoundError,
     StoreUnavailableError,
 )
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
 from mongodb_session_manager.store.redact import redact_text
+from mongodb_session_manager.viewer.paths import EncodedSessionIds
 from mongodb_session_manager.viewer.queries import SessionQueries
 from mongodb_session_manager.viewer.routes import api_router, health_router
 from mongodb_session_manager.viewer.schemas import ErrorResponse
@@ -101,6 +103,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def invalid_filter(request: Request, exc: InvalidFilterError) -> JSONResponse:
         return _error(422, "invalid_request", str(exc), list(exc.details))
 
+    @app.exception_handler(InvalidIdentifierError)
     @app.exception_handler(InvalidInputError)
     async def invalid_input(request: Request, exc: InvalidInputError) -> JSONResponse:
         return _error(422, "invalid_request", str(exc))
@@ -194,5 +197,6 @@ def create_app(
             allow_credentials=False,
         )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(EncodedSessionIds)
     harden(app, app_name="viewer", bind_host=settings.host, allowed_hosts=settings.allowed_hosts)
     return app

@@ -4,7 +4,7 @@ import logging
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from mongodb_session_manager._version import __version__
@@ -20,6 +20,7 @@ from mongodb_session_manager.viewer.filters import (
     check_text,
     unknown_params,
 )
+from mongodb_session_manager.viewer.paths import path_session_id
 from mongodb_session_manager.viewer.queries import SessionQueries
 from mongodb_session_manager.viewer.schemas import (
     Deleted,
@@ -37,9 +38,7 @@ from mongodb_session_manager.viewer.settings import ViewerSettings
 
 logger = logging.getLogger(__name__)
 
-SessionId = Annotated[
-    str, Path(min_length=1, max_length=1024, description="The session id (URL-encoded).")
-]
+SessionId = Annotated[str, Depends(path_session_id)]
 Text = Annotated[str | None, Query(max_length=MAX_TEXT_LENGTH)]
 Date = Annotated[datetime | None, Query(description="ISO 8601 date or date-time; naive means UTC.")]
 
@@ -160,7 +159,7 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
         return await queries.search(found)
 
     @router.get(
-        "/sessions/{session_id:path}/timeline",
+        "/sessions/{session_id}/timeline",
         response_model=TimelinePage,
         responses=NOT_FOUND,
         tags=["sessions"],
@@ -174,7 +173,7 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
         return await queries.timeline(session_id, cursor, limit)
 
     @router.get(
-        "/sessions/{session_id:path}/metrics",
+        "/sessions/{session_id}/metrics",
         response_model=SessionMetrics,
         responses=NOT_FOUND,
         tags=["sessions"],
@@ -183,7 +182,7 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
         """Tokens and latency of every model call, in timeline order."""
         return await queries.metrics(session_id)
 
-    @router.get("/sessions/{session_id:path}/export", responses=NOT_FOUND, tags=["sessions"])
+    @router.get("/sessions/{session_id}/export", responses=NOT_FOUND, tags=["sessions"])
     async def export(
         session_id: SessionId,
         format: Literal["json", "markdown"] = "json",
@@ -197,7 +196,7 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
         )
 
     @router.get(
-        "/sessions/{session_id:path}",
+        "/sessions/{session_id}",
         response_model=SessionDetail,
         responses=NOT_FOUND,
         tags=["sessions"],
@@ -207,7 +206,7 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
         return await queries.session(session_id)
 
     @router.delete(
-        "/sessions/{session_id:path}",
+        "/sessions/{session_id}",
         response_model=Deleted,
         responses={
             **NOT_FOUND,
