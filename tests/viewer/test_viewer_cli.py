@@ -95,3 +95,23 @@ def test_binding_a_public_interface_warns(served: list[dict[str, Any]]) -> None:
     result = runner.invoke(app, ["viewer", "--host", "0.0.0.0"])
     assert result.exit_code == 0
     assert re.search(r"WARNING: bound to 0\.0\.0\.0", result.output)
+
+
+async def test_allowed_host_option_opens_that_name_only(served: list[dict[str, Any]]) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "viewer",
+            "--uri",
+            "mongodb://db.invalid:27017/",
+            "--no-auth",
+            "--allowed-host",
+            "viewer.corp",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    (call,) = served
+    transport = httpx.ASGITransport(app=call["app"])
+    for host, expected in (("viewer.corp", 200), ("127.0.0.1:8882", 200), ("evil.example", 400)):
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{host}") as http:
+            assert (await http.get("/api/v1/config")).status_code == expected, host
