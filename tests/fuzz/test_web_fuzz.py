@@ -25,6 +25,7 @@ from mongodb_session_manager.testing import MongoBackend
 from mongodb_session_manager.viewer import ViewerSettings
 from mongodb_session_manager.viewer import create_app as create_viewer
 from mongodb_session_manager.viewer.demo import seed_demo_sessions
+from mongodb_session_manager.viewer.filters import STANDARD_PARAMS
 
 TOKEN = "fuzz-token-0123456789abcdefghij"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -44,25 +45,9 @@ hostile_text = st.text(
     alphabet=st.one_of(HOSTILE_CHARS, st.characters(blacklist_categories=("Cs",))), max_size=60
 )
 PARAM_NAMES = [
-    "session_id",
-    "application_name",
-    "created_from",
-    "created_to",
-    "updated_from",
-    "updated_to",
-    "rating",
-    "model",
-    "sort",
-    "limit",
-    "offset",
-    "meta.customer_tier",
-    "meta.customer_tier:prefix",
-    "meta.customer_tier:gte",
-    "meta.x:lte",
-    "meta.$where",
-    "meta.a.b.c",
-    "meta.",
-    "zzz",
+    *sorted(STANDARD_PARAMS),
+    *("meta.customer_tier", "meta.customer_tier:prefix", "meta.customer_tier:gte"),
+    *("meta.x:lte", "meta.$where", "meta.a.b.c", "meta.", "zzz"),
 ]
 
 

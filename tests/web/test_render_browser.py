@@ -135,12 +135,6 @@ def opened(app_name: str, options: dict[str, Any], session_id: str) -> Iterator[
             yield url, f"{url}/?session={session_id}#token={TOKEN}"
 
 
-def answers(page: Page, app_name: str) -> Any:
-    if app_name == "viewer":
-        return page.locator(".timeline article.msg")
-    return page.locator(".msg.assistant")
-
-
 def login_if_asked(page: Page, app_name: str) -> None:
     if app_name == "viewer" and page.locator("#token").is_visible():
         page.fill("#token", TOKEN)
