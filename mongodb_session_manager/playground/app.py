@@ -44,6 +44,7 @@ from mongodb_session_manager.playground.settings import PlaygroundSettings
 from mongodb_session_manager.store.redact import redact_text
 from mongodb_session_manager.web import bearer_guard, validation_details
 from mongodb_session_manager.web.app import harden
+from mongodb_session_manager.web.health import ping_error
 
 logger = logging.getLogger(__name__)
 
@@ -163,9 +164,11 @@ def create_app(settings: PlaygroundSettings) -> FastAPI:
         return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
     @app.get("/health")
-    async def health() -> dict[str, str]:
+    async def health() -> JSONResponse:
         # Open to all: up or down, nothing else (no version, no database name or error).
-        return {"status": "ok"}
+        if await ping_error(service.factory.pool, "playground") is None:
+            return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "unavailable"}, status_code=503)
 
     @app.get("/api/config", dependencies=[guard])
     async def config() -> dict[str, Any]:

@@ -36,7 +36,6 @@ from mongodb_session_manager.models import (
     validate_id,
 )
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
-from mongodb_session_manager.store.redact import redact_text
 from mongodb_session_manager.viewer.content import to_blocks
 from mongodb_session_manager.viewer.fields import (
     FieldCatalog,
@@ -72,10 +71,10 @@ from mongodb_session_manager.viewer.timeline import (
     created,
     merge,
 )
+from mongodb_session_manager.web.health import ping_error
 
 logger = logging.getLogger(__name__)
 
-HEALTH_TIMEOUT_SECONDS = 3.0
 REDISCOVER_SECONDS = 5.0
 """An unknown metadata field triggers a new discovery at most this often."""
 _UNLIMITED = 2**31 - 1
@@ -123,13 +122,7 @@ class SessionQueries:
     async def health(self) -> Health:
         """Ping the database (bounded wait) and report the pool's figures."""
         started = time.perf_counter()
-        error: str | None = None
-        try:
-            await asyncio.wait_for(self.pool.call(self._ping()), HEALTH_TIMEOUT_SECONDS)
-        except Exception as exc:  # any failure means "not reachable"; say which
-            error = "timed out" if isinstance(exc, TimeoutError) else str(exc).split("\n")[0]
-            error = redact_text(error)[:300]
-            logger.warning("viewer.health.unavailable | error=%s", error)
+        error = await ping_error(self.pool, "viewer")
         latency = round((time.perf_counter() - started) * 1000, 2)
         stats = self.pool.get_pool_stats()
         return Health(
@@ -146,9 +139,6 @@ class SessionQueries:
                 "failed_commands": stats["failed_commands"],
             },
         )
-
-    async def _ping(self) -> None:
-        await self.pool.client().admin.command("ping")
 
     # ---------------------------------------------------------------- metadata fields
 
