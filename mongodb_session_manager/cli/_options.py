@@ -40,3 +40,13 @@ ModelOption = Annotated[
         show_default=False,
     ),
 ]
+AllowedHostOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allowed-host",
+        help="Host name the app answers to besides the bind host, localhost, 127.0.0.1 and "
+        "[::1] (repeatable; also $MSM_ALLOWED_HOSTS, comma-separated; '*' turns the "
+        "DNS-rebinding check off).",
+        show_default=False,
+    ),
+]

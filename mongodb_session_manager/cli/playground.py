@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from mongodb_session_manager.cli._options import (
+    AllowedHostOption,
     CollectionOption,
     DatabaseOption,
     DataDirOption,
@@ -62,6 +63,7 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--no-auth", help="No token at all (loopback only)."),
         ] = False,
+        allowed_host: AllowedHostOption = None,
         viewer_url: Annotated[
             str,
             typer.Option(
@@ -97,6 +99,7 @@ def register(app: typer.Typer) -> None:
                     collection_name=collection,
                     host=bind,
                     port=port,
+                    allowed_hosts=tuple(allowed_host or ()),
                     model=model,
                     token=token,
                     require_auth=not no_auth,

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from mongodb_session_manager.cli._options import AllowedHostOption
 from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ def _start_demo(database: str) -> tuple[str, Any]:
     from mongodb_session_manager.local import LocalMongoServer
     from mongodb_session_manager.local.server import LocalServerUnavailableError
     from mongodb_session_manager.manager import MongoDBSessionManagerFactory
+    from mongodb_session_manager.store.redact import redact_uri
     from mongodb_session_manager.viewer.demo import seed_demo_sessions
 
     try:
@@ -42,7 +44,7 @@ def _start_demo(database: str) -> tuple[str, Any]:
         made = seed_demo_sessions(factory)
     finally:
         factory.close()
-    typer.echo(f"Demo: {len(made)} sessions in an embedded in-memory server ({uri}).")
+    typer.echo(f"Demo: {len(made)} sessions in an embedded in-memory server ({redact_uri(uri)}).")
     return uri, server
 
 
@@ -106,6 +108,7 @@ def register(app: typer.Typer) -> None:
         allow_delete: Annotated[
             bool, typer.Option("--allow-delete", help="Allow deleting sessions from the viewer.")
         ] = False,
+        allowed_host: AllowedHostOption = None,
         cors_origin: Annotated[
             list[str] | None,
             typer.Option("--cors-origin", help="Origin allowed to call the API (repeatable)."),
@@ -161,6 +164,7 @@ def register(app: typer.Typer) -> None:
             token=token,
             require_auth=not no_auth,
             allow_delete=allow_delete,
+            allowed_hosts=tuple(allowed_host or ()),
             cors_origins=tuple(cors_origin or ()),
             metadata_fields=tuple(metadata_field or ()),
         )

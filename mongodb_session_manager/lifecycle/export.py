@@ -162,24 +162,52 @@ def to_json(export: Mapping[str, Any], *, indent: int | None = 2) -> str:
 
 # ----------------------------------------------------------------------------- markdown
 
-_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Stored text (what an LLM, a user or a tool wrote, and every id or name) can never
+# pass for the transcript's structure: message text goes inside a fence longer than
+# any backtick run in it; ids and names go inside code spans (no newline, a backtick
+# run longer than any inside); other inline values have every ASCII punctuation
+# character backslash-escaped (no heading, link, HTML, table cell or emphasis). So
+# every heading, list item and table row of the transcript is written here.
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def _one_line(text: Any) -> str:
+    return _CONTROL.sub(" ", str(text).replace("\r\n", " ").replace("\n", " ")).strip()
 
 
 def _safe(text: Any) -> str:
-    """LLM / user text made inert in Markdown: no raw HTML, no control characters."""
-    return _CONTROL.sub("", str(text)).translate(_HTML)
+    """An inline value: one line, every Markdown / HTML character escaped."""
+    return _PUNCTUATION.sub(r"\\\1", _one_line(text))
 
 
-def _quote(text: str) -> str:
-    """Blockquote every line, so stored text cannot fake a heading of the transcript."""
-    return "\n".join("> " + line if line else ">" for line in text.split("\n"))
+def _code(text: Any) -> str:
+    """An id or name as a code span that nothing inside can close or break."""
+    body = _one_line(text)
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if body.startswith("`") or body.endswith("`") or not body else ""
+    return f"{ticks}{pad}{body}{pad}{ticks}"
 
 
 def _fence(body: str, language: str = "") -> str:
+    """``body`` verbatim in a fenced block that no line of it can close."""
+    body = _CONTROL.sub("", body.replace("\r\n", "\n").replace("\r", "\n"))
     longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
     ticks = "`" * max(3, longest + 1)
     return f"{ticks}{language}\n{body}\n{ticks}"
+
+
+def _text(text: Any) -> str:
+    return _fence(str(text), "text")
+
+
+def _n(value: Any) -> str:
+    """A stored count or duration: grouped digits, or escaped text if it is not a number."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:,}"
+    return _safe(value)
 
 
 def _when(value: Any) -> str:
@@ -235,16 +263,14 @@ def _media(kind: str, block: Mapping[str, Any]) -> str:
 
 def _block(block: Mapping[str, Any]) -> str:
     if "text" in block:
-        return _quote(_safe(block["text"]))
+        return _text(block["text"])
     if "toolUse" in block:
         use = block["toolUse"] or {}
-        head = f"**Tool call** `{_safe(use.get('name'))}` (`{_safe(use.get('toolUseId'))}`)"
+        head = f"**Tool call** {_code(use.get('name'))} ({_code(use.get('toolUseId'))})"
         return head + "\n\n" + _json_block(use.get("input"))
     if "toolResult" in block:
         result = block["toolResult"] or {}
-        head = (
-            f"**Tool result** (`{_safe(result.get('toolUseId'))}`, {_safe(result.get('status'))})"
-        )
+        head = f"**Tool result** ({_code(result.get('toolUseId'))}, {_safe(result.get('status'))})"
         parts = [head]
         for item in result.get("content") or []:
             if isinstance(item, Mapping) and "json" in item:
@@ -259,7 +285,7 @@ def _block(block: Mapping[str, Any]) -> str:
         reasoning = block["reasoningContent"] or {}
         text = (reasoning.get("reasoningText") or {}).get("text")
         if text:
-            return "*Reasoning:*\n\n" + _quote(_safe(text))
+            return "*Reasoning:*\n\n" + _text(text)
         return "*[reasoning, redacted by the provider]*"
     if "cachePoint" in block:
         return "*[cache point]*"
@@ -275,15 +301,15 @@ def _figures(metadata: Any) -> str:
     parts = []
     if usage.get("totalTokens"):
         parts.append(
-            f"{usage.get('inputTokens', 0):,} in / {usage.get('outputTokens', 0):,} out tokens"
+            f"{_n(usage.get('inputTokens', 0))} in / {_n(usage.get('outputTokens', 0))} out tokens"
         )
     if metrics.get("latencyMs"):
-        parts.append(f"{metrics['latencyMs']:,} ms")
+        parts.append(f"{_n(metrics['latencyMs'])} ms")
     return " · ".join(parts)
 
 
 def _message_md(message: Mapping[str, Any]) -> str:
-    head = f"#### {message.get('message_id')} · {_safe(message.get('role'))} · "
+    head = f"#### {_safe(message.get('message_id'))} · {_safe(message.get('role'))} · "
     head += _when(message.get("created_at"))
     figures = _figures(message.get("metadata"))
     if figures:
@@ -304,34 +330,34 @@ def _message_md(message: Mapping[str, Any]) -> str:
 def _totals_md(totals: Mapping[str, Any]) -> list[str]:
     if not totals:
         return []
-    calls = f"{totals.get('model_calls', 0):,} model calls"
+    calls = f"{_n(totals.get('model_calls', 0))} model calls"
     return [
-        f"| Messages | {totals.get('messages', 0):,} ({calls}) |",
+        f"| Messages | {_n(totals.get('messages', 0))} ({calls}) |",
         f"| Tokens | {_tokens(totals)} |",
-        f"| Model latency | {totals.get('latency_ms', 0):,} ms |",
+        f"| Model latency | {_n(totals.get('latency_ms', 0))} ms |",
     ]
 
 
 def _tokens(totals: Mapping[str, Any]) -> str:
     return (
-        f"{totals.get('input_tokens', 0):,} in / {totals.get('output_tokens', 0):,} out"
-        f" / {totals.get('total_tokens', 0):,} total"
+        f"{_n(totals.get('input_tokens', 0))} in / {_n(totals.get('output_tokens', 0))} out"
+        f" / {_n(totals.get('total_tokens', 0))} total"
     )
 
 
 def to_markdown(export: Mapping[str, Any]) -> str:
     """The export as a readable Markdown transcript (bytes as placeholders)."""
     session = export.get("session") or {}
-    out = [f"# Session `{_safe(session.get('session_id'))}`", "", "| | |", "|---|---|"]
+    out = [f"# Session {_code(session.get('session_id'))}", "", "| | |", "|---|---|"]
     rows = [
-        ("Application", session.get("application_name") or "-"),
+        ("Application", _safe(session.get("application_name") or "-")),
         ("Created", _when(session.get("created_at"))),
         ("Last write", _when(session.get("updated_at"))),
         ("Expires", _when(session.get("expires_at"))),
-        ("Schema version", session.get("schema_version")),
-        ("Stored size", _size(int(session.get("size_bytes") or 0))),
+        ("Schema version", _n(session.get("schema_version"))),
+        ("Stored size", f"{_n(session.get('size_bytes') or 0)} bytes"),
     ]
-    out += [f"| {name} | {_safe(value)} |" for name, value in rows]
+    out += [f"| {name} | {value} |" for name, value in rows]
     out += _totals_md(export.get("totals") or {})
     out += ["", f"*Exported {_when(export.get('exported_at'))}.*", "", "## Metadata", ""]
     out.append(_json_block(export.get("metadata") or {}))
@@ -341,22 +367,25 @@ def to_markdown(export: Mapping[str, Any]) -> str:
         rating = {"up": "👍 up", "down": "👎 down"}.get(str(feedback.get("rating")), "no rating")
         where = ""
         if feedback.get("agent_id") is not None:
-            agent_id = _safe(feedback["agent_id"])
-            where = f" (agent `{agent_id}`, message {feedback.get('message_id')})"
-        comment = _safe(feedback.get("comment") or "").replace("\n", " ")
+            where = (
+                f" (agent {_code(feedback['agent_id'])}, "
+                f"message {_safe(feedback.get('message_id'))})"
+            )
+        comment = _safe(feedback.get("comment") or "")
         out.append(f"- {rating} · {_when(feedback.get('created_at'))}{where}: {comment}")
     if not feedbacks:
         out.append("None.")
     for agent in export.get("agents") or []:
-        out += ["", f"## Agent `{_safe(agent.get('agent_id'))}`", ""]
-        out.append(f"- Model: {_safe(agent.get('model') or '-')}")
-        out.append(f"- Messages: {agent.get('message_count', len(agent.get('messages') or []))}")
+        out += ["", f"## Agent {_code(agent.get('agent_id'))}", ""]
+        out.append(f"- Model: {_code(agent.get('model') or '-')}")
+        count = agent.get("message_count", len(agent.get("messages") or []))
+        out.append(f"- Messages: {_safe(count)}")
         totals = agent.get("totals") or {}
         if totals:
-            latency = f"{totals.get('latency_ms', 0):,} ms"
+            latency = f"{_n(totals.get('latency_ms', 0))} ms"
             out.append(f"- Tokens: {_tokens(totals)}; model latency {latency}")
         if agent.get("system_prompt"):
-            out += ["", "### System prompt", "", _quote(_safe(agent["system_prompt"]))]
+            out += ["", "### System prompt", "", _text(agent["system_prompt"])]
         for name, title in (
             ("prompt_metadata", "Prompt metadata"),
             ("state", "State"),
@@ -368,7 +397,7 @@ def to_markdown(export: Mapping[str, Any]) -> str:
         for message in agent.get("messages") or []:
             out += [_message_md(message), ""]
     for multi in export.get("multi_agents") or []:
-        out += ["", f"## Multi-agent `{_safe(multi.get('multi_agent_id'))}`", ""]
+        out += ["", f"## Multi-agent {_code(multi.get('multi_agent_id'))}", ""]
         out.append(_json_block(multi.get("state") or {}))
     if export.get("extra"):
         out += ["", "## Other stored fields", "", _json_block(export["extra"])]

@@ -205,7 +205,7 @@ class LocalDatabase:
             raise
         self._lock, self.server = lock, server
         _write_state(self.data_dir, uri, self.path, self.command)
-        logger.info("local_db.serving | path=%s uri=%s", self.path, uri)
+        logger.info("local_db.serving | path=%s uri=%s", self.path, _redact(uri))
         return uri
 
     @property
@@ -260,7 +260,9 @@ def open_database(
         state = read_state(directory)
         if state is None or not reachable(state["uri"]):
             raise
-        logger.info("local_db.shared | path=%s uri=%s pid=%s", path, state["uri"], state.get("pid"))
+        logger.info(
+            "local_db.shared | path=%s uri=%s pid=%s", path, _redact(state["uri"]), state.get("pid")
+        )
         yield DatabaseHandle(
             uri=state["uri"],
             kind="shared",
@@ -278,6 +280,6 @@ def open_database(
 
 
 def _redact(uri: str) -> str:
-    from mongodb_session_manager.store.pool import redact_uri
+    from mongodb_session_manager.store.redact import redact_uri
 
     return redact_uri(uri)

@@ -14,6 +14,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from mongodb_session_manager.store.redact import redact_uri
+
 logger = logging.getLogger(__name__)
 
 
@@ -110,7 +112,7 @@ class LocalMongoServer:
             raise LocalServerUnavailableError(
                 f"the embedded server failed to start: {self._error}"
             ) from self._error
-        logger.info("local_server.started | uri=%s path=%s", self.uri, self.path)
+        logger.info("local_server.started | uri=%s path=%s", redact_uri(self.uri), self.path)
         return self.uri
 
     @property

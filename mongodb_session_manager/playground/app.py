@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
@@ -28,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mongodb_session_manager._version import __version__
 from mongodb_session_manager.errors import (
+    InvalidIdentifierError,
     InvalidInputError,
     SessionNotFoundError,
     StoreUnavailableError,
@@ -39,7 +41,10 @@ from mongodb_session_manager.playground.service import (
     TurnInProgressError,
 )
 from mongodb_session_manager.playground.settings import PlaygroundSettings
-from mongodb_session_manager.web import bearer_guard
+from mongodb_session_manager.store.redact import redact_text
+from mongodb_session_manager.web import bearer_guard, validation_details
+from mongodb_session_manager.web.app import harden
+from mongodb_session_manager.web.health import ping_error
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +94,7 @@ class ChatRequest(BaseModel):
 class FeedbackRequest(BaseModel):
     """Thumbs up / down (or none) on one answer, with an optional comment."""
 
-    message_id: int = Field(ge=0)
+    message_id: int = Field(ge=0, le=2**31 - 1)  # an array index; bigger overflows BSON
     rating: Literal["up", "down"] | None
     comment: str = Field(default="", max_length=MAX_COMMENT_LENGTH)
 
@@ -128,6 +133,14 @@ def create_app(settings: PlaygroundSettings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     guard = Depends(bearer_guard(settings, "playground"))
 
+    @app.exception_handler(RequestValidationError)
+    async def refused(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details, summary = validation_details(exc.errors())
+        return JSONResponse(
+            {"detail": f"invalid request: {summary}", "details": details}, status_code=422
+        )
+
+    @app.exception_handler(InvalidIdentifierError)
     @app.exception_handler(InvalidInputError)
     async def invalid(request: Request, exc: InvalidInputError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
@@ -138,7 +151,9 @@ def create_app(settings: PlaygroundSettings) -> FastAPI:
 
     @app.exception_handler(StoreUnavailableError)
     async def unavailable(request: Request, exc: StoreUnavailableError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=503)
+        message = redact_text(str(exc))
+        logger.warning("playground.store.unavailable | path=%s error=%s", request.url.path, message)
+        return JSONResponse({"detail": message}, status_code=503)
 
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:
@@ -149,8 +164,11 @@ def create_app(settings: PlaygroundSettings) -> FastAPI:
         return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
     @app.get("/health")
-    async def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+    async def health() -> JSONResponse:
+        # Open to all: up or down, nothing else (no version, no database name or error).
+        if await ping_error(service.factory.pool, "playground") is None:
+            return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "unavailable"}, status_code=503)
 
     @app.get("/api/config", dependencies=[guard])
     async def config() -> dict[str, Any]:
@@ -188,4 +206,7 @@ def create_app(settings: PlaygroundSettings) -> FastAPI:
     async def feedback(session_id: str, body: FeedbackRequest) -> dict[str, Any]:
         return await service.add_feedback(session_id, body.message_id, body.rating, body.comment)
 
+    harden(
+        app, app_name="playground", bind_host=settings.host, allowed_hosts=settings.allowed_hosts
+    )
     return app

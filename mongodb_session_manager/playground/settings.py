@@ -31,6 +31,8 @@ class PlaygroundSettings:
         client: An existing async client (a mongomock-motor one in tests).
         host: Interface ``msm playground`` binds (loopback unless told otherwise).
         port: TCP port ``msm playground`` listens on.
+        allowed_hosts: Host names the playground answers to besides ``host``,
+            ``localhost``, ``127.0.0.1`` and ``[::1]`` (the DNS-rebinding check; ``"*"``: any).
         model: Model spec: ``scripted`` (offline) or ``bedrock:<model-id>``
             (``None``: ``$MSM_MODEL``, else scripted).
         token: Access token (``Authorization: Bearer <token>``); ``None``: generated
@@ -51,6 +53,7 @@ class PlaygroundSettings:
     client: Any | None = None
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    allowed_hosts: tuple[str, ...] = ()
     model: str | None = None
     token: str | None = None
     require_auth: bool = True

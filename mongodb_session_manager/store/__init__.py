@@ -5,8 +5,8 @@ from mongodb_session_manager.store.monitoring import CommandLog, CommandStats
 from mongodb_session_manager.store.pool import (
     DEFAULT_POOL_OPTIONS,
     MongoDBConnectionPool,
-    redact_uri,
 )
+from mongodb_session_manager.store.redact import redact_text, redact_uri
 
 __all__ = [
     "DEFAULT_POOL_OPTIONS",
@@ -14,5 +14,6 @@ __all__ = [
     "CommandStats",
     "MongoDBConnectionPool",
     "StoreLoop",
+    "redact_text",
     "redact_uri",
 ]

@@ -14,16 +14,21 @@ import os
 import threading
 from collections.abc import Coroutine
 from typing import Any, ClassVar, TypeVar
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
+from pymongo.errors import ConfigurationError, ConnectionFailure, ServerSelectionTimeoutError
 
-from mongodb_session_manager.errors import StoreClosedError, StoreUnavailableError
+from mongodb_session_manager.errors import (
+    InvalidInputError,
+    StoreClosedError,
+    StoreUnavailableError,
+)
 from mongodb_session_manager.models.session import session_indexes
 from mongodb_session_manager.store.loop import StoreLoop
 from mongodb_session_manager.store.monitoring import CommandStats
+from mongodb_session_manager.store.redact import redact_text, redact_uri
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -50,18 +55,6 @@ def _uri_option_names(uri: str) -> set[str]:
     except ValueError:
         return set()
     return {name.lower() for name in parse_qs(query, keep_blank_values=True)}
-
-
-def redact_uri(uri: str) -> str:
-    """The connection string with its password hidden, for logs and stats."""
-    try:
-        parts = urlsplit(uri)
-    except ValueError:
-        return "<unparseable connection string>"
-    if parts.password is None:
-        return uri
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 class MongoDBConnectionPool:
@@ -191,12 +184,19 @@ class MongoDBConnectionPool:
                     # The application's own listeners run beside the pool's counter.
                     listeners = [self.command_stats, *options.pop("event_listeners", ())]
                     options.setdefault("appname", "mongodb-session-manager")
-                    self._client = AsyncMongoClient(
-                        self.connection_string,
-                        tz_aware=True,
-                        event_listeners=listeners,
-                        **options,
-                    )
+                    try:
+                        self._client = AsyncMongoClient(
+                            self.connection_string,
+                            tz_aware=True,
+                            event_listeners=listeners,
+                            **options,
+                        )
+                    except (ConfigurationError, ValueError) as exc:
+                        # PyMongo's message may quote the URI: show the redacted one only.
+                        raise InvalidInputError(
+                            f"invalid connection string {redact_uri(self.connection_string)}: "
+                            f"{redact_text(str(exc))}"
+                        ) from None
         return self._client
 
     def server_selection_timeout_ms(self) -> int:
@@ -294,11 +294,18 @@ async def _translate_errors(coro: Coroutine[Any, Any, T], pool: MongoDBConnectio
         raise StoreUnavailableError(
             f"MongoDB at {redact_uri(pool.connection_string)} is unreachable "
             f"(no server answered within {pool.server_selection_timeout_ms()} ms): "
-            f"{str(exc).split(',')[0]}"
+            f"{redact_text(str(exc).split(',')[0])}"
+        ) from exc
+    except ConfigurationError as exc:
+        # mongodb+srv:// resolves its hosts on first use: a DNS failure lands here.
+        raise StoreUnavailableError(
+            f"MongoDB at {redact_uri(pool.connection_string)} cannot be reached: "
+            f"{redact_text(str(exc))}"
         ) from exc
     except ConnectionFailure as exc:
         raise StoreUnavailableError(
-            f"lost the connection to MongoDB at {redact_uri(pool.connection_string)}: {exc}"
+            f"lost the connection to MongoDB at {redact_uri(pool.connection_string)}: "
+            f"{redact_text(str(exc))}"
         ) from exc
 
 

@@ -20,15 +20,21 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mongodb_session_manager._version import __version__
 from mongodb_session_manager.errors import (
     InvalidFilterError,
+    InvalidIdentifierError,
     InvalidInputError,
     SessionNotFoundError,
     StoreUnavailableError,
 )
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
+from mongodb_session_manager.store.redact import redact_text
+from mongodb_session_manager.viewer.paths import EncodedSessionIds
 from mongodb_session_manager.viewer.queries import SessionQueries
 from mongodb_session_manager.viewer.routes import api_router, health_router
 from mongodb_session_manager.viewer.schemas import ErrorResponse
 from mongodb_session_manager.viewer.settings import ViewerSettings
+from mongodb_session_manager.web import validation_details
+from mongodb_session_manager.web.app import harden
+from mongodb_session_manager.web.limits import MAX_ERROR_DETAILS
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +83,12 @@ class SecurityHeaders:
 
 
 def _error(status: int, code: str, message: str, details: list[Any] | None = None) -> JSONResponse:
-    body = ErrorResponse(error=code, message=message, details=details or [])
+    # Bounded whatever was sent: at most MAX_ERROR_DETAILS details, a message of 2,000 chars.
+    details = details or []
+    if len(details) > MAX_ERROR_DETAILS:
+        message += f" ({len(details)} problems; the first {MAX_ERROR_DETAILS} are listed)"
+    body = ErrorResponse(error=code, message=message[:2000], details=details[:MAX_ERROR_DETAILS])
     return JSONResponse(body.model_dump(mode="json"), status_code=status)
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -91,22 +96,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [
-            {
-                "location": [str(part) for part in error.get("loc", ())],
-                "message": f"{error.get('msg', 'invalid')} (got {_short(error.get('input'))})",
-            }
-            for error in exc.errors()
-        ]
-        summary = "; ".join(
-            f"{d['location'][-1] if d['location'] else '?'}: {d['message']}" for d in details[:5]
-        )
+        details, summary = validation_details(exc.errors())
         return _error(422, "invalid_request", f"invalid request: {summary}", details)
 
     @app.exception_handler(InvalidFilterError)
     async def invalid_filter(request: Request, exc: InvalidFilterError) -> JSONResponse:
         return _error(422, "invalid_request", str(exc), list(exc.details))
 
+    @app.exception_handler(InvalidIdentifierError)
     @app.exception_handler(InvalidInputError)
     async def invalid_input(request: Request, exc: InvalidInputError) -> JSONResponse:
         return _error(422, "invalid_request", str(exc))
@@ -117,8 +114,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StoreUnavailableError)
     async def unavailable(request: Request, exc: StoreUnavailableError) -> JSONResponse:
-        logger.warning("viewer.store.unavailable | path=%s error=%s", request.url.path, exc)
-        return _error(503, "database_unavailable", str(exc))
+        message = redact_text(str(exc))
+        logger.warning("viewer.store.unavailable | path=%s error=%s", request.url.path, message)
+        return _error(503, "database_unavailable", message)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -199,4 +197,6 @@ def create_app(
             allow_credentials=False,
         )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(EncodedSessionIds)
+    harden(app, app_name="viewer", bind_host=settings.host, allowed_hosts=settings.allowed_hosts)
     return app

@@ -72,10 +72,10 @@ from mongodb_session_manager.viewer.timeline import (
     created,
     merge,
 )
+from mongodb_session_manager.web.health import ping_error
 
 logger = logging.getLogger(__name__)
 
-HEALTH_TIMEOUT_SECONDS = 3.0
 REDISCOVER_SECONDS = 5.0
 """An unknown metadata field triggers a new discovery at most this often."""
 _UNLIMITED = 2**31 - 1
@@ -123,13 +123,7 @@ class SessionQueries:
     async def health(self) -> Health:
         """Ping the database (bounded wait) and report the pool's figures."""
         started = time.perf_counter()
-        error: str | None = None
-        try:
-            await asyncio.wait_for(self.pool.call(self._ping()), HEALTH_TIMEOUT_SECONDS)
-        except Exception as exc:  # any failure means "not reachable"; say which
-            error = "timed out" if isinstance(exc, TimeoutError) else str(exc).split("\n")[0]
-            error = error[:300]
-            logger.warning("viewer.health.unavailable | error=%s", error)
+        error = await ping_error(self.pool, "viewer")
         latency = round((time.perf_counter() - started) * 1000, 2)
         stats = self.pool.get_pool_stats()
         return Health(
@@ -146,9 +140,6 @@ class SessionQueries:
                 "failed_commands": stats["failed_commands"],
             },
         )
-
-    async def _ping(self) -> None:
-        await self.pool.client().admin.command("ping")
 
     # ---------------------------------------------------------------- metadata fields
 
@@ -328,38 +319,13 @@ class SessionQueries:
             calls=calls,
         )
 
-    async def export(self, session_id: str) -> tuple[SessionDetail, list[TimelineItem]]:
-        """The whole session: header and every timeline item (one full read)."""
+    async def document(self, session_id: str) -> dict[str, Any]:
+        """The stored session document, for the export (one full read)."""
         validate_id(session_id, "session_id")
         raw = await self.pool.call(self._find_one(session_id))
         if raw is None:
             raise SessionNotFoundError(session_id)
-        agents_map = _dict(raw.get("agents"))
-        agents = [
-            {"key": key, **agent}
-            for key, agent in agents_map.items()
-            if isinstance(agent, Mapping) and isinstance(agent.get("agent_id"), str)
-        ]
-        header = {
-            **raw,
-            "agents": [{k: v for k, v in a.items() if k != "messages"} for a in agents],
-        }
-        multi = _dict(raw.get("multi_agents"))
-        header["multi_agents"] = [m for m in multi.values() if isinstance(m, Mapping)]
-        detail = detail_from(header)
-        streams = [
-            AgentStream(
-                key=str(a["key"]),
-                agent_id=a["agent_id"],
-                offset=0,
-                message_count=len(_list(a.get("messages"))),
-                messages=[m for m in _list(a.get("messages")) if isinstance(m, Mapping)],
-            )
-            for a in agents
-        ]
-        feedbacks = _list(raw.get("feedbacks"))
-        merged = merge(streams, feedbacks, 0, len(feedbacks), _UNLIMITED)
-        return detail, [self._item(item) for item in merged.items]
+        return raw
 
     async def delete(self, session_id: str) -> bool:
         """Delete one session document. True if it existed."""

@@ -4,13 +4,13 @@ import logging
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from mongodb_session_manager._version import __version__
 from mongodb_session_manager.models import as_utc
 from mongodb_session_manager.viewer.auth import viewer_guard
-from mongodb_session_manager.viewer.export import export_json, export_markdown, filename
+from mongodb_session_manager.viewer.export import export_body, filename
 from mongodb_session_manager.viewer.filters import (
     MAX_TEXT_LENGTH,
     Rating,
@@ -20,11 +20,13 @@ from mongodb_session_manager.viewer.filters import (
     check_text,
     unknown_params,
 )
+from mongodb_session_manager.viewer.paths import path_session_id
 from mongodb_session_manager.viewer.queries import SessionQueries
 from mongodb_session_manager.viewer.schemas import (
     Deleted,
     ErrorResponse,
     Health,
+    HealthStatus,
     MetadataFields,
     SessionDetail,
     SessionMetrics,
@@ -36,9 +38,7 @@ from mongodb_session_manager.viewer.settings import ViewerSettings
 
 logger = logging.getLogger(__name__)
 
-SessionId = Annotated[
-    str, Path(min_length=1, max_length=1024, description="The session id (URL-encoded).")
-]
+SessionId = Annotated[str, Depends(path_session_id)]
 Text = Annotated[str | None, Query(max_length=MAX_TEXT_LENGTH)]
 Date = Annotated[datetime | None, Query(description="ISO 8601 date or date-time; naive means UTC.")]
 
@@ -54,15 +54,19 @@ NOT_FOUND: dict[int | str, dict[str, object]] = {
 
 
 def health_router(queries: SessionQueries) -> APIRouter:
-    """``GET /health``: open to all (it reveals no session data)."""
+    """``GET /health``: open to all, so it says up or down and nothing else.
+
+    No version, no error text, no pool figures: an error can name the database's
+    host, and the figures are for the people holding the token (``/api/v1/health``).
+    """
     router = APIRouter(tags=["health"])
 
-    @router.get("/health", response_model=Health)
+    @router.get("/health", response_model=HealthStatus, responses={503: {"model": HealthStatus}})
     async def health() -> JSONResponse:
-        """Database reachability (a ping with a 3 s bound) and pool figures. 503 if down."""
+        """``{"status": "ok"}`` when the database answers a ping within 3 s, else 503."""
         report = await queries.health()
         code = status.HTTP_200_OK if report.database_reachable else 503
-        return JSONResponse(report.model_dump(mode="json"), status_code=code)
+        return JSONResponse(HealthStatus(status=report.status).model_dump(), status_code=code)
 
     return router
 
@@ -90,6 +94,13 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
             max_page_size=settings.max_page_size,
             timeline_page_size=settings.timeline_page_size,
         )
+
+    @router.get("/health", response_model=Health, tags=["health"])
+    async def health_detail() -> JSONResponse:
+        """Database reachability, ping latency, the error (redacted) and pool figures."""
+        report = await queries.health()
+        code = status.HTTP_200_OK if report.database_reachable else 503
+        return JSONResponse(report.model_dump(mode="json"), status_code=code)
 
     @router.get("/metadata-fields", response_model=MetadataFields, tags=["sessions"])
     async def metadata_fields() -> MetadataFields:
@@ -156,7 +167,7 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
         return await queries.search(found)
 
     @router.get(
-        "/sessions/{session_id:path}/timeline",
+        "/sessions/{session_id}/timeline",
         response_model=TimelinePage,
         responses=NOT_FOUND,
         tags=["sessions"],
@@ -170,7 +181,7 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
         return await queries.timeline(session_id, cursor, limit)
 
     @router.get(
-        "/sessions/{session_id:path}/metrics",
+        "/sessions/{session_id}/metrics",
         response_model=SessionMetrics,
         responses=NOT_FOUND,
         tags=["sessions"],
@@ -179,17 +190,13 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
         """Tokens and latency of every model call, in timeline order."""
         return await queries.metrics(session_id)
 
-    @router.get("/sessions/{session_id:path}/export", responses=NOT_FOUND, tags=["sessions"])
+    @router.get("/sessions/{session_id}/export", responses=NOT_FOUND, tags=["sessions"])
     async def export(
         session_id: SessionId,
         format: Literal["json", "markdown"] = "json",
     ) -> Response:
-        """Download the whole session as JSON or a Markdown transcript."""
-        detail, items = await queries.export(session_id)
-        if format == "json":
-            body, media, ext = export_json(detail, items), "application/json", "json"
-        else:
-            body, media, ext = export_markdown(detail, items), "text/markdown; charset=utf-8", "md"
+        """Download the whole session as JSON or Markdown (what ``msm sessions export`` writes)."""
+        body, media, ext = export_body(await queries.document(session_id), format)
         return Response(
             content=body,
             media_type=media,
@@ -197,7 +204,7 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
         )
 
     @router.get(
-        "/sessions/{session_id:path}",
+        "/sessions/{session_id}",
         response_model=SessionDetail,
         responses=NOT_FOUND,
         tags=["sessions"],
@@ -207,7 +214,7 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
         return await queries.session(session_id)
 
     @router.delete(
-        "/sessions/{session_id:path}",
+        "/sessions/{session_id}",
         response_model=Deleted,
         responses={
             **NOT_FOUND,

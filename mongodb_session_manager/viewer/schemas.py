@@ -322,8 +322,14 @@ class MetadataFields(BaseModel):
     cached_seconds: float
 
 
+class HealthStatus(BaseModel):
+    """What ``/health`` tells anyone: up or down, nothing else."""
+
+    status: Literal["ok", "unavailable"]
+
+
 class Health(BaseModel):
-    """Database reachability and pool figures."""
+    """Database reachability and pool figures (``/api/v1/health``, behind the token)."""
 
     status: Literal["ok", "unavailable"]
     database_reachable: bool

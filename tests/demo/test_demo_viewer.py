@@ -71,7 +71,7 @@ def test_the_viewer_app_serves_the_demo_data(
     assert built is not None
     app, settings = built
     assert settings.token == "x" * 24
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1:8882") as client:
         assert client.get("/health").status_code == 200
         assert client.get("/api/v1/config").status_code == 401
         authorised = client.get("/api/v1/config", headers={"Authorization": f"Bearer {'x' * 24}"})

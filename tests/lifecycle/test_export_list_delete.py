@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markdown_it import MarkdownIt
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "migrations"))
 from legacy_fixtures import PNG, as_stored, legacy_session, small_legacy_session
@@ -109,11 +110,13 @@ def test_markdown_export_is_a_readable_safe_transcript(shop: MongoDBSessionManag
     assert "4111" not in markdown
     assert "**Tool call** `lookup_order`" in markdown
     assert '"status": "shipped"' in markdown
-    assert "<script>" not in markdown and "&lt;script&gt;" in markdown
+    # Stored text is shown verbatim, inside a fence: inert in any Markdown renderer.
+    html = MarkdownIt("commonmark").render(markdown)
+    assert "<script>" not in html and "&lt;script&gt;" in html
     assert "👍 up" in markdown and "Quick answer" in markdown
     assert "| Tokens | 2,090 in / 170 out / 2,260 total |" in markdown
-    # Every line of stored text is quoted: it cannot pose as a heading of the transcript.
-    assert "> Your order ships tomorrow." in markdown
+    # Stored text is fenced: it cannot pose as a heading of the transcript.
+    assert "```text\nYour order ships tomorrow.\n```" in markdown
 
 
 def test_export_of_a_missing_or_unmigrated_session_says_what_is_wrong(

@@ -14,6 +14,7 @@ import pytest
 
 from mongodb_session_manager import MongoDBSessionManagerFactory
 from mongodb_session_manager.playground.app import CSP, STATIC_DIR
+from mongodb_session_manager.web import SHARED_STATIC_DIR
 
 Raw = Callable[[str], dict[str, Any] | None]
 LivePlayground = Any  # tests/playground/conftest.py
@@ -203,8 +204,12 @@ def test_the_api_needs_the_token_and_the_page_has_no_inline_code(
     for static in STATIC_DIR.rglob("*.js"):
         assert "cdn" not in static.read_text(encoding="utf-8").lower() or "vendor" in str(static)
     script = (STATIC_DIR / "playground.js").read_text(encoding="utf-8")
-    assert "DOMPurify.sanitize(" in script
-    assert script.count(".innerHTML =") == 1  # only in renderMarkdown, fed by sanitizeHtml
+    # Markdown goes through the one shared renderer; no HTML is ever assigned from text.
+    assert "from '/shared/render.js'" in script and "innerHTML" not in script.replace(
+        "// innerHTML", ""
+    )
+    shared = (SHARED_STATIC_DIR / "render.js").read_text(encoding="utf-8")
+    assert "DOMPurify.sanitize(" in shared and ".innerHTML" not in shared
 
 
 @pytest.mark.parametrize(

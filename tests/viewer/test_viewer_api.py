@@ -49,13 +49,14 @@ async def test_every_api_route_needs_the_token_and_health_does_not(
                 assert response.headers["www-authenticate"] == "Bearer"
                 assert response.json()["error"] == "unauthorized"
             assert (await anonymous.delete("/api/v1/sessions/support-0001")).status_code == 401
+            assert (await anonymous.get("/api/v1/health")).status_code == 401
             health = await anonymous.get("/health")
             assert health.status_code == 200
-            assert health.json()["database_reachable"] is True
+            assert health.json() == {"status": "ok"}  # up or down, nothing else
 
 
 async def test_health_reports_the_pool(client: Client) -> None:
-    body = (await client.get("/health")).json()
+    body = (await client.get("/api/v1/health")).json()
     assert body["status"] == "ok"
     assert body["latency_ms"] >= 0
     assert body["pool"]["max_pool_size"] == 100
@@ -452,14 +453,17 @@ async def test_export_json_and_markdown(client: Client) -> None:
         'attachment; filename="session-support-0001.json"'
     )
     body = response.json()
+    # The same exporter as `msm sessions export` (lifecycle.export).
+    assert body["format"] == "mongodb-session-manager/session-export"
     assert body["session"]["session_id"] == "support-0001"
-    assert len(body["timeline"]) == 12
+    assert sum(len(agent["messages"]) for agent in body["agents"]) == 10
+    assert len(body["feedbacks"]) == 2
     markdown = await client.get("/api/v1/sessions/support-0001/export?format=markdown")
     assert markdown.headers["content-type"].startswith("text/markdown")
     text = markdown.text
     assert text.startswith("# Session `support-0001`")
-    assert "**Tool call** `lookup_order`" in text and "**Tool result** (error" in text
-    assert "> **Feedback** 👍 on support #3" in text
+    assert "**Tool call** `lookup_order`" in text and "**Tool result** (`" in text
+    assert "👍 up" in text and "(agent `support`, message 3)" in text
     bad = await client.get("/api/v1/sessions/support-0001/export?format=pdf")
     assert bad.status_code == 422
 
@@ -496,7 +500,10 @@ async def test_unreachable_database_is_503_json_and_health_says_so(
     ) as down:
         health = await down.get("/health")
         assert health.status_code == 503
-        assert health.json()["database_reachable"] is False and health.json()["error"]
+        assert health.json() == {"status": "unavailable"}
+        detail = await down.get("/api/v1/health")
+        assert detail.status_code == 503
+        assert detail.json()["database_reachable"] is False and detail.json()["error"]
         response = await down.get("/api/v1/sessions/support-0001")
         assert response.status_code == 503
         assert response.json()["error"] == "database_unavailable"

@@ -287,7 +287,7 @@ def test_panels_resize_and_remember(tab: Page, live: str) -> None:
 def test_api_docs_work_offline(tab: Page, live: str, console: list[str]) -> None:
     page = tab
     page.goto(live + "docs")
-    expect(page.locator(".opblock")).to_have_count(9)
+    expect(page.locator(".opblock")).to_have_count(10)  # /health and /api/v1/health
     expect(page.locator(".opblock-summary-path").first).to_contain_text("/health")
     assert console == []
 

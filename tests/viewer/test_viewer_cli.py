@@ -52,7 +52,7 @@ async def test_a_generated_token_is_printed_once_and_opens_the_api(
     assert f"Access token (not shown again): {token}" in result.output
     assert f"http://127.0.0.1:8882/#token={token}" in result.output
     transport = httpx.ASGITransport(app=call["app"])
-    async with httpx.AsyncClient(transport=transport, base_url="http://v") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8882") as http:
         assert (await http.get("/api/v1/config")).status_code == 401
         ok = await http.get("/api/v1/config", headers={"Authorization": f"Bearer {token}"})
         assert ok.status_code == 200
@@ -132,3 +132,23 @@ async def test_a_session_password_gives_a_read_only_link_to_that_session(
         own = await http.get(f"/api/v1/sessions/{quote('shared/with support', safe='')}")
         assert own.status_code == 200, own.text
         assert (await http.get("/api/v1/sessions")).status_code == 403
+
+
+async def test_allowed_host_option_opens_that_name_only(served: list[dict[str, Any]]) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "viewer",
+            "--uri",
+            "mongodb://db.invalid:27017/",
+            "--no-auth",
+            "--allowed-host",
+            "viewer.corp",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    (call,) = served
+    transport = httpx.ASGITransport(app=call["app"])
+    for host, expected in (("viewer.corp", 200), ("127.0.0.1:8882", 200), ("evil.example", 400)):
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{host}") as http:
+            assert (await http.get("/api/v1/config")).status_code == expected, host

@@ -29,6 +29,7 @@ class Seeded:
             "client": options.get("client"),
             "database_name": self.database,
             "token": TOKEN,
+            "allowed_hosts": ("viewer.test",),  # the test clients' base URL
         }
         values.update(overrides)
         return ViewerSettings(**values)

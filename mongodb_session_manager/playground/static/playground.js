@@ -2,10 +2,10 @@
 // conversation on load, feedback per answer, and the session's figures in the side panel.
 //
 // Safety: model and user text reach the page only through textContent, or through
-// marked + DOMPurify (sanitizeHtml) for Markdown. Never innerHTML with raw text.
+// the shared renderer (/shared/render.js: marked + DOMPurify) for Markdown. Never
+// innerHTML with raw text.
 
-import { marked } from './vendor/marked/marked.esm.js';
-import DOMPurify from './vendor/dompurify/purify.es.mjs';
+import { renderInto } from '/shared/render.js';
 
 const TOKEN_KEY = 'msm-playground-token';
 const SESSION_KEY = 'msm-playground-session';
@@ -14,30 +14,6 @@ const $ = (selector) => document.querySelector(selector);
 const state = { config: null, sessionId: null, busy: false };
 
 // ------------------------------------------------------------------ safe rendering
-
-marked.setOptions({ gfm: true, breaks: true });
-
-DOMPurify.addHook('afterSanitizeAttributes', (node) => {
-  if (node.tagName === 'A') {
-    node.setAttribute('target', '_blank');
-    node.setAttribute('rel', 'noopener noreferrer nofollow');
-  }
-});
-
-/** Markdown -> sanitised HTML (the only place HTML is produced from text). */
-export function sanitizeHtml(markdown) {
-  const html = marked.parse(markdown, { async: false });
-  return DOMPurify.sanitize(html, {
-    USE_PROFILES: { html: true },
-    // No images from model text: no tracking pixels, no requests while an answer streams.
-    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'img'],
-    FORBID_ATTR: ['style'],
-  });
-}
-
-function renderMarkdown(element, markdown) {
-  element.innerHTML = sanitizeHtml(markdown);
-}
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -201,7 +177,7 @@ class Answer {
     this.pending = true;
     requestAnimationFrame(() => {
       this.pending = false;
-      for (const segment of this.dirty) renderMarkdown(segment.element, segment.value);
+      for (const segment of this.dirty) renderInto(segment.element, segment.value);
       this.dirty.clear();
       scrollDown();
     });

@@ -1,8 +1,23 @@
-// The health indicator: polls /health (no token needed) and shows the result.
+// The health indicator: the details come from /api/v1/health (behind the token);
+// /health (open to all) only says up or down.
 
 import { $ } from './dom.js';
+import { get, getToken } from './api.js';
 
 const PERIOD_MS = 10_000;
+
+async function report() {
+  if (getToken()) {
+    try {
+      return await get('/api/v1/health');
+    } catch (error) {
+      if (error.status === 503) return { database_reachable: false, error: error.message };
+    }
+  }
+  const response = await fetch('/health', { cache: 'no-store' });
+  const body = await response.json();
+  return { database_reachable: body.status === 'ok', latency_ms: null };
+}
 
 export function startHealth() {
   const badge = $('#health');
@@ -11,11 +26,10 @@ export function startHealth() {
     let state = 'down';
     let label = 'database unreachable';
     try {
-      const response = await fetch('/health', { cache: 'no-store' });
-      const body = await response.json();
+      const body = await report();
       if (body.database_reachable) {
         state = 'ok';
-        label = `database ok · ${Math.round(body.latency_ms)} ms`;
+        label = body.latency_ms == null ? 'database ok' : `database ok · ${Math.round(body.latency_ms)} ms`;
       } else if (body.error) {
         label = `database unreachable: ${body.error}`;
       }

@@ -4,7 +4,7 @@
 
 import { get, sessionPath } from './api.js';
 import { clear, formatDate, h, json, num } from './dom.js';
-import { markdownBlock } from './markdown.js';
+import { markdownBlock } from '/shared/render.js';
 
 const SAFE_IMAGE = /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$/;
 

@@ -1,0 +1,29 @@
+"""The database ping both apps' health checks use (bounded, errors redacted)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from mongodb_session_manager.store.pool import MongoDBConnectionPool
+from mongodb_session_manager.store.redact import redact_text
+
+logger = logging.getLogger(__name__)
+
+HEALTH_TIMEOUT_SECONDS = 3.0
+
+
+async def ping_error(pool: MongoDBConnectionPool, app_name: str) -> str | None:
+    """``None`` if the database answered a ping within 3 s, else why not (redacted)."""
+
+    async def ping() -> None:
+        await pool.client().admin.command("ping")
+
+    try:
+        await asyncio.wait_for(pool.call(ping()), HEALTH_TIMEOUT_SECONDS)
+    except Exception as exc:  # any failure means "not reachable"; say which, redacted
+        error = "timed out" if isinstance(exc, TimeoutError) else str(exc).split("\n")[0]
+        error = redact_text(error)[:300]
+        logger.warning("%s.health.unavailable | error=%s", app_name, error)
+        return error
+    return None
