@@ -158,6 +158,49 @@ def test_the_loser_of_a_race_reloads_and_goes_on(
     ]
 
 
+def test_two_concurrent_writers_both_finish_every_turn_by_reloading(
+    new_manager: Make, factory: MongoDBSessionManagerFactory
+) -> None:
+    import threading
+
+    turns = 15
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+    reloads = [0, 0]
+
+    def write(index: int) -> None:
+        manager = new_manager("race-both")
+        agent = Agent(model=ScriptedModel(), session_manager=manager, callback_handler=None)
+        barrier.wait()
+        try:
+            for turn in range(turns):
+                prompt = f"w{index}-{turn}"
+                for _ in range(50):
+                    try:
+                        agent(prompt)
+                        break
+                    except SessionConflictError:
+                        reloads[index] += 1
+                        manager.reload(agent)
+                        if prompt in texts(agent.messages):  # the question made it, the reply lost
+                            break
+                else:
+                    raise AssertionError(f"{prompt} never got through")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors, errors
+    messages = factory.repository.list_messages("race-both", "default")
+    assert [m.message_id for m in messages] == list(range(len(messages)))
+    prompts = [t for t in texts([m.message for m in messages]) if t.startswith("w")]
+    assert sorted(prompts) == sorted(f"w{i}-{t}" for i in (0, 1) for t in range(turns))
+
+
 def test_reload_async_brings_back_state_and_messages(
     new_manager: Make, factory: MongoDBSessionManagerFactory
 ) -> None:
