@@ -59,6 +59,20 @@ def contents(messages: list[Any]) -> list[tuple[str, Any]]:
     return [(m["role"], m["content"]) for m in messages]
 
 
+def stored_or_refused(write: Callable[[], Any], raw: Raw, session_id: str) -> bool:
+    """Run ``write``: True if it was stored; False if refused (typed, store unchanged)."""
+    before = raw(session_id)
+    try:
+        write()
+    except SessionManagerError as exc:
+        event("refused")
+        assert isinstance(exc, InvalidInputError), exc
+        assert raw(session_id) == before
+        return False
+    event("stored")
+    return True
+
+
 # ---------------------------------------------------------------- metadata
 
 
@@ -69,14 +83,8 @@ def test_metadata_is_stored_equal_or_refused_unchanged(
     manager = factory.create_session_manager(fresh_id("meta"))
     try:
         manager.update_metadata({"kept": 1})
-        before = raw(manager.session_id)
-        try:
-            manager.update_metadata(update)
-        except InvalidInputError:
-            event("refused")
-            assert raw(manager.session_id) == before
+        if not stored_or_refused(lambda: manager.update_metadata(update), raw, manager.session_id):
             return
-        event("stored")
         stored = manager.get_metadata()
         for key, value in update.items():
             target: Any = stored
@@ -101,9 +109,14 @@ def test_plain_metadata_is_always_accepted(
 
 
 @given(
-    rating=st.one_of(st.sampled_from(["up", "down", None]), text),
+    rating=st.one_of(st.sampled_from(["up", "down", None]), st.just("up"), text),
     comment=text,
-    message_id=st.one_of(st.none(), st.integers(min_value=-3, max_value=2**80), st.floats()),
+    message_id=st.one_of(
+        st.none(),
+        st.integers(min_value=0, max_value=1000),
+        st.integers(min_value=-3, max_value=2**80),
+        st.floats(),
+    ),
     agent_id=st.one_of(st.none(), text),
 )
 def test_feedback_is_stored_equal_or_refused_unchanged(
@@ -119,14 +132,8 @@ def test_feedback_is_stored_equal_or_refused_unchanged(
     if agent_id is not None:
         feedback["agent_id"] = agent_id
     with factory.create_session_manager(fresh_id("feedback")) as manager:
-        before = raw(manager.session_id)
-        try:
-            manager.add_feedback(feedback)
-        except InvalidInputError:
-            event("refused")
-            assert raw(manager.session_id) == before
+        if not stored_or_refused(lambda: manager.add_feedback(feedback), raw, manager.session_id):
             return
-        event("stored")
         [stored] = manager.get_feedbacks()
         assert (stored.rating, stored.comment, stored.agent_id) == (rating, comment, agent_id)
         assert stored.message_id == message_id
@@ -204,22 +211,14 @@ def test_a_message_is_stored_equal_or_refused_with_memory_equal_to_the_store(
     try:
         agent = Agent(model=ScriptedModel(["r0"]), session_manager=manager, callback_handler=None)
         agent("q0")
-        before = raw(manager.session_id)
         message = {"role": "user", "content": content}
         agent.messages.append(message)  # type: ignore[arg-type]  # as Strands does before its hook
-        try:
-            manager.append_message(message, agent)  # type: ignore[arg-type]
-        except SessionManagerError as exc:
-            event("refused")
-            assert isinstance(exc, InvalidInputError), exc
-            assert raw(manager.session_id) == before
-        else:
-            event("stored")
-        stored = [
-            m.message for m in factory.repository.list_messages(manager.session_id, "default")
-        ]
-        assert contents(agent.messages) == contents(stored) or equal(
-            contents(agent.messages), contents(stored)
+        stored_or_refused(
+            lambda: manager.append_message(message, agent),  # type: ignore[arg-type]
+            raw,
+            manager.session_id,
         )
+        listed = factory.repository.list_messages(manager.session_id, "default")
+        assert equal(contents(agent.messages), contents([m.message for m in listed]))
     finally:
         manager.close()
