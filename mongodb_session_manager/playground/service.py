@@ -229,9 +229,12 @@ class PlaygroundService:
             "stats": None,
             "viewer_url": self.viewer_link(session_id),
         }
-        if await repository.read_session_async(session_id) is None:
+        try:  # create=False: reading never creates the session (one read)
+            manager = await self.factory.create_session_manager_async(
+                session_id, preload_agents=(), create=False
+            )
+        except SessionNotFoundError:
             return empty
-        manager = await self.factory.create_session_manager_async(session_id, preload_agents=())
         try:
             messages, feedbacks, stats = await asyncio.gather(
                 repository.list_messages_async(session_id, self.settings.agent_id),
@@ -268,7 +271,9 @@ class PlaygroundService:
             raise InvalidInputError(
                 f"message {message_id} is not an answer of session {session_id!r}"
             )
-        manager = await self.factory.create_session_manager_async(session_id, preload_agents=())
+        manager = await self.factory.create_session_manager_async(
+            session_id, preload_agents=(), create=False
+        )  # deleted since the read above: SessionNotFoundError, never a new empty session
         try:
             feedback: Feedback = await manager.add_feedback_async(
                 {
