@@ -288,3 +288,18 @@ def test_an_unstorable_tool_result_leaves_a_resumable_conversation(
                 if "toolResult" in b
             ]
             assert answers == uses
+
+
+@pytest.mark.usefixtures("needs_command_monitoring")
+def test_reload_is_two_reads_and_the_next_turn_one_write_per_message(
+    new_manager: Make, factory: MongoDBSessionManagerFactory
+) -> None:
+    manager = new_manager("reload-budget")
+    agent = Agent(model=ScriptedModel(["a", "b"]), session_manager=manager, callback_handler=None)
+    agent("one")
+    with factory.pool.command_stats.capture() as log:
+        manager.reload(agent)
+    assert log.commands == ["find", "find"]
+    with factory.pool.command_stats.capture() as log:
+        agent("two")
+    assert log.commands == ["update", "update"]
