@@ -86,6 +86,21 @@ def outage_factory(outage: Outage) -> MongoDBSessionManagerFactory:
     )
 
 
+def reconnect(factory: MongoDBSessionManagerFactory) -> None:
+    """Wait (bounded) until the driver sees the restarted server: its monitor retries
+    every 500 ms, longer than the 400 ms selection timeout, on a loaded machine."""
+    import time
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            factory.repository.read_session("down")
+            return
+        except StoreUnavailableError:
+            if time.monotonic() > deadline:
+                raise
+
+
 @pytest.mark.parametrize("mode", ["sync", "invoke_async", "stream_async"])
 def test_turns_during_an_outage_leave_memory_equal_to_the_store(outage: Outage, mode: str) -> None:
     factory = outage_factory(outage)
@@ -115,6 +130,7 @@ def test_turns_during_an_outage_leave_memory_equal_to_the_store(outage: Outage, 
                 turn(prompt)
             assert texts(agent.messages) == ["q0", "r0"]  # the model never saw q1..q3
         outage.up()
+        reconnect(factory)
         turn("q4")
         assert texts(agent.messages) == ["q0", "r0", "q4", "r4"]
         assert same(agent.messages, stored(factory, "down"))
