@@ -25,6 +25,7 @@ from strands import Agent
 
 from mongodb_session_manager import (
     MongoDBSessionManager,
+    SessionConflictError,
     SessionNotFoundError,
     close_global_factory_async,
     get_global_factory,
@@ -62,10 +63,11 @@ def create_app(uri: str) -> FastAPI:
 
     app = FastAPI(lifespan=lifespan)
 
-    async def open_manager(session_id: str) -> MongoDBSessionManager:
+    async def open_manager(session_id: str, create: bool = True) -> MongoDBSessionManager:
         # One read; the agent's state and messages come with it (preloaded).
+        # create=False: a missing session is a SessionNotFoundError, nothing is written.
         return await get_global_factory().create_session_manager_async(
-            session_id, preload_agents=[AGENT]
+            session_id, preload_agents=[AGENT], create=create
         )
 
     @app.post("/chat/{session_id}")
@@ -78,7 +80,16 @@ def create_app(uri: str) -> FastAPI:
                 session_manager=manager,
                 callback_handler=None,
             )
-            result = await agent.invoke_async(body.prompt)  # writes awaited on the store loop
+            before = manager.latest_message_id(AGENT)
+            try:
+                result = await agent.invoke_async(body.prompt)  # writes awaited on the store loop
+            except SessionConflictError as exc:
+                if manager.latest_message_id(AGENT) != before:  # part of the turn is stored
+                    raise HTTPException(409, str(exc)) from exc
+                # Another request wrote first; nothing of this turn was stored nor kept in
+                # memory (docs/failures.md): reload what is stored and retry once.
+                await manager.reload_async(agent)
+                result = await agent.invoke_async(body.prompt)
             return {
                 "reply": str(result).strip(),
                 "message_id": manager.latest_message_id(AGENT),
@@ -98,10 +109,10 @@ def create_app(uri: str) -> FastAPI:
 
     @app.post("/sessions/{session_id}/feedback")
     async def feedback(session_id: str, body: FeedbackIn) -> dict[str, Any]:
-        # Opening a manager creates a missing session: check first (one small read).
-        if await get_global_factory().repository.read_session_async(session_id) is None:
-            raise HTTPException(404, f"session {session_id!r} does not exist")
-        manager = await open_manager(session_id)
+        try:  # feedback never creates a session
+            manager = await open_manager(session_id, create=False)
+        except SessionNotFoundError as exc:
+            raise HTTPException(404, str(exc)) from exc
         try:
             stored = await manager.add_feedback_async({**body.model_dump(), "agent_id": AGENT})
             return dict(stored.model_dump(mode="json"))

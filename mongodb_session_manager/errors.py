@@ -53,7 +53,8 @@ class SessionConflictError(SessionManagerError):
     Raised when two managers append to the same agent of the same session at
     once: the message counter stored with the agent guards every append, so one
     of them wins and the other gets this error instead of a duplicate or a lost
-    message. Create a new manager (which reloads the agent) and retry.
+    message. Call ``manager.reload(agent)`` (or ``reload_async``) and retry; the
+    failed message is not in ``agent.messages`` (docs/failures.md).
     """
 
     def __init__(

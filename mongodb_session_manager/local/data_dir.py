@@ -144,6 +144,10 @@ def reachable(uri: str, timeout: float = 1.0) -> bool:
 def port_is_free(host: str, port: int) -> bool:
     """Whether ``host:port`` can be bound right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the server binds (asyncio sets it on POSIX): a crashed server's
+        # TIME_WAIT connections must not make its port look taken for a minute.
+        if os.name == "posix":
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:

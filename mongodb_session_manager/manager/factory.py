@@ -18,6 +18,7 @@ from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
 from mongodb_session_manager.repository.repository import (
     DEFAULT_MAX_DOCUMENT_BYTES,
     MongoDBSessionRepository,
+    check_max_document_bytes,
     check_ttl,
 )
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
@@ -105,6 +106,7 @@ class MongoDBSessionManagerFactory:
         ttl: timedelta | None = None,
     ) -> None:
         check_ttl(ttl)  # before acquiring the pool: a bad ttl leaves nothing open
+        check_max_document_bytes(max_document_bytes)
         self.pool = MongoDBConnectionPool.acquire(connection_string, client=client, **pool_options)
         self.repository = MongoDBSessionRepository(
             database_name=database_name,
@@ -134,13 +136,22 @@ class MongoDBSessionManagerFactory:
         return kwargs
 
     def create_session_manager(self, session_id: str, **kwargs: Any) -> MongoDBSessionManager:
-        """A manager for ``session_id`` on the shared pool (one read if it exists)."""
+        """A manager for ``session_id`` on the shared pool (one read if it exists).
+
+        ``kwargs`` are the manager's (``preload_agents``, ``ttl``, ``create`` ...);
+        ``create=False``: a missing session raises :class:`SessionNotFoundError`
+        and nothing is written.
+        """
         return MongoDBSessionManager(session_id, **self._manager_kwargs(kwargs))
 
     async def create_session_manager_async(
         self, session_id: str, **kwargs: Any
     ) -> MongoDBSessionManager:
-        """Async twin of :meth:`create_session_manager` (never blocks the loop)."""
+        """Async twin of :meth:`create_session_manager` (never blocks the loop).
+
+        ``create=False`` (read-only code): a missing session raises
+        :class:`SessionNotFoundError` and nothing is written.
+        """
         return await MongoDBSessionManager.create_async(session_id, **self._manager_kwargs(kwargs))
 
     def get_connection_stats(self) -> dict[str, Any]:

@@ -38,7 +38,7 @@ from strands.types.content import Message
 from strands.types.exceptions import SessionException
 from strands.types.session import Session, SessionAgent, SessionMessage, SessionType
 
-from mongodb_session_manager.errors import SessionConflictError
+from mongodb_session_manager.errors import SessionConflictError, SessionNotFoundError
 from mongodb_session_manager.features import (
     AgentConfigMixin,
     FeedbackMixin,
@@ -119,12 +119,16 @@ class MongoDBSessionManager(
         keep_original: On a guardrail redaction, keep the original message for audit
             (Strands' behaviour, the default). ``False``: the redaction write also
             erases the original content and the matched text of the guardrail trace.
+        create: Create the session if it does not exist (the default). ``False``
+            (read-only code: viewer links, support tools): a missing session raises
+            :class:`SessionNotFoundError` and nothing is written.
         metadataHook: Deprecated camelCase alias of ``metadata_hook``.
         feedbackHook: Deprecated camelCase alias of ``feedback_hook``.
         **pool_options: PyMongo client options (``maxPoolSize`` ...).
 
     Raises:
         InvalidIdentifierError: ``session_id`` cannot be stored.
+        SessionNotFoundError: ``create=False`` and the session does not exist.
         StoreUnavailableError: MongoDB is unreachable within the timeout.
         SchemaVersionError: the stored session needs a migration.
     """
@@ -146,6 +150,7 @@ class MongoDBSessionManager(
         preload_agents: Sequence[str] = ("default",),
         ttl: timedelta | None = None,
         keep_original: bool = True,
+        create: bool = True,
         metadataHook: Hook | None = None,
         feedbackHook: Hook | None = None,
         **pool_options: Any,
@@ -167,7 +172,9 @@ class MongoDBSessionManager(
         )
         self.keep_original = bool(keep_original)
         try:
-            self._repo.pool.run(self._open(tuple(preload_agents), with_messages=False))
+            self._repo.pool.run(
+                self._open(tuple(preload_agents), with_messages=False, create=create)
+            )
         except BaseException:
             self.close()
             raise
@@ -190,6 +197,7 @@ class MongoDBSessionManager(
         preload_agents: Sequence[str] = ("default",),
         ttl: timedelta | None = None,
         keep_original: bool = True,
+        create: bool = True,
         **pool_options: Any,
     ) -> MongoDBSessionManager:
         """Build a manager without blocking the running event loop.
@@ -197,7 +205,8 @@ class MongoDBSessionManager(
         The session is opened on the store loop and the agents named in
         ``preload_agents`` (Strands' default agent id unless told otherwise) are
         read ahead, so ``Agent(session_manager=manager, agent_id=...)`` restores
-        them without touching the database from the app's loop.
+        them without touching the database from the app's loop. ``create=False``:
+        a missing session raises :class:`SessionNotFoundError`, nothing is written.
         """
         self = cls.__new__(cls)
         self._setup(
@@ -217,7 +226,9 @@ class MongoDBSessionManager(
         )
         self.keep_original = bool(keep_original)
         try:
-            await self._repo.pool.call(self._open(tuple(preload_agents), with_messages=True))
+            await self._repo.pool.call(
+                self._open(tuple(preload_agents), with_messages=True, create=create)
+            )
         except BaseException:
             self.close()
             raise
@@ -277,11 +288,14 @@ class MongoDBSessionManager(
         """The repository (and through it the pool) this manager writes with."""
         return self._repo
 
-    async def _open(self, preload_agents: tuple[str, ...], *, with_messages: bool) -> None:
+    async def _open(
+        self, preload_agents: tuple[str, ...], *, with_messages: bool, create: bool = True
+    ) -> None:
         """One read for an existing session (with preloaded agents' fields); insert if new.
 
         ``with_messages`` also reads the preloaded agents' messages now (the async
         constructor does, so building the Agent on the app's loop does no I/O).
+        ``create=False`` raises :class:`SessionNotFoundError` instead of inserting.
         """
         keys = {
             agent_id: storage_key(validate_id(agent_id, "agent_id")) for agent_id in preload_agents
@@ -291,6 +305,8 @@ class MongoDBSessionManager(
             projection.update({f"agents.{key}.{name}": 1 for name in AGENT_HEADER_FIELDS})
         collection = self._repo._collection()
         raw = await collection.find_one({"_id": self.session_id}, projection)
+        if raw is None and not create:
+            raise SessionNotFoundError(self.session_id)
         if raw is None:
             session = Session(session_id=self.session_id, session_type=SessionType.AGENT)
             created = await self._repo._create_session(session, self.application_name)
@@ -495,24 +511,43 @@ class MongoDBSessionManager(
         await self._repo.pool.call(self._append(message, agent))
 
     async def _append(self, message: Message, agent: Agent) -> None:
+        """Store ``message``; if that fails, take it back out of ``agent.messages``.
+
+        The failure rule (docs/failures.md): after a failed write the live agent
+        holds exactly what is stored, and the caller gets the typed error. This
+        runs on the store loop, which alone knows whether the write happened (a
+        caller cancelled while waiting must not undo a write that went through).
+        """
         tracker = self._tracker(agent)
-        session_message = SessionMessage.from_message(message, tracker.next_message_id)
-        if not tracker.stored:
-            await self._create_agent(agent, tracker, session_message)
-        else:
-            changes = tracker.changes(snapshot_agent(agent))
-            fields, state_bytes = tracker.fields_to_write(changes)
-            tool_usage = self._plan_tool_usage(tracker, agent, [session_message])
-            await self._repo._append(
+        try:
+            session_message = SessionMessage.from_message(message, tracker.next_message_id)
+            if not tracker.stored:
+                await self._create_agent(agent, tracker, session_message)
+            else:
+                changes = tracker.changes(snapshot_agent(agent))
+                fields, state_bytes = tracker.fields_to_write(changes)
+                tool_usage = self._plan_tool_usage(tracker, agent, [session_message])
+                await self._repo._append(
+                    self.session_id,
+                    tracker.agent_id,
+                    session_message,
+                    agent_fields=fields,
+                    state_bytes_delta=state_bytes - tracker.state_bytes,
+                    extra_update=tool_usage.update(storage_key(tracker.agent_id)),
+                )
+                tool_usage.commit()
+                tracker.remember(changes, state_bytes)
+        except BaseException as exc:
+            _take_back(agent, message)
+            logger.warning(
+                "message.unsaved | session_id=%s agent_id=%s message_id=%s error=%s "
+                "removed from the live agent",
                 self.session_id,
                 tracker.agent_id,
-                session_message,
-                agent_fields=fields,
-                state_bytes_delta=state_bytes - tracker.state_bytes,
-                extra_update=tool_usage.update(storage_key(tracker.agent_id)),
+                tracker.next_message_id,
+                type(exc).__name__,
             )
-            tool_usage.commit()
-            tracker.remember(changes, state_bytes)
+            raise
         tracker.next_message_id += 1
         tracker.latest = session_message
         self._latest_agent_message[tracker.agent_id] = session_message
@@ -528,6 +563,54 @@ class MongoDBSessionManager(
         tracker = self._trackers.get(agent_id)
         latest = tracker.latest if tracker is not None else None
         return latest.message_id if latest is not None else None
+
+    # ------------------------------------------------------------------ reloading
+
+    def reload(self, agent: Agent) -> None:
+        """Replace the live agent's messages and state with what is stored, and go on.
+
+        What a manager that lost a race does (``SessionConflictError``: another
+        manager wrote to the same agent first): reload, then retry the turn. Two
+        reads (the agent's fields, its messages past the conversation manager's
+        offset); the next message gets the next stored ``message_id``.
+
+        Raises:
+            SessionNotFoundError: the agent (or the session) is not stored.
+        """
+        _warn_if_blocking_loop("reloading agent %r", agent.agent_id)
+        self._reloaded(agent, self._repo.pool.run(self._read_for_reload(agent)))
+
+    async def reload_async(self, agent: Agent) -> None:
+        """Async twin of :meth:`reload` (the reads run on the store loop)."""
+        self._reloaded(agent, await self._repo.pool.call(self._read_for_reload(agent)))
+
+    async def _read_for_reload(
+        self, agent: Agent
+    ) -> tuple[dict[str, Any], int, list[SessionMessage]]:
+        tracker = self._tracker(agent)
+        stored = await self._repo._read_agent_header(self.session_id, tracker.agent_id)
+        if stored is None:
+            raise SessionNotFoundError(self.session_id, tracker.agent_id)
+        offset = _removed_count(stored)
+        messages = await self._repo._read_messages(self.session_id, tracker.agent_id, offset, None)
+        return stored, offset, messages
+
+    def _reloaded(
+        self, agent: Agent, read: tuple[dict[str, Any], int, list[SessionMessage]]
+    ) -> None:
+        stored, offset, messages = read
+        agent_id = self._tracker(agent).agent_id
+        tracker = AgentTracker(agent_id=agent_id)
+        self._trackers[agent_id] = tracker
+        self._features().tool_usage.pop(agent_id, None)  # pending uses were this manager's
+        self._preloaded_messages[(agent_id, offset)] = messages
+        self._restore_agent(agent, tracker, stored)
+        logger.info(
+            "agent.reloaded | session_id=%s agent_id=%s message_count=%s",
+            self.session_id,
+            agent_id,
+            tracker.next_message_id,
+        )
 
     def redact_latest_message(  # type: ignore[override]
         self,
@@ -689,6 +772,17 @@ def _pick_hook(snake: Hook | None, camel: Hook | None, camel_name: str) -> Hook 
     if snake is not None and snake is not camel:
         raise TypeError(f"pass either {snake_name}= or {camel_name}=, not both")
     return camel
+
+
+def _take_back(agent: Any, message: Message) -> None:
+    """Remove ``message`` (this very object) from the agent's memory, from the end."""
+    messages = getattr(agent, "messages", None)
+    if not isinstance(messages, list):
+        return
+    for index in range(len(messages) - 1, -1, -1):
+        if messages[index] is message:
+            del messages[index]
+            return
 
 
 def _removed_count(stored_agent: dict[str, Any]) -> int:

@@ -24,7 +24,11 @@ from strands.types.session import SessionMessage
 from mongodb_session_manager.demo._viewer import viewer_session_url
 from mongodb_session_manager.demo.models import parse_model_spec, resolve_model
 from mongodb_session_manager.demo.tools import calculator
-from mongodb_session_manager.errors import InvalidInputError, SessionNotFoundError
+from mongodb_session_manager.errors import (
+    InvalidInputError,
+    SessionConflictError,
+    SessionNotFoundError,
+)
 from mongodb_session_manager.features.metrics import MetricsSummary
 from mongodb_session_manager.manager import MongoDBSessionManager, MongoDBSessionManagerFactory
 from mongodb_session_manager.models import Feedback
@@ -225,9 +229,12 @@ class PlaygroundService:
             "stats": None,
             "viewer_url": self.viewer_link(session_id),
         }
-        if await repository.read_session_async(session_id) is None:
+        try:  # create=False: reading never creates the session (one read)
+            manager = await self.factory.create_session_manager_async(
+                session_id, preload_agents=(), create=False
+            )
+        except SessionNotFoundError:
             return empty
-        manager = await self.factory.create_session_manager_async(session_id, preload_agents=())
         try:
             messages, feedbacks, stats = await asyncio.gather(
                 repository.list_messages_async(session_id, self.settings.agent_id),
@@ -264,7 +271,9 @@ class PlaygroundService:
             raise InvalidInputError(
                 f"message {message_id} is not an answer of session {session_id!r}"
             )
-        manager = await self.factory.create_session_manager_async(session_id, preload_agents=())
+        manager = await self.factory.create_session_manager_async(
+            session_id, preload_agents=(), create=False
+        )  # deleted since the read above: SessionNotFoundError, never a new empty session
         try:
             feedback: Feedback = await manager.add_feedback_async(
                 {
@@ -334,8 +343,18 @@ class PlaygroundService:
                 callback_handler=None,
             )
             ids: list[int] = []
-            async for event in _turn_events(agent, manager, text, ids):
-                queue.put_nowait(event)
+            try:
+                async for event in _turn_events(agent, manager, text, ids):
+                    queue.put_nowait(event)
+            except SessionConflictError:
+                if ids:  # part of the turn is stored: report it, never store it twice
+                    raise
+                # Another writer went first; nothing of this turn was stored nor kept in
+                # memory (docs/failures.md): reload what is stored and run the turn again.
+                logger.info("playground.turn.reload | session_id=%s", session_id)
+                await manager.reload_async(agent)
+                async for event in _turn_events(agent, manager, text, ids):
+                    queue.put_nowait(event)
             done: dict[str, Any] = {
                 "message_ids": ids,
                 "stats": await self._stats(manager),

@@ -7,6 +7,7 @@ signature on every call (~95 us a message; this is ~25x faster).
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any, cast
 
@@ -98,9 +99,64 @@ def raw_to_session_agent(raw: dict[str, Any]) -> SessionAgent:
     )
 
 
+MAX_NESTING_DEPTH = 80
+"""Deepest nesting of dicts and lists in one stored value (MongoDB stops at 100 levels
+for the whole document; a message sits 4 levels down, an agent record 2)."""
+
+
 def encoded_size(value: dict[str, Any], what: str) -> int:
-    """BSON size of ``value``; a clear error if it cannot be stored at all."""
+    """BSON size of ``value``; :class:`InvalidInputError` if it cannot be stored.
+
+    The one storability check every write goes through (messages, agent state,
+    metadata, feedback, configuration), before anything is sent: NaN and
+    infinity are refused (MongoDB stores them, but JSON exports, the viewer and
+    other drivers do not read them back), as are lone surrogates (not UTF-8),
+    keys that are not strings or contain NUL, integers beyond 64 bits and
+    nesting deeper than :data:`MAX_NESTING_DEPTH`.
+    """
+    _check_values(value, what)
     try:
         return len(bson.encode(value))
-    except (InvalidDocument, TypeError, OverflowError) as exc:
+    except UnicodeEncodeError as exc:
+        raise InvalidInputError(
+            f"{what} cannot be stored in MongoDB: a string holds a lone surrogate "
+            f"({exc.object[exc.start : exc.end]!r}), which is not valid UTF-8"
+        ) from exc
+    except (InvalidDocument, TypeError, OverflowError, RecursionError) as exc:
         raise InvalidInputError(f"{what} cannot be stored in MongoDB: {exc}") from exc
+
+
+def _check_values(value: Any, what: str, depth: int = 0) -> None:
+    """Refuse non-finite floats and over-deep nesting (cycles end at the depth limit).
+
+    Recursive on containers only, with exact type checks first: this runs on
+    every message, so leaves (most of the nodes) cost one ``type()`` call.
+    """
+    if isinstance(value, dict):
+        children: Any = value.values()
+    elif isinstance(value, list | tuple):
+        children = value
+    else:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _not_finite(value, what)
+        return
+    if depth >= MAX_NESTING_DEPTH:
+        raise InvalidInputError(
+            f"{what} cannot be stored: it nests deeper than {MAX_NESTING_DEPTH} levels"
+        )
+    for child in children:
+        kind = type(child)
+        if kind is str or kind is int or kind is bool or child is None:
+            continue
+        if kind is float:
+            if not math.isfinite(child):
+                raise _not_finite(child, what)
+            continue
+        _check_values(child, what, depth + 1)
+
+
+def _not_finite(value: float, what: str) -> InvalidInputError:
+    return InvalidInputError(
+        f"{what} cannot be stored: {value!r} is not a finite number "
+        "(NaN and infinity are refused; store null or a string instead)"
+    )

@@ -67,7 +67,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_DOCUMENT_BYTES = 16 * 1024 * 1024 - 256 * 1024
+MONGODB_MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+"""MongoDB's own document limit: ``max_document_bytes`` may not exceed it."""
+DEFAULT_MAX_DOCUMENT_BYTES = MONGODB_MAX_DOCUMENT_BYTES - 256 * 1024
 """Refuse writes past this estimated session size: MongoDB's 16 MiB limit less headroom."""
 
 _SLICE_ALL = 2**31 - 1
@@ -116,6 +118,7 @@ class MongoDBSessionRepository(SessionRepository):
         **pool_options: Any,
     ) -> None:
         self.ttl = check_ttl(ttl)
+        check_max_document_bytes(max_document_bytes)
         # Field names become index paths: refuse `$`, empty segments... before any I/O.
         self.metadata_fields = tuple(
             ".".join(validate_key(field, "metadata_fields entry"))
@@ -427,6 +430,7 @@ class MongoDBSessionRepository(SessionRepository):
         self, session_id: str, agent_id: str, message_id: int, **kwargs: Any
     ) -> SessionMessage | None:
         """Read one message by id (one small read)."""
+        check_position(message_id, "message_id")
         found = self.pool.run(self._read_messages(session_id, agent_id, message_id, 1))
         return found[0] if found and found[0].message_id == message_id else None
 
@@ -434,6 +438,7 @@ class MongoDBSessionRepository(SessionRepository):
         self, session_id: str, agent_id: str, message_id: int, **kwargs: Any
     ) -> SessionMessage | None:
         """Async twin of :meth:`read_message`."""
+        check_position(message_id, "message_id")
         found = await self.pool.call(self._read_messages(session_id, agent_id, message_id, 1))
         return found[0] if found and found[0].message_id == message_id else None
 
@@ -512,10 +517,11 @@ class MongoDBSessionRepository(SessionRepository):
     ) -> list[dict[str, Any]]:
         validate_id(session_id, "session_id")
         key = storage_key(validate_id(agent_id, "agent_id"))
-        offset = max(0, int(offset))
+        offset = max(0, check_position(offset, "offset") or 0)
+        limit = check_position(limit, "limit")
         if limit is not None and limit <= 0:
             return []
-        count = _SLICE_ALL if limit is None else int(limit)
+        count = _SLICE_ALL if limit is None else limit
         if self.pool.is_mock:
             # mongomock ignores $slice on a nested path: read the array, slice here.
             projection: dict[str, Any] = {f"agents.{key}": 1}
@@ -711,6 +717,32 @@ def check_ttl(ttl: timedelta | None) -> timedelta | None:
     if not isinstance(ttl, timedelta) or ttl <= timedelta(0):
         raise InvalidInputError(f"ttl must be a positive datetime.timedelta, got {ttl!r}")
     return ttl
+
+
+def check_max_document_bytes(value: int) -> int:
+    """``value`` if it is a positive int no larger than MongoDB's 16 MiB; else an error.
+
+    A larger limit would let the embedded test server store what production refuses.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidInputError(f"max_document_bytes must be a positive int, got {value!r}")
+    if value > MONGODB_MAX_DOCUMENT_BYTES:
+        raise InvalidInputError(
+            f"max_document_bytes={value} is above MongoDB's document limit of "
+            f"{MONGODB_MAX_DOCUMENT_BYTES} bytes (16 MiB)"
+        )
+    return value
+
+
+def check_position(value: int | None, name: str) -> int | None:
+    """A message position (``message_id``, ``offset``, ``limit``) as BSON can send it."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputError(f"{name} must be an int, got {value!r}")
+    if value > _SLICE_ALL:
+        raise InvalidInputError(f"{name}={value} is beyond the largest message position")
+    return value
 
 
 def merge_update(update: dict[str, Any], extra: Mapping[str, Mapping[str, Any]] | None) -> None:

@@ -160,6 +160,29 @@ def test_data_survives_sigint_and_sigterm_and_is_shared(
     assert metadata == {"run": "second run"}
 
 
+@needs_313
+def test_a_killed_local_db_restarts_on_the_same_port_at_once(
+    data_dir: Path, port: int, started: list[LocalDb]
+) -> None:
+    import pymongo
+
+    first = LocalDb(data_dir, port)
+    started.append(first)
+    talk(first.uri, "before the crash", "kept")
+    client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(first.uri)
+    try:
+        client.admin.command("ping")  # a connection still open when the server dies
+        first.process.kill()  # kill -9: the server side closes first, its sockets linger
+        first.process.wait()
+        second = LocalDb(data_dir, port)  # no "port in use" for a minute
+        started.append(second)
+    finally:
+        client.close()
+    assert second.uri == first.uri
+    texts, _ = read_back(second.uri)
+    assert texts == ["before the crash", "kept"]
+
+
 def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
     import socket
 

@@ -298,3 +298,47 @@ def test_round_trips_of_a_turn(
     assert log.writes == 2, log.commands
     assert log.reads == 5, log.commands
     assert log.round_trips == 7, log.commands
+
+
+def test_a_turn_that_lost_a_race_reloads_and_is_stored_once(
+    start_playground: Callable[..., LivePlayground],
+    factory: MongoDBSessionManagerFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    live = start_playground()
+    with live.client() as client:
+        chat(client, "raced", "hello")
+        service = live.app.state.service
+        opened = service.factory.create_session_manager_async
+
+        async def open_then_someone_writes(session_id: str, **kwargs: Any) -> Any:
+            manager = await opened(session_id, **kwargs)
+            # Another server writes to the same agent after this turn opened the session.
+            other = await factory.create_session_manager_async(session_id, preload_agents=())
+            from strands import Agent
+
+            from mongodb_session_manager.testing import ScriptedModel
+
+            agent = Agent(
+                model=ScriptedModel(),
+                agent_id="assistant",
+                session_manager=other,
+                callback_handler=None,
+            )
+            await other.append_message_async(
+                {"role": "user", "content": [{"text": "from elsewhere"}]}, agent
+            )
+            await other.close_async()
+            monkeypatch.setattr(service.factory, "create_session_manager_async", opened)
+            return manager
+
+        monkeypatch.setattr(
+            service.factory, "create_session_manager_async", open_then_someone_writes
+        )
+        events = chat(client, "raced", "second question")
+    assert "error" not in names(events), events
+    stored = factory.repository.list_messages("raced", "assistant")
+    texts = [m.message["content"][0].get("text") for m in stored if m.message["role"] == "user"]
+    assert texts == ["hello", "from elsewhere", "second question"]
+    assert [m.message_id for m in stored] == list(range(len(stored)))
+    assert dict(events)["user"] == {"message_id": 3}
