@@ -71,6 +71,7 @@ from mongodb_session_manager.repository.repository import (
     agent_document,
     check_schema_version,
 )
+from mongodb_session_manager.store.clients import split_client_options
 
 if TYPE_CHECKING:
     from strands.agent.agent import Agent
@@ -99,11 +100,15 @@ class MongoDBSessionManager(
         connection_string: MongoDB URI. Managers with the same URI share one pool.
         database_name: Database of the sessions collection.
         collection_name: Collection of session documents.
-        client: An existing async client (a mongomock-motor one for in-process tests).
-        metadata_hook: Intercepts metadata operations (see the hooks guide).
-        feedback_hook: Intercepts feedback operations.
-        application_name: Stored on the session when it is created.
+        client: A ``pymongo.MongoClient`` (the library reaches the same deployment
+            with the same options and credentials through an async twin of it, and
+            never closes it), a ``pymongo.AsyncMongoClient``, or a
+            :class:`MongoDBConnectionPool`. Anything else: ``TypeError``.
         metadata_fields: Metadata fields to index (once per process).
+        metadata_hook: Intercepts metadata operations (see the hooks guide).
+        feedback_hook: Intercepts feedback operations (called with
+            ``session_manager=`` this manager).
+        application_name: Stored on the session when it is created.
         max_document_bytes: Refuse writes that would grow the session past this size.
         repository: Use this repository (and its pool) instead of building one.
         preload_agents: Agent ids whose stored fields are read in the same single
@@ -113,10 +118,14 @@ class MongoDBSessionManager(
             TTL index; every write refreshes it). ``None``: the repository's setting.
         metadataHook: Deprecated camelCase alias of ``metadata_hook``.
         feedbackHook: Deprecated camelCase alias of ``feedback_hook``.
-        **pool_options: PyMongo client options (``maxPoolSize`` ...).
+        **kwargs: PyMongo client options (``maxPoolSize``, ``w``, ``authSource`` ...)
+            go to the client; any other keyword goes to Strands'
+            ``RepositorySessionManager``, which ignores it (logged), as in the
+            reference library.
 
     Raises:
         InvalidIdentifierError: ``session_id`` cannot be stored.
+        TypeError: ``client`` is not one of the accepted kinds.
         StoreUnavailableError: MongoDB is unreachable within the timeout.
         SchemaVersionError: the stored session needs a migration.
     """
@@ -128,19 +137,20 @@ class MongoDBSessionManager(
         database_name: str = DEFAULT_DATABASE,
         collection_name: str = DEFAULT_COLLECTION,
         client: Any | None = None,
+        metadata_fields: Sequence[str] | None = None,
         metadata_hook: Hook | None = None,
         feedback_hook: Hook | None = None,
-        *,
         application_name: str | None = None,
-        metadata_fields: Sequence[str] | None = None,
+        *,
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         repository: MongoDBSessionRepository | None = None,
         preload_agents: Sequence[str] = ("default",),
         ttl: timedelta | None = None,
         metadataHook: Hook | None = None,
         feedbackHook: Hook | None = None,
-        **pool_options: Any,
+        **kwargs: Any,
     ) -> None:
+        pool_options = _client_options(kwargs)
         self._setup(
             session_id,
             connection_string=connection_string,
@@ -170,16 +180,18 @@ class MongoDBSessionManager(
         database_name: str = DEFAULT_DATABASE,
         collection_name: str = DEFAULT_COLLECTION,
         client: Any | None = None,
+        metadata_fields: Sequence[str] | None = None,
         metadata_hook: Hook | None = None,
         feedback_hook: Hook | None = None,
-        *,
         application_name: str | None = None,
-        metadata_fields: Sequence[str] | None = None,
+        *,
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         repository: MongoDBSessionRepository | None = None,
         preload_agents: Sequence[str] = ("default",),
         ttl: timedelta | None = None,
-        **pool_options: Any,
+        metadataHook: Hook | None = None,
+        feedbackHook: Hook | None = None,
+        **kwargs: Any,
     ) -> MongoDBSessionManager:
         """Build a manager without blocking the running event loop.
 
@@ -189,14 +201,15 @@ class MongoDBSessionManager(
         them without touching the database from the app's loop.
         """
         self = cls.__new__(cls)
+        pool_options = _client_options(kwargs)
         self._setup(
             session_id,
             connection_string=connection_string,
             database_name=database_name,
             collection_name=collection_name,
             client=client,
-            metadata_hook=metadata_hook,
-            feedback_hook=feedback_hook,
+            metadata_hook=_pick_hook(metadata_hook, metadataHook, "metadataHook"),
+            feedback_hook=_pick_hook(feedback_hook, feedbackHook, "feedbackHook"),
             application_name=application_name,
             metadata_fields=metadata_fields,
             max_document_bytes=max_document_bytes,
@@ -597,6 +610,17 @@ class MongoDBSessionManager(
 
     async def __aexit__(self, *exc: object) -> None:
         self.close()
+
+
+def _client_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The PyMongo client options among ``kwargs``; the rest is Strands' (ignored, logged)."""
+    client_options, rest = split_client_options(kwargs)
+    if rest:
+        logger.info(
+            "manager.kwargs.not_client_options | passed on to RepositorySessionManager: %s",
+            sorted(rest),
+        )
+    return client_options
 
 
 def _pick_hook(snake: Hook | None, camel: Hook | None, camel_name: str) -> Hook | None:

@@ -90,10 +90,11 @@ class MongoDBSessionRepository(SessionRepository):
         connection_string: MongoDB URI (ignored when ``client`` or ``pool`` is given).
         database_name: Database holding the sessions.
         collection_name: Collection holding the sessions.
-        client: An existing async client (e.g. mongomock-motor in tests).
-        pool: A shared :class:`MongoDBConnectionPool` (what the factory passes).
-        application_name: Stored on sessions this repository creates.
+        client: A ``pymongo.MongoClient`` (never closed by the library), a
+            ``pymongo.AsyncMongoClient`` or a :class:`MongoDBConnectionPool`.
         metadata_fields: Metadata fields to index (created once per process).
+        application_name: Stored on sessions this repository creates.
+        pool: A shared :class:`MongoDBConnectionPool` (what the factory passes).
         max_document_bytes: Refuse writes that would grow a session past this size.
         ttl: Delete a session this long after its last write (MongoDB's TTL monitor
             removes it; every write moves ``expires_at`` to now + ttl). ``None``: never.
@@ -106,10 +107,10 @@ class MongoDBSessionRepository(SessionRepository):
         database_name: str = DEFAULT_DATABASE,
         collection_name: str = DEFAULT_COLLECTION,
         client: Any | None = None,
+        metadata_fields: list[str] | tuple[str, ...] | None = None,
+        application_name: str | None = None,
         *,
         pool: MongoDBConnectionPool | None = None,
-        application_name: str | None = None,
-        metadata_fields: list[str] | tuple[str, ...] | None = None,
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         ttl: timedelta | None = None,
         **pool_options: Any,
