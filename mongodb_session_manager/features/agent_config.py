@@ -72,6 +72,13 @@ async def read_agent_headers(
     return root, agents
 
 
+async def read_application_name(repository: Any, session_id: str) -> str | None:
+    """One read of the session's ``application_name`` (``None`` if unset or no session)."""
+    raw = await repository._collection().find_one({"_id": session_id}, {"application_name": 1})
+    value = (raw or {}).get("application_name")
+    return value if isinstance(value, str) else None
+
+
 class AgentConfigMixin(FeatureBase):
     """Agent configuration and listing methods, with async twins."""
 
@@ -170,6 +177,40 @@ class AgentConfigMixin(FeatureBase):
             agent_id,
             sorted(values),
         )
+
+    def set_prompt_metadata(self, agent_id: str, prompt_metadata: Mapping[str, Any]) -> None:
+        """Store ``prompt_metadata`` (prompt version, temperature...) on a stored agent.
+
+        The reference library's name for ``update_agent_config(agent_id,
+        prompt_metadata=...)``; one round trip.
+
+        Raises:
+            InvalidInputError: ``prompt_metadata`` is not a storable dict.
+            SessionNotFoundError: The session or the agent does not exist (a ``ValueError``).
+        """
+        if not isinstance(prompt_metadata, Mapping):
+            raise InvalidInputError(
+                f"prompt_metadata must be a dict, got {type(prompt_metadata).__name__}"
+            )
+        self.update_agent_config(agent_id, prompt_metadata=prompt_metadata)
+
+    async def set_prompt_metadata_async(
+        self, agent_id: str, prompt_metadata: Mapping[str, Any]
+    ) -> None:
+        """Async twin of :meth:`set_prompt_metadata`."""
+        if not isinstance(prompt_metadata, Mapping):
+            raise InvalidInputError(
+                f"prompt_metadata must be a dict, got {type(prompt_metadata).__name__}"
+            )
+        await self.update_agent_config_async(agent_id, prompt_metadata=prompt_metadata)
+
+    def get_application_name(self) -> str | None:
+        """The ``application_name`` stored on the session (set at creation), or ``None``."""
+        return self._run(read_application_name(self._repo, self.session_id))
+
+    async def get_application_name_async(self) -> str | None:
+        """Async twin of :meth:`get_application_name`."""
+        return await self._call(read_application_name(self._repo, self.session_id))
 
     # ------------------------------------------------------------------ listing
 

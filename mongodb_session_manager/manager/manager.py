@@ -58,10 +58,11 @@ from mongodb_session_manager.models import (
     validate_id,
 )
 from mongodb_session_manager.repository.codec import (
-    iso,
     message_to_record,
     raw_to_session_agent,
+    read_stamp,
     record_to_document,
+    session_type_of,
 )
 from mongodb_session_manager.repository.repository import (
     DEFAULT_MAX_DOCUMENT_BYTES,
@@ -307,9 +308,9 @@ class MongoDBSessionManager(
         check_schema_version(raw)
         self.session = Session(
             session_id=self.session_id,
-            session_type=SessionType(raw.get("session_type", "AGENT")),
-            created_at=iso(raw.get("created_at")),
-            updated_at=iso(raw.get("updated_at")),
+            session_type=session_type_of(raw.get("session_type")),
+            created_at=read_stamp(raw, "created_at"),
+            updated_at=read_stamp(raw, "updated_at"),
         )
         for agent_id, key in keys.items():
             agent = _agent_from(raw, key, agent_id)

@@ -27,10 +27,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from pymongo import ReturnDocument
 from pymongo.errors import DocumentTooLarge, DuplicateKeyError, OperationFailure
 from strands.session.session_repository import SessionRepository
-from strands.types.session import Session, SessionAgent, SessionMessage, SessionType
+from strands.types.session import Session, SessionAgent, SessionMessage
 
 from mongodb_session_manager.errors import (
     InvalidInputError,
+    MessageIdError,
     SchemaVersionError,
     SessionConflictError,
     SessionNotFoundError,
@@ -50,14 +51,17 @@ from mongodb_session_manager.models import (
     utcnow,
     validate_id,
 )
+from mongodb_session_manager.models.agent import STAMP_FIELDS
 from mongodb_session_manager.repository.codec import (
     encoded_size,
-    iso,
     message_to_record,
     parse_timestamp,
     raw_to_session_agent,
     raw_to_session_message,
+    read_stamp,
     record_to_document,
+    session_type_of,
+    stamp_fields,
 )
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
 
@@ -80,6 +84,7 @@ SESSION_HEADER_PROJECTION: dict[str, int] = {
     "created_at": 1,
     "updated_at": 1,
     "application_name": 1,
+    **dict.fromkeys(STAMP_FIELDS, 1),
 }
 
 
@@ -195,6 +200,8 @@ class MongoDBSessionRepository(SessionRepository):
             created_at=parse_timestamp(session.created_at),
             updated_at=parse_timestamp(session.updated_at),
             **self._expires_at(),
+            **stamp_fields("created_at", session.created_at),
+            **stamp_fields("updated_at", session.updated_at),
         )
         document = record.model_dump(by_alias=True)
         document["size_bytes"] = encoded_size(document, f"session {session_id!r}") + 64
@@ -222,9 +229,9 @@ class MongoDBSessionRepository(SessionRepository):
         check_schema_version(raw)
         return Session(
             session_id=raw.get("session_id", session_id),
-            session_type=SessionType(raw.get("session_type", "AGENT")),
-            created_at=iso(raw.get("created_at")),
-            updated_at=iso(raw.get("updated_at")),
+            session_type=session_type_of(raw.get("session_type")),
+            created_at=read_stamp(raw, "created_at"),
+            updated_at=read_stamp(raw, "updated_at"),
         )
 
     def delete_session(self, session_id: str, **kwargs: Any) -> bool:
@@ -311,10 +318,10 @@ class MongoDBSessionRepository(SessionRepository):
         return _agent_from(raw, key, agent_id)
 
     def update_agent(self, session_id: str, session_agent: SessionAgent, **kwargs: Any) -> None:
-        """Update an agent's state fields only (configuration and messages are kept)."""
+        """Update an agent's state fields and ``updated_at`` (config and messages are kept)."""
         self.pool.run(
             self._update_agent_fields(
-                session_id, session_agent.agent_id, agent_state_fields(session_agent)
+                session_id, session_agent.agent_id, _updated_agent_fields(session_agent)
             )
         )
 
@@ -324,7 +331,7 @@ class MongoDBSessionRepository(SessionRepository):
         """Async twin of :meth:`update_agent`."""
         await self.pool.call(
             self._update_agent_fields(
-                session_id, session_agent.agent_id, agent_state_fields(session_agent)
+                session_id, session_agent.agent_id, _updated_agent_fields(session_agent)
             )
         )
 
@@ -335,8 +342,8 @@ class MongoDBSessionRepository(SessionRepository):
         now = utcnow()
         update: dict[str, Any] = {
             "$set": {
+                f"agents.{key}.updated_at": now,  # unless the caller gave its own (Strands)
                 **{f"agents.{key}.{name}": value for name, value in fields.items()},
-                f"agents.{key}.updated_at": now,
                 "updated_at": now,
             }
         }
@@ -351,14 +358,38 @@ class MongoDBSessionRepository(SessionRepository):
     def create_message(
         self, session_id: str, agent_id: str, session_message: SessionMessage, **kwargs: Any
     ) -> None:
-        """Append a message; its ``message_id`` must be the agent's next one."""
-        self.pool.run(self._append(session_id, agent_id, session_message))
+        """Append a message; its ``message_id`` must be the agent's next one.
+
+        Raises:
+            MessageIdError: ``message_id`` is not the agent's next position (a
+                ``ValueError``; nothing was written).
+        """
+        self.pool.run(self._create_message(session_id, agent_id, session_message))
 
     async def create_message_async(
         self, session_id: str, agent_id: str, session_message: SessionMessage, **kwargs: Any
     ) -> None:
         """Async twin of :meth:`create_message`."""
-        await self.pool.call(self._append(session_id, agent_id, session_message))
+        await self.pool.call(self._create_message(session_id, agent_id, session_message))
+
+    async def _create_message(
+        self, session_id: str, agent_id: str, session_message: SessionMessage
+    ) -> None:
+        try:
+            await self._append(session_id, agent_id, session_message)
+        except SessionConflictError as exc:
+            if exc.expected is None or exc.actual is None:
+                raise
+            raise MessageIdError(
+                f"message_id {exc.expected} cannot be stored for agent {agent_id!r} of "
+                f"session {session_id!r}: its next message_id is {exc.actual} (messages "
+                "are stored by position; another writer may also have added one). "
+                "Nothing was written",
+                session_id=session_id,
+                agent_id=agent_id,
+                expected=exc.expected,
+                actual=exc.actual,
+            ) from exc
 
     async def _append(
         self,
@@ -720,6 +751,17 @@ def _agent_from(
     return dict(agent)
 
 
+def _updated_agent_fields(session_agent: SessionAgent) -> dict[str, Any]:
+    """State fields plus the ``updated_at`` Strands set, kept exactly (see ``stamp_fields``)."""
+    updated = parse_timestamp(session_agent.updated_at)
+    return {
+        **agent_state_fields(session_agent),
+        "updated_at": updated,
+        "updated_at_us": updated.microsecond % 1000,
+        **stamp_fields("updated_at", session_agent.updated_at),
+    }
+
+
 def agent_state_fields(session_agent: SessionAgent) -> dict[str, Any]:
     """The state fields of a Strands agent as stored."""
     return {
@@ -749,6 +791,8 @@ def agent_document(
         created_at=parse_timestamp(session_agent.created_at),
         updated_at=parse_timestamp(session_agent.updated_at),
         **fields,
+        **stamp_fields("created_at", session_agent.created_at),
+        **stamp_fields("updated_at", session_agent.updated_at),
     )
     document = record.model_dump(exclude={"messages"})
     document["messages"] = messages or []
