@@ -63,6 +63,7 @@ from mongodb_session_manager.repository.codec import (
     session_type_of,
     stamp_fields,
 )
+from mongodb_session_manager.repository.reference_api import ReferenceRepositoryAPI
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ SESSION_HEADER_PROJECTION: dict[str, int] = {
 }
 
 
-class MongoDBSessionRepository(SessionRepository):
+class MongoDBSessionRepository(ReferenceRepositoryAPI, SessionRepository):
     """Stores Strands sessions, agents, messages and multi-agent state in MongoDB.
 
     Args:
@@ -104,6 +105,11 @@ class MongoDBSessionRepository(SessionRepository):
         ttl: Delete a session this long after its last write (MongoDB's TTL monitor
             removes it; every write moves ``expires_at`` to now + ttl). ``None``: never.
         **pool_options: PyMongo client options when a pool is created here.
+
+    The reference library's repository API is here too: ``.client``,
+    ``.database``, ``.collection`` (synchronous PyMongo handles, created lazily) and
+    ``update_metadata`` / ``get_metadata`` / ``delete_metadata`` / ``add_feedback``
+    / ``get_feedbacks`` / ``get_application_name`` by session id.
     """
 
     def __init__(
