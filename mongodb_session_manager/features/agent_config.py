@@ -87,10 +87,8 @@ class AgentConfigMixin(FeatureBase):
     def get_agent_config(self, agent_id: str) -> dict[str, Any] | None:
         """``{agent_id, model, system_prompt, prompt_metadata}`` of a stored agent, or ``None``.
 
-        One read of those four fields only.
-
-        Raises:
-            SessionNotFoundError: The session does not exist (any more).
+        One read of those four fields only; ``None`` too when the session does not
+        exist (as in the reference library).
         """
         return self._run(self._read_agent_config(agent_id))
 
@@ -100,10 +98,11 @@ class AgentConfigMixin(FeatureBase):
 
     async def _read_agent_config(self, agent_id: str) -> dict[str, Any] | None:
         key = storage_key(validate_id(agent_id, "agent_id"))
-        raw = await self._find_session(
-            {f"agents.{key}.{name}": 1 for name in ("agent_id", *CONFIG_FIELDS)}
+        raw = await self._repo._collection().find_one(
+            {"_id": self.session_id},
+            {f"agents.{key}.{name}": 1 for name in ("agent_id", *CONFIG_FIELDS)},
         )
-        agent = (raw.get("agents") or {}).get(key)
+        agent = ((raw or {}).get("agents") or {}).get(key)
         if not isinstance(agent, dict) or agent.get("agent_id") != agent_id:
             return None
         return {"agent_id": agent_id, **{name: agent.get(name) for name in CONFIG_FIELDS}}
@@ -228,11 +227,7 @@ class AgentConfigMixin(FeatureBase):
         return [{name: _plain(agent.get(name)) for name in LISTED_FIELDS} for agent in agents]
 
     def get_message_count(self, agent_id: str) -> int:
-        """Number of stored messages of an agent (0 if it has none); one tiny read.
-
-        Raises:
-            SessionNotFoundError: The session does not exist (any more).
-        """
+        """Number of stored messages of an agent (0 if none, or no session); one tiny read."""
         return self._run(self._message_count(agent_id))
 
     async def get_message_count_async(self, agent_id: str) -> int:
@@ -241,10 +236,11 @@ class AgentConfigMixin(FeatureBase):
 
     async def _message_count(self, agent_id: str) -> int:
         key = storage_key(validate_id(agent_id, "agent_id"))
-        raw = await self._find_session(
-            {f"agents.{key}.agent_id": 1, f"agents.{key}.message_count": 1}
+        raw = await self._repo._collection().find_one(
+            {"_id": self.session_id},
+            {f"agents.{key}.agent_id": 1, f"agents.{key}.message_count": 1},
         )
-        agent = (raw.get("agents") or {}).get(key)
+        agent = ((raw or {}).get("agents") or {}).get(key)
         if not isinstance(agent, dict) or agent.get("agent_id") != agent_id:
             return 0
         return int(agent.get("message_count") or 0)

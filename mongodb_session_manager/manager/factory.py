@@ -138,6 +138,20 @@ class MongoDBSessionManagerFactory:
         kwargs.update(overrides)
         return kwargs
 
+    def _overrides(
+        self,
+        database_name: str | None,
+        collection_name: str | None,
+        metadata_fields: Sequence[str] | None,
+        application_name: str | None,
+        kwargs: dict[str, Any],
+    ) -> dict[str, Any]:
+        """The manager's keyword arguments with this call's overrides applied."""
+        repository = self._repository_for(database_name, collection_name, metadata_fields)
+        if application_name is not None:
+            kwargs["application_name"] = application_name
+        return self._manager_kwargs({"repository": repository, **kwargs})
+
     def _repository_for(
         self,
         database_name: str | None,
@@ -177,12 +191,10 @@ class MongoDBSessionManagerFactory:
             application_name: Overrides the factory's application name.
             **kwargs: Passed to :class:`MongoDBSessionManager` (hooks included).
         """
-        repository = self._repository_for(database_name, collection_name, metadata_fields)
-        if application_name is not None:
-            kwargs["application_name"] = application_name
-        return MongoDBSessionManager(
-            session_id, **self._manager_kwargs({"repository": repository, **kwargs})
+        overrides = self._overrides(
+            database_name, collection_name, metadata_fields, application_name, kwargs
         )
+        return MongoDBSessionManager(session_id, **overrides)
 
     async def create_session_manager_async(
         self,
@@ -194,12 +206,10 @@ class MongoDBSessionManagerFactory:
         **kwargs: Any,
     ) -> MongoDBSessionManager:
         """Async twin of :meth:`create_session_manager` (never blocks the loop)."""
-        repository = self._repository_for(database_name, collection_name, metadata_fields)
-        if application_name is not None:
-            kwargs["application_name"] = application_name
-        return await MongoDBSessionManager.create_async(
-            session_id, **self._manager_kwargs({"repository": repository, **kwargs})
+        overrides = self._overrides(
+            database_name, collection_name, metadata_fields, application_name, kwargs
         )
+        return await MongoDBSessionManager.create_async(session_id, **overrides)
 
     def get_connection_stats(self) -> dict[str, Any]:
         """The shared pool's figures (``status``, options, users, command counts)."""
@@ -240,8 +250,8 @@ def initialize_global_factory(
         connection_string,
         database_name,
         collection_name,
-        metadata_fields=metadata_fields,
-        application_name=application_name,
+        metadata_fields,
+        application_name,
         **client_kwargs,
     )
     _install_global(factory)
@@ -261,8 +271,8 @@ async def initialize_global_factory_async(
         connection_string,
         database_name,
         collection_name,
-        metadata_fields=metadata_fields,
-        application_name=application_name,
+        metadata_fields,
+        application_name,
         **client_kwargs,
     )
     _install_global(factory)
