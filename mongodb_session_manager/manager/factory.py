@@ -250,8 +250,8 @@ def initialize_global_factory(
         connection_string,
         database_name,
         collection_name,
-        metadata_fields,
-        application_name,
+        metadata_fields=metadata_fields,
+        application_name=application_name,
         **client_kwargs,
     )
     _install_global(factory)
@@ -271,8 +271,8 @@ async def initialize_global_factory_async(
         connection_string,
         database_name,
         collection_name,
-        metadata_fields,
-        application_name,
+        metadata_fields=metadata_fields,
+        application_name=application_name,
         **client_kwargs,
     )
     _install_global(factory)

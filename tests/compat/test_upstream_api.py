@@ -446,8 +446,13 @@ def test_global_factory_life_cycle(uri: str, db_name: str) -> None:
     msm.close_global_factory()
     with pytest.raises(RuntimeError, match="initialize_global_factory"):
         get_global_factory()
-    first = initialize_global_factory(uri, database_name=db_name, maxPoolSize=4)
+    first = initialize_global_factory(
+        uri, db_name, metadata_fields=["tier"], application_name="global-app", maxPoolSize=4
+    )
     assert get_global_factory() is first
+    assert first.repository.metadata_fields == ("tier",)
+    with first.create_session_manager("g-0") as manager:
+        assert manager.get_application_name() == "global-app"
     second = initialize_global_factory(uri, database_name=db_name, collection_name="c2")
     assert get_global_factory() is second and second is not first
     assert first._closed  # replaced and closed, as the reference did
