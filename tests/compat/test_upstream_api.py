@@ -538,3 +538,22 @@ def test_the_camel_case_warning_points_at_the_callers_line(uri: str, db_name: st
         MongoDBSessionManager("warn", uri, db_name, metadataHook=lambda f, a, s, **k: f()).close()
     [warning] = [w for w in caught if w.category is DeprecationWarning]
     assert warning.filename == __file__
+
+
+def test_a_sync_client_keeps_the_round_trip_budget(sync_client: Any, db_name: str) -> None:
+    from strands import Agent
+
+    from mongodb_session_manager.testing import ScriptedModel
+
+    first = MongoDBSessionManager("budget", client=sync_client, database_name=db_name)
+    Agent(model=ScriptedModel(["a"]), session_manager=first, callback_handler=None)("q")
+    stats = first.session_repository.pool.command_stats
+    with stats.capture() as opening:
+        again = MongoDBSessionManager("budget", client=sync_client, database_name=db_name)
+        agent = Agent(model=ScriptedModel(["b"]), session_manager=again, callback_handler=None)
+    assert opening.commands == ["find", "find"]  # open (with the agent's fields), its messages
+    with stats.capture() as turn:
+        agent("q2")
+    assert turn.commands == ["update", "update"]  # one write per message
+    first.close()
+    again.close()
