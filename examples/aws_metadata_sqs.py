@@ -62,7 +62,8 @@ def main() -> None:
         for message in messages.get("Messages", []):
             body = json.loads(message["Body"])
             print(f"{body['operation']:>6} {body['session_id']}: {json.dumps(body['metadata'])}")
-        print(f"Stored metadata: {json.dumps(manager.get_metadata(), default=str, sort_keys=True)}")
+        stored = manager.get_session_metadata().model_dump()
+        print(f"Stored metadata: {json.dumps(stored, default=str, sort_keys=True)}")
         manager.close()
 
 

@@ -103,7 +103,7 @@ def create_app(uri: str) -> FastAPI:
         manager = await open_manager(session_id)
         try:
             await manager.update_metadata_async(metadata)
-            return dict(await manager.get_metadata_async())
+            return (await manager.get_session_metadata_async()).model_dump()
         finally:
             await manager.close_async()
 
@@ -130,7 +130,7 @@ def create_app(uri: str) -> FastAPI:
                 "messages": metrics.totals.messages,
                 "tokens": metrics.totals.total_tokens,
                 "feedbacks": len(await manager.get_feedbacks_async()),
-                "metadata": await manager.get_metadata_async(),
+                "metadata": (await manager.get_session_metadata_async()).model_dump(),
             }
         finally:
             await manager.close_async()

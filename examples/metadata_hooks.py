@@ -84,7 +84,7 @@ def main() -> None:
         print("1. Audit hook")
         manager = MongoDBSessionManager(SESSION, uri, DATABASE, metadata_hook=audit_hook)
         manager.update_metadata({"customer_id": "c-42", "priority": "normal"})
-        print(f"  metadata: {manager.get_metadata()}")
+        print(f"  metadata: {manager.get_session_metadata().model_dump()}")
         manager.close()
 
         print("2. Validation hook")
@@ -98,7 +98,7 @@ def main() -> None:
                 attempt()
             except (ValueError, PermissionError) as exc:
                 print(f"  refused: {exc}")
-        print(f"  stored: {manager.get_metadata()}")
+        print(f"  stored: {manager.get_session_metadata().model_dump()}")
         manager.close()
 
         print("3. Caching hook")
@@ -107,7 +107,7 @@ def main() -> None:
         for _ in range(3):
             manager.get_metadata()
         manager.update_metadata({"priority": "low"})
-        priority = manager.get_metadata()["priority"]
+        priority = manager.get_session_metadata().model_dump()["priority"]
         print(f"  4 reads, {cache.database_reads} from MongoDB; priority after update: {priority}")
         manager.close()
 
@@ -137,7 +137,7 @@ def main() -> None:
                 if "toolResult" in block:
                     result = block["toolResult"]
                     print(f"  tool {result['status']}: {result['content'][0]['text']}")
-        print(f"  final metadata: {manager.get_metadata()}")
+        print(f"  final metadata: {manager.get_session_metadata().model_dump()}")
         print(f"  audit entries: {len(audit_log)}")
         manager.close()
 

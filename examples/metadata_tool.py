@@ -44,10 +44,6 @@ PROMPTS = [
 ]
 
 
-def text_of(result: dict[str, Any]) -> str:
-    return str(result["content"][0]["text"])
-
-
 def main() -> None:
     with database() as uri:
         MongoDBSessionManager(SESSION, uri, DATABASE).repository.delete_session(SESSION)
@@ -73,7 +69,7 @@ def main() -> None:
                         result = block["toolResult"]
                         print(f"  tool {result['status']}: {result['content'][0]['text']}")
             print(f"  agent: {str(reply).strip()}")
-        print(f"  stored metadata: {manager.get_metadata()}")
+        print(f"  stored metadata: {manager.get_session_metadata().model_dump()}")
 
         print("2. Direct calls")
         tool = manager.get_metadata_tool(
@@ -90,9 +86,9 @@ def main() -> None:
             {"action": "purge"},
         ]
         for arguments in calls:
-            result = tool(**arguments)
-            print(f"  {json.dumps(arguments)} -> {result['status']}: {text_of(result)}")
-        print(f"  stored metadata: {manager.get_metadata()}")
+            answer = tool(**arguments)  # called directly, the tool answers with a text
+            print(f"  {json.dumps(arguments)} -> {answer}")
+        print(f"  stored metadata: {manager.get_session_metadata().model_dump()}")
         manager.close()
 
 

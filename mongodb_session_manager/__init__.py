@@ -152,3 +152,10 @@ __all__ = [
     "migration_status",
     "migration_status_async",
 ]
+
+# --- issue 11 (drop-in for the reference library's users): new exports -------------
+from mongodb_session_manager.errors import MessageIdError
+from mongodb_session_manager.models.guardrail import GUARDRAIL_STOP_REASONS
+
+__all__ += ["GUARDRAIL_STOP_REASONS", "MessageIdError"]
+# --- end issue 11 ----------------------------------------------------------------------

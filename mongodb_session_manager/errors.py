@@ -33,8 +33,11 @@ class InvalidFilterError(InvalidInputError):
         super().__init__(message)
 
 
-class SessionNotFoundError(SessionManagerError, LookupError):
-    """The session (or the agent inside it) does not exist."""
+class SessionNotFoundError(SessionManagerError, LookupError, ValueError):
+    """The session (or the agent inside it) does not exist.
+
+    Also a ``ValueError``: the reference library raised one for an unknown agent.
+    """
 
     def __init__(self, session_id: str, agent_id: str | None = None) -> None:
         self.session_id = session_id
@@ -71,6 +74,16 @@ class SessionConflictError(SessionManagerError):
         self.expected = expected
         self.actual = actual
         super().__init__(message)
+
+
+class MessageIdError(SessionConflictError, ValueError):
+    """``create_message`` got a ``message_id`` other than the agent's next position.
+
+    Messages are stored by position (``message_id`` is the index), which is what
+    makes appends one guarded write and reads a slice. A caller-chosen id that
+    skips or reuses a position is refused (nothing is written); it is also what a
+    concurrent writer looks like, hence a :class:`SessionConflictError` too.
+    """
 
 
 class SessionTooLargeError(SessionManagerError):

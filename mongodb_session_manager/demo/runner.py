@@ -328,7 +328,7 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> DemoResult
         try:
             summary = manager.get_metrics_summary()
             feedbacks = manager.get_feedbacks()
-            metadata = manager.get_metadata()
+            metadata = manager.get_session_metadata().model_dump()
         finally:
             manager.close()
             factory.close()

@@ -102,11 +102,6 @@ class FeatureBase:
         return previous
 
 
-def without_id(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """``raw`` minus ``_id``."""
-    return {k: v for k, v in raw.items() if k != "_id"}
-
-
 async def aggregate(collection: Any, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Run an aggregation and return all its documents (PyMongo async and mongomock-motor)."""
     cursor = collection.aggregate(pipeline)

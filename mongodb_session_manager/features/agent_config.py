@@ -72,6 +72,13 @@ async def read_agent_headers(
     return root, agents
 
 
+async def read_application_name(repository: Any, session_id: str) -> str | None:
+    """One read of the session's ``application_name`` (``None`` if unset or no session)."""
+    raw = await repository._collection().find_one({"_id": session_id}, {"application_name": 1})
+    value = (raw or {}).get("application_name")
+    return value if isinstance(value, str) else None
+
+
 class AgentConfigMixin(FeatureBase):
     """Agent configuration and listing methods, with async twins."""
 
@@ -80,10 +87,8 @@ class AgentConfigMixin(FeatureBase):
     def get_agent_config(self, agent_id: str) -> dict[str, Any] | None:
         """``{agent_id, model, system_prompt, prompt_metadata}`` of a stored agent, or ``None``.
 
-        One read of those four fields only.
-
-        Raises:
-            SessionNotFoundError: The session does not exist (any more).
+        One read of those four fields only; ``None`` too when the session does not
+        exist (as in the reference library).
         """
         return self._run(self._read_agent_config(agent_id))
 
@@ -93,10 +98,11 @@ class AgentConfigMixin(FeatureBase):
 
     async def _read_agent_config(self, agent_id: str) -> dict[str, Any] | None:
         key = storage_key(validate_id(agent_id, "agent_id"))
-        raw = await self._find_session(
-            {f"agents.{key}.{name}": 1 for name in ("agent_id", *CONFIG_FIELDS)}
+        raw = await self._repo._collection().find_one(
+            {"_id": self.session_id},
+            {f"agents.{key}.{name}": 1 for name in ("agent_id", *CONFIG_FIELDS)},
         )
-        agent = (raw.get("agents") or {}).get(key)
+        agent = ((raw or {}).get("agents") or {}).get(key)
         if not isinstance(agent, dict) or agent.get("agent_id") != agent_id:
             return None
         return {"agent_id": agent_id, **{name: agent.get(name) for name in CONFIG_FIELDS}}
@@ -171,6 +177,40 @@ class AgentConfigMixin(FeatureBase):
             sorted(values),
         )
 
+    def set_prompt_metadata(self, agent_id: str, prompt_metadata: Mapping[str, Any]) -> None:
+        """Store ``prompt_metadata`` (prompt version, temperature...) on a stored agent.
+
+        The reference library's name for ``update_agent_config(agent_id,
+        prompt_metadata=...)``; one round trip.
+
+        Raises:
+            InvalidInputError: ``prompt_metadata`` is not a storable dict.
+            SessionNotFoundError: The session or the agent does not exist (a ``ValueError``).
+        """
+        if not isinstance(prompt_metadata, Mapping):
+            raise InvalidInputError(
+                f"prompt_metadata must be a dict, got {type(prompt_metadata).__name__}"
+            )
+        self.update_agent_config(agent_id, prompt_metadata=prompt_metadata)
+
+    async def set_prompt_metadata_async(
+        self, agent_id: str, prompt_metadata: Mapping[str, Any]
+    ) -> None:
+        """Async twin of :meth:`set_prompt_metadata`."""
+        if not isinstance(prompt_metadata, Mapping):
+            raise InvalidInputError(
+                f"prompt_metadata must be a dict, got {type(prompt_metadata).__name__}"
+            )
+        await self.update_agent_config_async(agent_id, prompt_metadata=prompt_metadata)
+
+    def get_application_name(self) -> str | None:
+        """The ``application_name`` stored on the session (set at creation), or ``None``."""
+        return self._run(read_application_name(self._repo, self.session_id))
+
+    async def get_application_name_async(self) -> str | None:
+        """Async twin of :meth:`get_application_name`."""
+        return await self._call(read_application_name(self._repo, self.session_id))
+
     # ------------------------------------------------------------------ listing
 
     def list_agents(self) -> list[dict[str, Any]]:
@@ -187,11 +227,7 @@ class AgentConfigMixin(FeatureBase):
         return [{name: _plain(agent.get(name)) for name in LISTED_FIELDS} for agent in agents]
 
     def get_message_count(self, agent_id: str) -> int:
-        """Number of stored messages of an agent (0 if it has none); one tiny read.
-
-        Raises:
-            SessionNotFoundError: The session does not exist (any more).
-        """
+        """Number of stored messages of an agent (0 if none, or no session); one tiny read."""
         return self._run(self._message_count(agent_id))
 
     async def get_message_count_async(self, agent_id: str) -> int:
@@ -200,10 +236,11 @@ class AgentConfigMixin(FeatureBase):
 
     async def _message_count(self, agent_id: str) -> int:
         key = storage_key(validate_id(agent_id, "agent_id"))
-        raw = await self._find_session(
-            {f"agents.{key}.agent_id": 1, f"agents.{key}.message_count": 1}
+        raw = await self._repo._collection().find_one(
+            {"_id": self.session_id},
+            {f"agents.{key}.agent_id": 1, f"agents.{key}.message_count": 1},
         )
-        agent = (raw.get("agents") or {}).get(key)
+        agent = ((raw or {}).get("agents") or {}).get(key)
         if not isinstance(agent, dict) or agent.get("agent_id") != agent_id:
             return 0
         return int(agent.get("message_count") or 0)

@@ -11,7 +11,9 @@ from pydantic import ValidationError
 from mongodb_session_manager.errors import InvalidIdentifierError, InvalidInputError
 from mongodb_session_manager.features._base import FeatureBase
 from mongodb_session_manager.features.hooks import run_hooked, run_hooked_async
+from mongodb_session_manager.features.keys import validate_value
 from mongodb_session_manager.models import Feedback, utcnow, validate_id
+from mongodb_session_manager.models.feedback import MAX_FEEDBACK_BYTES
 from mongodb_session_manager.repository.codec import encoded_size
 
 logger = logging.getLogger(__name__)
@@ -48,6 +50,20 @@ def validate_feedback(feedback: Any) -> Feedback:
             validate_id(record.agent_id, "feedback.agent_id")
         except InvalidIdentifierError as exc:
             raise InvalidInputError(f"{exc}. Nothing was written") from exc
+    # Extra keys (e.g. `_validated_at` from a validation hook) are stored as given,
+    # but never as operators or paths: `$x` / `a.b` keys are refused at any depth.
+    extras = record.extras
+    if extras:
+        try:
+            validate_value(extras, "feedback")
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"{exc}. Nothing was written") from exc
+    size = encoded_size(record.model_dump(), "feedback")
+    if size > MAX_FEEDBACK_BYTES:
+        raise InvalidInputError(
+            f"feedback is {size} bytes encoded; the limit is {MAX_FEEDBACK_BYTES}. "
+            "Nothing was written"
+        )
     return record
 
 
@@ -59,11 +75,14 @@ class FeedbackMixin(FeatureBase):
 
         Args:
             feedback: ``{"rating": "up" | "down" | None, "comment": str}``, optionally
-                ``agent_id`` and ``message_id`` to tie it to a message;
+                ``agent_id`` and ``message_id`` to tie it to a message, and any
+                other keys (kept as given; no ``$``-leading or dotted keys);
                 ``created_at`` defaults to now.
 
         Returns:
-            The stored :class:`Feedback`, or what the feedback hook returned.
+            The stored :class:`Feedback`, or what the feedback hook returned. The
+            hook is called as ``hook(original_func, "add", session_id,
+            session_manager=<this manager>, feedback=<dict>)``.
 
         Raises:
             InvalidInputError: A field is invalid (the message names it).
@@ -79,6 +98,7 @@ class FeedbackMixin(FeatureBase):
             checked,
             lambda value: self._run(self._push_feedback(validate_feedback(value))),
             lambda value: self._call(self._push_feedback(validate_feedback(value))),
+            session_manager=self,
         )
 
     async def add_feedback_async(self, feedback: Mapping[str, Any] | Feedback) -> Any:
@@ -92,6 +112,7 @@ class FeedbackMixin(FeatureBase):
             checked,
             lambda value: self._run(self._push_feedback(validate_feedback(value))),
             lambda value: self._call(self._push_feedback(validate_feedback(value))),
+            session_manager=self,
         )
 
     async def _push_feedback(self, feedback: Feedback) -> Feedback:
@@ -113,7 +134,12 @@ class FeedbackMixin(FeatureBase):
         return feedback
 
     def get_feedbacks(self) -> list[Feedback]:
-        """Every feedback of the session, oldest first (one read of ``feedbacks`` only)."""
+        """Every feedback of the session, oldest first (one read of ``feedbacks`` only).
+
+        Each item is a typed :class:`Feedback` that also indexes like the
+        reference library's dicts (``f["rating"]``, ``f["comment"]``,
+        ``f["created_at"]``, extra keys). ``[]`` when there is none or no session.
+        """
         return self._run(self._read_feedbacks())
 
     async def get_feedbacks_async(self) -> list[Feedback]:
@@ -121,11 +147,18 @@ class FeedbackMixin(FeatureBase):
         return await self._call(self._read_feedbacks())
 
     async def _read_feedbacks(self) -> list[Feedback]:
-        raw = await self._find_session({"feedbacks": 1})
-        # Unknown fields (written by another tool or an older version) are dropped, not fatal.
-        fields = Feedback.model_fields
+        raw = await self._repo._collection().find_one({"_id": self.session_id}, {"feedbacks": 1})
         return [
-            Feedback.model_validate({k: v for k, v in item.items() if k in fields})
-            for item in raw.get("feedbacks") or []
+            read_feedback(item)
+            for item in (raw or {}).get("feedbacks") or []
             if isinstance(item, dict)
         ]
+
+
+def read_feedback(item: dict[str, Any]) -> Feedback:
+    """A stored feedback as a :class:`Feedback`; one another tool wrote oddly is kept as is."""
+    try:
+        return Feedback.model_validate(item)
+    except ValidationError:
+        logger.info("feedback.read.unvalidated | keys=%s", sorted(item)[:20])
+        return Feedback.model_construct(**item)

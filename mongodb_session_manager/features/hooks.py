@@ -46,6 +46,8 @@ def is_async_hook(hook: Callable[..., Any]) -> bool:
 
 
 def _argument(args: tuple[Any, ...], kwargs: dict[str, Any], name: str, default: Any) -> Any:
+    # A hook that forwards all it got (`original_func(**kwargs)`) also passes the context.
+    kwargs = {k: v for k, v in kwargs.items() if k != "session_manager"}
     if len(args) > 1 or (args and kwargs) or set(kwargs) - {name}:
         raise TypeError(f"original_func takes one argument ({name})")
     if args:
@@ -61,11 +63,16 @@ def run_hooked(
     value: Any,
     operation: Callable[[Any], T],
     operation_async: Callable[[Any], Awaitable[T]],
+    **context: Any,
 ) -> T:
-    """Sync form: ``operation(value)``, through ``hook`` when there is one."""
+    """Sync form: ``operation(value)``, through ``hook`` when there is one.
+
+    ``context`` is passed to the hook as keyword arguments too (the feedback hook
+    gets ``session_manager=``, as in the reference library).
+    """
     if hook is None:
         return operation(value)
-    kwargs = {name: value} if name is not None and value is not None else {}
+    kwargs = {**context, **({name: value} if name is not None and value is not None else {})}
     if is_async_hook(hook):
 
         async def original_async(*args: Any, **kw: Any) -> T:
@@ -89,11 +96,12 @@ async def run_hooked_async(
     value: Any,
     operation: Callable[[Any], T],
     operation_async: Callable[[Any], Awaitable[T]],
+    **context: Any,
 ) -> T:
     """Async form: ``await operation_async(value)``, through ``hook`` when there is one."""
     if hook is None:
         return await operation_async(value)
-    kwargs = {name: value} if name is not None and value is not None else {}
+    kwargs = {**context, **({name: value} if name is not None and value is not None else {})}
     if is_async_hook(hook):
 
         async def original_async(*args: Any, **kw: Any) -> T:

@@ -15,8 +15,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pymongo.errors import OperationFailure
 
-from mongodb_session_manager.errors import InvalidInputError
-from mongodb_session_manager.features._base import FeatureBase, without_id
+from mongodb_session_manager.errors import InvalidInputError, SessionNotFoundError
+from mongodb_session_manager.features._base import FeatureBase
 from mongodb_session_manager.features.hooks import run_hooked, run_hooked_async
 from mongodb_session_manager.features.keys import (
     MAX_UPDATE_BYTES,
@@ -163,16 +163,15 @@ class MetadataMixin(FeatureBase):
     # ------------------------------------------------------------------ get
 
     def get_metadata(self, keys: Iterable[str] | str | None = None) -> Any:
-        """The session's metadata dict (one read of ``metadata`` only).
+        """The session's metadata as the reference library returned it (one read).
 
         Args:
             keys: Only these keys (dotted paths allowed); all when ``None``.
 
         Returns:
-            The metadata dict (nested as stored), or what the metadata hook returned.
-
-        Raises:
-            SessionNotFoundError: The session does not exist (any more).
+            ``{"_id": session_id, "metadata": {...}}`` (nested as stored), ``None``
+            when the session does not exist, or what the metadata hook returned.
+            For a typed value use :meth:`get_session_metadata`.
         """
         selected = _key_list(keys)
         return run_hooked(
@@ -181,8 +180,8 @@ class MetadataMixin(FeatureBase):
             self.session_id,
             "keys",
             selected,
-            lambda value: self._run(self._read_metadata(_key_list(value))),
-            lambda value: self._call(self._read_metadata(_key_list(value))),
+            lambda value: self._run(self._read_metadata_document(_key_list(value))),
+            lambda value: self._call(self._read_metadata_document(_key_list(value))),
         )
 
     async def get_metadata_async(self, keys: Iterable[str] | str | None = None) -> Any:
@@ -194,20 +193,59 @@ class MetadataMixin(FeatureBase):
             self.session_id,
             "keys",
             selected,
-            lambda value: self._run(self._read_metadata(_key_list(value))),
-            lambda value: self._call(self._read_metadata(_key_list(value))),
+            lambda value: self._run(self._read_metadata_document(_key_list(value))),
+            lambda value: self._call(self._read_metadata_document(_key_list(value))),
         )
 
+    def get_session_metadata(self, keys: Iterable[str] | str | None = None) -> Metadata:
+        """The session's metadata as a typed model (``metadata_model``, else :class:`Metadata`).
+
+        Goes through the metadata hook like :meth:`get_metadata`; ``.model_dump()``
+        gives the plain dict.
+
+        Raises:
+            SessionNotFoundError: The session does not exist (any more).
+        """
+        return self._typed_metadata(self.get_metadata(keys))
+
+    async def get_session_metadata_async(self, keys: Iterable[str] | str | None = None) -> Metadata:
+        """Async twin of :meth:`get_session_metadata`."""
+        return self._typed_metadata(await self.get_metadata_async(keys))
+
+    def _typed_metadata(self, found: Any) -> Metadata:
+        if found is None:
+            raise SessionNotFoundError(self.session_id)
+        values = found.get("metadata", found) if isinstance(found, Mapping) else found
+        if isinstance(values, Metadata):
+            return values
+        if not isinstance(values, Mapping):
+            raise InvalidInputError(
+                f"the metadata hook returned {type(found).__name__}; expected "
+                '{"_id": ..., "metadata": {...}}'
+            )
+        model = self.metadata_model or Metadata
+        try:
+            return model.model_validate(dict(values))
+        except ValidationError:
+            # A partial read (some keys) may lack required fields: keep the values as stored.
+            return model.model_construct(**dict(values))
+
+    async def _read_metadata_document(self, keys: list[str] | None) -> dict[str, Any] | None:
+        projection: dict[str, Any] = {"metadata": 1}
+        if keys is not None:
+            projection = {f"metadata.{key}": 1 for key in keys} if keys else {"_id": 1}
+        raw = await self._repo._collection().find_one({"_id": self.session_id}, projection)
+        if raw is None:
+            return None
+        return {"_id": self.session_id, "metadata": dict(raw.get("metadata") or {})}
+
     async def _read_metadata(self, keys: list[str] | None) -> dict[str, Any]:
-        if keys is None:
-            projection: dict[str, Any] = {"metadata": 1}
-        elif not keys:
-            return {}
-        else:
-            projection = {f"metadata.{key}": 1 for key in keys}
-        raw = await self._find_session(projection)
-        metadata = without_id(raw).get("metadata") or {}
-        return dict(metadata)
+        """The metadata dict; SessionNotFoundError if the session is gone."""
+        document = await self._read_metadata_document(keys)
+        if document is None:
+            raise SessionNotFoundError(self.session_id)
+        metadata: dict[str, Any] = document["metadata"]
+        return metadata
 
     # ------------------------------------------------------------------ delete
 

@@ -4,8 +4,9 @@ The tool goes through the manager's own methods, so validation, hooks and the
 one-round-trip writes all apply. What the agent may touch is restricted by
 allow-lists (``readable_keys`` / ``writable_keys``) and a deny-list
 (``protected_keys``), so an LLM cannot overwrite fields the application owns.
-Errors come back as tool errors (``status: "error"``) the model can read; the
-tool never raises.
+Every call returns the reference library's text (``"All metadata: {...}"``,
+``"Successfully updated metadata fields: [...]"``, ``"Error: ..."``), which is
+what code calling the tool directly and the model both read; the tool never raises.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from strands import tool
+from strands import ToolContext, tool
 from strands.tools.decorator import DecoratedFunctionTool
 
 from mongodb_session_manager.errors import InvalidInputError, SessionManagerError
-from mongodb_session_manager.features.keys import validate_key
+from mongodb_session_manager.features.keys import get_path, validate_key
 from mongodb_session_manager.features.metadata import MetadataMixin
 
 logger = logging.getLogger(__name__)
@@ -108,9 +109,12 @@ def _parse_keys(value: Any) -> list[str] | None:
     return list(value)
 
 
-def _result(status: str, payload: Any) -> dict[str, Any]:
-    text = payload if isinstance(payload, str) else json.dumps(payload, default=str)
-    return {"status": status, "content": [{"text": text}]}
+def _json(value: Any) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+class _ToolRefusal(InvalidInputError):
+    """A refusal the tool reports with the reference's exact text (no prefix)."""
 
 
 class MetadataToolMixin(MetadataMixin):
@@ -123,7 +127,7 @@ class MetadataToolMixin(MetadataMixin):
         protected_keys: Iterable[str] | None = None,
         *,
         allow_delete: bool = True,
-    ) -> DecoratedFunctionTool[..., dict[str, Any]]:
+    ) -> DecoratedFunctionTool[..., Any]:
         """A Strands tool named ``manage_metadata`` bound to this session.
 
         Args:
@@ -137,8 +141,12 @@ class MetadataToolMixin(MetadataMixin):
         Returns:
             A tool to pass to ``Agent(tools=[...])``, also callable directly:
             ``tool(action="get")``, ``tool(action="set", metadata={"k": "v"})``,
-            ``tool(action="delete", keys=["k"])``. Each call returns a Strands tool
-            result (``{"status": ..., "content": [{"text": <JSON>}]}``).
+            ``tool(action="delete", keys=["k"])``. Each call returns the reference
+            library's string: ``"All metadata: {json}"``, ``"Metadata retrieved:
+            {json}"``, ``"No metadata found for keys: [...]"``, ``"No metadata
+            stored in session"``, ``"Successfully updated metadata fields: [...]"``,
+            ``"Successfully deleted metadata fields: [...]"``, or an ``"Error..."``
+            text.
         """
         policy = KeyPolicy(readable_keys, writable_keys, protected_keys)
         manager = self
@@ -147,7 +155,8 @@ class MetadataToolMixin(MetadataMixin):
             action: str,
             metadata: dict[str, Any] | str | None = None,
             keys: list[str] | str | None = None,
-        ) -> dict[str, Any]:
+            tool_context: ToolContext | None = None,
+        ) -> Any:
             """Read or change facts stored with this conversation (its metadata).
 
             Args:
@@ -158,23 +167,37 @@ class MetadataToolMixin(MetadataMixin):
                     A dotted key such as "profile.city" sets one nested field.
                 keys: For "get" and "delete": a list of key names, e.g. ["language"].
             """
-            try:
-                return manager._run_metadata_tool(policy, allow_delete, action, metadata, keys)
-            except (SessionManagerError, ValueError, TypeError) as exc:
-                logger.info(
-                    "metadata_tool.refused | session_id=%s action=%s error=%s",
-                    manager.session_id,
-                    action,
-                    exc,
-                )
-                return _result("error", f"Error: {exc}")
-            except Exception as exc:
-                logger.exception(
-                    "metadata_tool.failed | session_id=%s action=%s", manager.session_id, action
-                )
-                return _result("error", f"Error: {type(exc).__name__}: {exc}")
+            text, failed = manager._answer_metadata_tool(
+                policy, allow_delete, action, metadata, keys
+            )
+            if tool_context is None:  # called directly: the reference library's string
+                return text
+            # Called by an agent: the same text, and a failure is a tool error the model sees.
+            return {"status": "error" if failed else "success", "content": [{"text": text}]}
 
-        return tool(name=TOOL_NAME)(manage_metadata)
+        return tool(name=TOOL_NAME, context=True)(manage_metadata)
+
+    def _answer_metadata_tool(
+        self, policy: KeyPolicy, allow_delete: bool, action: str, metadata: Any, keys: Any
+    ) -> tuple[str, bool]:
+        """The tool's text and whether it is an error; never raises."""
+        try:
+            return self._run_metadata_tool(policy, allow_delete, action, metadata, keys), False
+        except _ToolRefusal as exc:
+            return str(exc), True
+        except (SessionManagerError, ValueError, TypeError) as exc:
+            logger.info(
+                "metadata_tool.refused | session_id=%s action=%s error=%s",
+                self.session_id,
+                action,
+                exc,
+            )
+            return f"Error managing metadata: {exc}", True
+        except Exception as exc:
+            logger.exception(
+                "metadata_tool.failed | session_id=%s action=%s", self.session_id, action
+            )
+            return f"Error managing metadata: {type(exc).__name__}: {exc}", True
 
     def _run_metadata_tool(
         self,
@@ -183,33 +206,56 @@ class MetadataToolMixin(MetadataMixin):
         action: str,
         metadata: Any,
         keys: Any,
-    ) -> dict[str, Any]:
+    ) -> str:
         verb = _ACTIONS.get(str(action).strip().lower())
         if verb is None or (verb == "delete" and not allow_delete):
-            offered = "get, set, update" + (", delete" if allow_delete else "")
-            raise InvalidInputError(f"unknown action {action!r}; use one of: {offered}")
+            offered = (
+                "'get', 'set', 'update', or 'delete'"
+                if allow_delete
+                else "'get', 'set', or 'update'"
+            )
+            raise _ToolRefusal(f"Error: Unknown action '{action}'. Use {offered}")
         if verb == "get":
             requested = _parse_keys(keys)
             if requested is None:
-                return _result("success", {"metadata": self.get_metadata(policy.readable_roots())})
+                stored = self._metadata_of(self.get_metadata(policy.readable_roots()))
+                return (
+                    f"All metadata: {_json(stored)}" if stored else "No metadata stored in session"
+                )
             denied = [k for k in requested if not policy.can_read(k)]
             if denied:
                 raise InvalidInputError(f"not allowed to read: {', '.join(denied)}")
-            return _result("success", {"metadata": self.get_metadata(requested)})
+            stored = self._metadata_of(self.get_metadata(requested))
+            found = {}
+            for key in requested:
+                present, value = get_path(stored, key.split("."))
+                if present:
+                    found[key] = value
+            if not found:
+                return f"No metadata found for keys: {requested}"
+            return f"Metadata retrieved: {_json(found)}"
         if verb == "set":
+            if metadata is None or metadata == {} or metadata == "":
+                raise _ToolRefusal("Error: metadata dictionary required for set/update action")
             values = _parse_metadata(metadata)
-            if not values:
-                raise InvalidInputError('"set" needs a non-empty metadata object')
             denied = [k for k in values if not policy.can_write(k)]
             if denied:
                 raise InvalidInputError(f"not allowed to write: {', '.join(denied)}")
             self.update_metadata(values)
-            return _result("success", {"updated": sorted(values)})
+            return f"Successfully updated metadata fields: {list(values)}"
         requested = _parse_keys(keys)
         if not requested:
-            raise InvalidInputError('"delete" needs a list of keys')
+            raise _ToolRefusal("Error: keys list required for delete action")
         denied = [k for k in requested if not policy.can_write(k)]
         if denied:
             raise InvalidInputError(f"not allowed to delete: {', '.join(denied)}")
         self.delete_metadata(requested)
-        return _result("success", {"deleted": requested})
+        return f"Successfully deleted metadata fields: {requested}"
+
+    @staticmethod
+    def _metadata_of(found: Any) -> dict[str, Any]:
+        """The metadata dict out of what ``get_metadata`` (or its hook) returned."""
+        if isinstance(found, Mapping):
+            inner = found.get("metadata", {})
+            return dict(inner) if isinstance(inner, Mapping) else {}
+        return {}

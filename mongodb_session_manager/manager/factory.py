@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from mongodb_session_manager.errors import InvalidInputError
 from mongodb_session_manager.manager.manager import Hook, MongoDBSessionManager
 from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
 from mongodb_session_manager.repository.repository import (
@@ -33,11 +34,12 @@ class MongoDBSessionManagerFactory:
         connection_string: MongoDB URI.
         database_name: Database of the sessions collection.
         collection_name: Collection of session documents.
-        client: An existing async client instead of a URI.
+        client: A ``pymongo.MongoClient`` (never closed by the library), a
+            ``pymongo.AsyncMongoClient`` or a :class:`MongoDBConnectionPool`.
+        metadata_fields: Metadata fields to index.
+        application_name: Stored on sessions created through this factory.
         metadata_hook: Default metadata hook of the managers it builds.
         feedback_hook: Default feedback hook of the managers it builds.
-        application_name: Stored on sessions created through this factory.
-        metadata_fields: Metadata fields to index.
         max_document_bytes: Size limit of a session document.
         ttl: Expire sessions this long after their last write (``expires_at`` + a TTL
             index; every write refreshes it); a manager may override it. ``None``: never.
@@ -45,6 +47,11 @@ class MongoDBSessionManagerFactory:
             behaviour) or erase it in the redaction write (``False``); a manager may
             override it.
         **pool_options: PyMongo client options (``maxPoolSize`` ...).
+
+    Raises:
+        InvalidInputError: Neither ``connection_string`` nor ``client`` was given
+            (a ``ValueError``, as in the reference library).
+        TypeError: ``client`` is not one of the accepted kinds.
     """
 
     def __init__(
@@ -53,11 +60,11 @@ class MongoDBSessionManagerFactory:
         database_name: str = DEFAULT_DATABASE,
         collection_name: str = DEFAULT_COLLECTION,
         client: Any | None = None,
+        metadata_fields: Sequence[str] | None = None,
+        application_name: str | None = None,
+        *,
         metadata_hook: Hook | None = None,
         feedback_hook: Hook | None = None,
-        *,
-        application_name: str | None = None,
-        metadata_fields: Sequence[str] | None = None,
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         ensure_indexes: bool = True,
         ttl: timedelta | None = None,
@@ -107,6 +114,10 @@ class MongoDBSessionManagerFactory:
     ) -> None:
         check_ttl(ttl)  # before acquiring the pool: a bad ttl leaves nothing open
         check_max_document_bytes(max_document_bytes)
+        if connection_string is None and client is None:
+            raise InvalidInputError(
+                "MongoDBSessionManagerFactory needs a connection_string or a client"
+            )
         self.pool = MongoDBConnectionPool.acquire(connection_string, client=client, **pool_options)
         self.repository = MongoDBSessionRepository(
             database_name=database_name,
@@ -135,28 +146,85 @@ class MongoDBSessionManagerFactory:
         kwargs.update(overrides)
         return kwargs
 
-    def create_session_manager(self, session_id: str, **kwargs: Any) -> MongoDBSessionManager:
+    def _overrides(
+        self,
+        database_name: str | None,
+        collection_name: str | None,
+        metadata_fields: Sequence[str] | None,
+        application_name: str | None,
+        kwargs: dict[str, Any],
+    ) -> dict[str, Any]:
+        """The manager's keyword arguments with this call's overrides applied."""
+        repository = self._repository_for(database_name, collection_name, metadata_fields)
+        if application_name is not None:
+            kwargs["application_name"] = application_name
+        return self._manager_kwargs({"repository": repository, **kwargs})
+
+    def _repository_for(
+        self,
+        database_name: str | None,
+        collection_name: str | None,
+        metadata_fields: Sequence[str] | None,
+    ) -> MongoDBSessionRepository:
+        """The factory's repository, or one on the same pool for the overridden place."""
+        base = self.repository
+        if database_name is None and collection_name is None and metadata_fields is None:
+            return base
+        return MongoDBSessionRepository(
+            database_name=database_name or base.database_name,
+            collection_name=collection_name or base.collection_name,
+            pool=self.pool,
+            application_name=base.application_name,
+            metadata_fields=tuple(metadata_fields or base.metadata_fields),
+            max_document_bytes=base.max_document_bytes,
+            ttl=base.ttl,
+        )
+
+    def create_session_manager(
+        self,
+        session_id: str,
+        database_name: str | None = None,
+        collection_name: str | None = None,
+        metadata_fields: Sequence[str] | None = None,
+        application_name: str | None = None,
+        **kwargs: Any,
+    ) -> MongoDBSessionManager:
         """A manager for ``session_id`` on the shared pool (one read if it exists).
 
-        ``kwargs`` are the manager's (``preload_agents``, ``ttl``, ``create`` ...);
-        ``create=False``: a missing session raises :class:`SessionNotFoundError`
-        and nothing is written.
+        Args:
+            session_id: The conversation's id.
+            database_name: Overrides the factory's database for this manager.
+            collection_name: Overrides the factory's collection for this manager.
+            metadata_fields: Overrides the factory's indexed metadata fields.
+            application_name: Overrides the factory's application name.
+            **kwargs: Passed to :class:`MongoDBSessionManager` (hooks, ``ttl``,
+                ``create``: ``False`` makes a missing session a
+                :class:`SessionNotFoundError` and writes nothing).
         """
-        return MongoDBSessionManager(session_id, **self._manager_kwargs(kwargs))
+        overrides = self._overrides(
+            database_name, collection_name, metadata_fields, application_name, kwargs
+        )
+        return MongoDBSessionManager(session_id, **overrides)
 
     async def create_session_manager_async(
-        self, session_id: str, **kwargs: Any
+        self,
+        session_id: str,
+        database_name: str | None = None,
+        collection_name: str | None = None,
+        metadata_fields: Sequence[str] | None = None,
+        application_name: str | None = None,
+        **kwargs: Any,
     ) -> MongoDBSessionManager:
-        """Async twin of :meth:`create_session_manager` (never blocks the loop).
-
-        ``create=False`` (read-only code): a missing session raises
-        :class:`SessionNotFoundError` and nothing is written.
-        """
-        return await MongoDBSessionManager.create_async(session_id, **self._manager_kwargs(kwargs))
+        """Async twin of :meth:`create_session_manager` (never blocks the loop)."""
+        overrides = self._overrides(
+            database_name, collection_name, metadata_fields, application_name, kwargs
+        )
+        return await MongoDBSessionManager.create_async(session_id, **overrides)
 
     def get_connection_stats(self) -> dict[str, Any]:
-        """The shared pool's figures."""
-        return self.pool.get_pool_stats()
+        """The shared pool's figures (``status``, options, users, command counts)."""
+        stats: dict[str, Any] = self.pool.get_pool_stats()
+        return stats
 
     def close(self) -> None:
         """Release the shared pool."""
@@ -175,31 +243,60 @@ _global_factory: MongoDBSessionManagerFactory | None = None
 _global_lock = threading.Lock()
 
 
-def initialize_global_factory(*args: Any, **kwargs: Any) -> MongoDBSessionManagerFactory:
-    """Create the process-wide factory (once; later calls return the same one)."""
-    global _global_factory
-    with _global_lock:
-        if _global_factory is None or _global_factory._closed:
-            _global_factory = MongoDBSessionManagerFactory(*args, **kwargs)
-        else:
-            logger.info("factory.global.exists | reusing the initialized global factory")
-        return _global_factory
+def initialize_global_factory(
+    connection_string: str | None = None,
+    database_name: str = DEFAULT_DATABASE,
+    collection_name: str = DEFAULT_COLLECTION,
+    metadata_fields: Sequence[str] | None = None,
+    application_name: str | None = None,
+    **client_kwargs: Any,
+) -> MongoDBSessionManagerFactory:
+    """Create the process-wide factory; a second call replaces it and closes the old one.
+
+    ``client_kwargs`` are PyMongo client options, or any other keyword argument of
+    :class:`MongoDBSessionManagerFactory` (``client=``, hooks, ``ttl``...).
+    """
+    factory = MongoDBSessionManagerFactory(
+        connection_string,
+        database_name,
+        collection_name,
+        metadata_fields=metadata_fields,
+        application_name=application_name,
+        **client_kwargs,
+    )
+    _install_global(factory)
+    return factory
 
 
 async def initialize_global_factory_async(
-    *args: Any, **kwargs: Any
+    connection_string: str | None = None,
+    database_name: str = DEFAULT_DATABASE,
+    collection_name: str = DEFAULT_COLLECTION,
+    metadata_fields: Sequence[str] | None = None,
+    application_name: str | None = None,
+    **client_kwargs: Any,
 ) -> MongoDBSessionManagerFactory:
     """Async twin of :func:`initialize_global_factory` (for FastAPI lifespans)."""
+    factory = await MongoDBSessionManagerFactory.create_async(
+        connection_string,
+        database_name,
+        collection_name,
+        metadata_fields=metadata_fields,
+        application_name=application_name,
+        **client_kwargs,
+    )
+    _install_global(factory)
+    return factory
+
+
+def _install_global(factory: MongoDBSessionManagerFactory) -> None:
+    """Make ``factory`` the global one; close the one it replaces (as the reference did)."""
     global _global_factory
-    if _global_factory is not None and not _global_factory._closed:
-        return _global_factory
-    factory = await MongoDBSessionManagerFactory.create_async(*args, **kwargs)
     with _global_lock:
-        if _global_factory is None or _global_factory._closed:
-            _global_factory = factory
-            return factory
-    factory.close()
-    return _global_factory
+        previous, _global_factory = _global_factory, factory
+    if previous is not None and previous is not factory and not previous._closed:
+        logger.info("factory.global.replaced | the previous global factory is closed")
+        previous.close()
 
 
 def get_global_factory() -> MongoDBSessionManagerFactory:

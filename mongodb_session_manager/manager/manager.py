@@ -62,10 +62,11 @@ from mongodb_session_manager.models import (
     validate_id,
 )
 from mongodb_session_manager.repository.codec import (
-    iso,
     message_to_record,
     raw_to_session_agent,
+    read_stamp,
     record_to_document,
+    session_type_of,
 )
 from mongodb_session_manager.repository.repository import (
     DEFAULT_MAX_DOCUMENT_BYTES,
@@ -75,6 +76,7 @@ from mongodb_session_manager.repository.repository import (
     agent_document,
     check_schema_version,
 )
+from mongodb_session_manager.store.clients import split_client_options
 
 if TYPE_CHECKING:
     from strands.agent.agent import Agent
@@ -104,11 +106,15 @@ class MongoDBSessionManager(
         connection_string: MongoDB URI. Managers with the same URI share one pool.
         database_name: Database of the sessions collection.
         collection_name: Collection of session documents.
-        client: An existing async client (a mongomock-motor one for in-process tests).
-        metadata_hook: Intercepts metadata operations (see the hooks guide).
-        feedback_hook: Intercepts feedback operations.
-        application_name: Stored on the session when it is created.
+        client: A ``pymongo.MongoClient`` (the library reaches the same deployment
+            with the same options and credentials through an async twin of it, and
+            never closes it), a ``pymongo.AsyncMongoClient``, or a
+            :class:`MongoDBConnectionPool`. Anything else: ``TypeError``.
         metadata_fields: Metadata fields to index (once per process).
+        metadata_hook: Intercepts metadata operations (see the hooks guide).
+        feedback_hook: Intercepts feedback operations (called with
+            ``session_manager=`` this manager).
+        application_name: Stored on the session when it is created.
         max_document_bytes: Refuse writes that would grow the session past this size.
         repository: Use this repository (and its pool) instead of building one.
         preload_agents: Agent ids whose stored fields are read in the same single
@@ -124,11 +130,15 @@ class MongoDBSessionManager(
             :class:`SessionNotFoundError` and nothing is written.
         metadataHook: Deprecated camelCase alias of ``metadata_hook``.
         feedbackHook: Deprecated camelCase alias of ``feedback_hook``.
-        **pool_options: PyMongo client options (``maxPoolSize`` ...).
+        **kwargs: PyMongo client options (``maxPoolSize``, ``w``, ``authSource`` ...)
+            go to the client; any other keyword goes to Strands'
+            ``RepositorySessionManager``, which ignores it (logged), as in the
+            reference library.
 
     Raises:
         InvalidIdentifierError: ``session_id`` cannot be stored.
         SessionNotFoundError: ``create=False`` and the session does not exist.
+        TypeError: ``client`` is not one of the accepted kinds.
         StoreUnavailableError: MongoDB is unreachable within the timeout.
         SchemaVersionError: the stored session needs a migration.
     """
@@ -140,11 +150,11 @@ class MongoDBSessionManager(
         database_name: str = DEFAULT_DATABASE,
         collection_name: str = DEFAULT_COLLECTION,
         client: Any | None = None,
+        metadata_fields: Sequence[str] | None = None,
         metadata_hook: Hook | None = None,
         feedback_hook: Hook | None = None,
-        *,
         application_name: str | None = None,
-        metadata_fields: Sequence[str] | None = None,
+        *,
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         repository: MongoDBSessionRepository | None = None,
         preload_agents: Sequence[str] = ("default",),
@@ -153,8 +163,9 @@ class MongoDBSessionManager(
         create: bool = True,
         metadataHook: Hook | None = None,
         feedbackHook: Hook | None = None,
-        **pool_options: Any,
+        **kwargs: Any,
     ) -> None:
+        pool_options = _client_options(kwargs)
         self._setup(
             session_id,
             connection_string=connection_string,
@@ -187,18 +198,20 @@ class MongoDBSessionManager(
         database_name: str = DEFAULT_DATABASE,
         collection_name: str = DEFAULT_COLLECTION,
         client: Any | None = None,
+        metadata_fields: Sequence[str] | None = None,
         metadata_hook: Hook | None = None,
         feedback_hook: Hook | None = None,
-        *,
         application_name: str | None = None,
-        metadata_fields: Sequence[str] | None = None,
+        *,
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         repository: MongoDBSessionRepository | None = None,
         preload_agents: Sequence[str] = ("default",),
         ttl: timedelta | None = None,
         keep_original: bool = True,
         create: bool = True,
-        **pool_options: Any,
+        metadataHook: Hook | None = None,
+        feedbackHook: Hook | None = None,
+        **kwargs: Any,
     ) -> MongoDBSessionManager:
         """Build a manager without blocking the running event loop.
 
@@ -209,14 +222,15 @@ class MongoDBSessionManager(
         a missing session raises :class:`SessionNotFoundError`, nothing is written.
         """
         self = cls.__new__(cls)
+        pool_options = _client_options(kwargs)
         self._setup(
             session_id,
             connection_string=connection_string,
             database_name=database_name,
             collection_name=collection_name,
             client=client,
-            metadata_hook=metadata_hook,
-            feedback_hook=feedback_hook,
+            metadata_hook=_pick_hook(metadata_hook, metadataHook, "metadataHook"),
+            feedback_hook=_pick_hook(feedback_hook, feedbackHook, "feedbackHook"),
             application_name=application_name,
             metadata_fields=metadata_fields,
             max_document_bytes=max_document_bytes,
@@ -322,9 +336,9 @@ class MongoDBSessionManager(
         check_schema_version(raw)
         self.session = Session(
             session_id=self.session_id,
-            session_type=SessionType(raw.get("session_type", "AGENT")),
-            created_at=iso(raw.get("created_at")),
-            updated_at=iso(raw.get("updated_at")),
+            session_type=session_type_of(raw.get("session_type")),
+            created_at=read_stamp(raw, "created_at"),
+            updated_at=read_stamp(raw, "updated_at"),
         )
         for agent_id, key in keys.items():
             agent = _agent_from(raw, key, agent_id)
@@ -758,6 +772,17 @@ class MongoDBSessionManager(
 
     async def __aexit__(self, *exc: object) -> None:
         self.close()
+
+
+def _client_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The PyMongo client options among ``kwargs``; the rest is Strands' (ignored, logged)."""
+    client_options, rest = split_client_options(kwargs)
+    if rest:
+        logger.info(
+            "manager.kwargs.not_client_options | passed on to RepositorySessionManager: %s",
+            sorted(rest),
+        )
+    return client_options
 
 
 def _pick_hook(snake: Hook | None, camel: Hook | None, camel_name: str) -> Hook | None:

@@ -45,7 +45,19 @@ class MultiAgentRecord(BaseModel):
     updated_at: UtcDatetime = Field(default_factory=utcnow)
 
 
-AGENT_HEADER_FIELDS: tuple[str, ...] = tuple(
-    name for name in AgentRecord.model_fields if name != "messages"
+STAMP_FIELDS: tuple[str, ...] = (
+    "created_at_us",
+    "updated_at_us",
+    "created_at_iso",
+    "updated_at_iso",
+)
+"""Optional companions of ``created_at`` / ``updated_at`` that make Strands' ISO
+timestamps read back exactly (BSON dates keep milliseconds only): the
+sub-millisecond microseconds, or the original string when it is not in the
+canonical UTC form (see ``repository/codec.py``)."""
+
+AGENT_HEADER_FIELDS: tuple[str, ...] = (
+    *(name for name in AgentRecord.model_fields if name != "messages"),
+    *STAMP_FIELDS,
 )
 """Every agent field but ``messages``: what a resume reads before the messages."""

@@ -18,8 +18,10 @@ from mongodb_session_manager.models.usage import Totals
 SCHEMA_VERSION = 1
 """Schema version written by this library version (see the migrations)."""
 
-DEFAULT_COLLECTION = "sessions"
-DEFAULT_DATABASE = "strands_sessions"
+DEFAULT_COLLECTION = "collection_name"
+"""The reference library's default collection: its users have their sessions there."""
+DEFAULT_DATABASE = "database_name"
+"""The reference library's default database: its users have their sessions there."""
 
 
 class SessionRecord(BaseModel):

@@ -210,10 +210,10 @@ class PlaygroundService:
     async def _stats(self, manager: MongoDBSessionManager) -> dict[str, Any]:
         summary, metadata, feedbacks = await asyncio.gather(
             manager.get_metrics_summary_async(),
-            manager.get_metadata_async(),
+            manager.get_session_metadata_async(),
             manager.get_feedbacks_async(),
         )
-        return stats_of(summary, self.settings.agent_id, metadata, len(feedbacks))
+        return stats_of(summary, self.settings.agent_id, metadata.model_dump(), len(feedbacks))
 
     async def history(self, session_id: str) -> dict[str, Any]:
         """The session as the page shows it; an empty one if it does not exist yet.
@@ -428,7 +428,8 @@ async def _turn_events(
             if any(
                 b["type"] == "tool_result" and b["id"] in _metadata_tool_ids(agent) for b in blocks
             ):
-                yield "metadata", {"metadata": await manager.get_metadata_async()}
+                metadata = await manager.get_session_metadata_async()
+                yield "metadata", {"metadata": metadata.model_dump()}
 
 
 def _metadata_tool_ids(agent: Agent) -> set[str]:

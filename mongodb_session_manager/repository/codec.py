@@ -8,13 +8,14 @@ signature on every call (~95 us a message; this is ~25x faster).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, cast
 
 import bson
 from bson.errors import InvalidDocument
 from strands.types.content import Message
-from strands.types.session import SessionAgent, SessionMessage
+from strands.types.session import SessionAgent, SessionMessage, SessionType
 
 from mongodb_session_manager.errors import InvalidInputError
 from mongodb_session_manager.models import MessageRecord, as_utc, utcnow
@@ -41,6 +42,65 @@ def iso(value: Any) -> str:
     return str(value) if value is not None else utcnow().isoformat()
 
 
+def _to_millis(value: datetime) -> datetime:
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def stamp_fields(name: str, value: str | datetime | None) -> dict[str, Any]:
+    """What to store beside the BSON date ``name`` so ``value`` reads back exactly.
+
+    BSON dates keep milliseconds. Strands writes ``datetime.now(UTC).isoformat()``
+    (microseconds): for that canonical form only the sub-millisecond part is
+    stored (``<name>_us``, a small int, omitted when 0); any other string is kept
+    whole (``<name>_iso``). Nothing is stored for a datetime or ``None``.
+    """
+    if not isinstance(value, str):
+        return {}
+    try:
+        parsed = as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        return {f"{name}_iso": value}
+    if parsed.isoformat() != value:
+        return {f"{name}_iso": value}
+    micros = parsed.microsecond % 1000
+    return {f"{name}_us": micros} if micros else {}
+
+
+def read_stamp(raw: Mapping[str, Any], name: str) -> str:
+    """The ISO string of the stored date ``name``, exact when :func:`stamp_fields` helped.
+
+    The kept string is used only while it still matches the stored date (a later
+    write that moved the date without it makes it stale).
+    """
+    value = raw.get(name)
+    if not isinstance(value, datetime):
+        return iso(value)
+    stored = as_utc(value)
+    original = raw.get(f"{name}_iso")
+    if isinstance(original, str):
+        try:
+            if _to_millis(as_utc(datetime.fromisoformat(original))) == _to_millis(stored):
+                return original
+        except ValueError:
+            return original if raw.get(f"{name}_us") is None else iso(stored)
+    micros = raw.get(f"{name}_us")
+    if isinstance(micros, int) and 0 < micros < 1000 and stored.microsecond % 1000 == 0:
+        stored = stored.replace(microsecond=stored.microsecond + micros)
+    return stored.isoformat()
+
+
+def session_type_of(value: Any) -> SessionType:
+    """Strands' ``SessionType`` for a stored ``session_type`` string.
+
+    Strands knows ``AGENT`` only; the reference library's users stored free strings
+    (its docs use ``"chat"``). Those read as ``AGENT`` (the document keeps its string).
+    """
+    try:
+        return SessionType(value if value is not None else "AGENT")
+    except ValueError:
+        return SessionType.AGENT
+
+
 def message_to_record(session_message: SessionMessage) -> MessageRecord:
     """Validate a Strands message for storage."""
     message = cast(dict[str, Any], session_message.message)
@@ -55,6 +115,8 @@ def message_to_record(session_message: SessionMessage) -> MessageRecord:
         extra=extra or None,
         created_at=parse_timestamp(session_message.created_at),
         updated_at=parse_timestamp(session_message.updated_at),
+        **stamp_fields("created_at", session_message.created_at),
+        **stamp_fields("updated_at", session_message.updated_at),
     )
 
 
@@ -82,8 +144,8 @@ def raw_to_session_message(raw: dict[str, Any]) -> SessionMessage:
         message=raw_to_message(raw),
         message_id=int(raw["message_id"]),
         redact_message=cast(Message, redact) if redact is not None else None,
-        created_at=iso(raw.get("created_at")),
-        updated_at=iso(raw.get("updated_at")),
+        created_at=read_stamp(raw, "created_at"),
+        updated_at=read_stamp(raw, "updated_at"),
     )
 
 
@@ -94,8 +156,8 @@ def raw_to_session_agent(raw: dict[str, Any]) -> SessionAgent:
         state=raw.get("state") or {},
         conversation_manager_state=raw.get("conversation_manager_state") or {},
         _internal_state=raw.get("internal_state") or {},
-        created_at=iso(raw.get("created_at")),
-        updated_at=iso(raw.get("updated_at")),
+        created_at=read_stamp(raw, "created_at"),
+        updated_at=read_stamp(raw, "updated_at"),
     )
 
 

@@ -27,10 +27,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from pymongo import ReturnDocument
 from pymongo.errors import DocumentTooLarge, DuplicateKeyError, OperationFailure
 from strands.session.session_repository import SessionRepository
-from strands.types.session import Session, SessionAgent, SessionMessage, SessionType
+from strands.types.session import Session, SessionAgent, SessionMessage
 
 from mongodb_session_manager.errors import (
     InvalidInputError,
+    MessageIdError,
     SchemaVersionError,
     SessionConflictError,
     SessionNotFoundError,
@@ -51,15 +52,19 @@ from mongodb_session_manager.models import (
     utcnow,
     validate_id,
 )
+from mongodb_session_manager.models.agent import STAMP_FIELDS
 from mongodb_session_manager.repository.codec import (
     encoded_size,
-    iso,
     message_to_record,
     parse_timestamp,
     raw_to_session_agent,
     raw_to_session_message,
+    read_stamp,
     record_to_document,
+    session_type_of,
+    stamp_fields,
 )
+from mongodb_session_manager.repository.reference_api import ReferenceRepositoryAPI
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
 
 if TYPE_CHECKING:
@@ -83,24 +88,31 @@ SESSION_HEADER_PROJECTION: dict[str, int] = {
     "created_at": 1,
     "updated_at": 1,
     "application_name": 1,
+    **dict.fromkeys(STAMP_FIELDS, 1),
 }
 
 
-class MongoDBSessionRepository(SessionRepository):
+class MongoDBSessionRepository(ReferenceRepositoryAPI, SessionRepository):
     """Stores Strands sessions, agents, messages and multi-agent state in MongoDB.
 
     Args:
         connection_string: MongoDB URI (ignored when ``client`` or ``pool`` is given).
         database_name: Database holding the sessions.
         collection_name: Collection holding the sessions.
-        client: An existing async client (e.g. mongomock-motor in tests).
-        pool: A shared :class:`MongoDBConnectionPool` (what the factory passes).
-        application_name: Stored on sessions this repository creates.
+        client: A ``pymongo.MongoClient`` (never closed by the library), a
+            ``pymongo.AsyncMongoClient`` or a :class:`MongoDBConnectionPool`.
         metadata_fields: Metadata fields to index (created once per process).
+        application_name: Stored on sessions this repository creates.
+        pool: A shared :class:`MongoDBConnectionPool` (what the factory passes).
         max_document_bytes: Refuse writes that would grow a session past this size.
         ttl: Delete a session this long after its last write (MongoDB's TTL monitor
             removes it; every write moves ``expires_at`` to now + ttl). ``None``: never.
         **pool_options: PyMongo client options when a pool is created here.
+
+    The reference library's repository API is here too: ``.client``,
+    ``.database``, ``.collection`` (synchronous PyMongo handles, created lazily) and
+    ``update_metadata`` / ``get_metadata`` / ``delete_metadata`` / ``add_feedback``
+    / ``get_feedbacks`` / ``get_application_name`` by session id.
     """
 
     def __init__(
@@ -109,10 +121,10 @@ class MongoDBSessionRepository(SessionRepository):
         database_name: str = DEFAULT_DATABASE,
         collection_name: str = DEFAULT_COLLECTION,
         client: Any | None = None,
+        metadata_fields: list[str] | tuple[str, ...] | None = None,
+        application_name: str | None = None,
         *,
         pool: MongoDBConnectionPool | None = None,
-        application_name: str | None = None,
-        metadata_fields: list[str] | tuple[str, ...] | None = None,
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         ttl: timedelta | None = None,
         **pool_options: Any,
@@ -199,6 +211,8 @@ class MongoDBSessionRepository(SessionRepository):
             updated_at=parse_timestamp(session.updated_at),
             viewer_access=new_viewer_access(),  # a flag only: the password is derived
             **self._expires_at(),
+            **stamp_fields("created_at", session.created_at),
+            **stamp_fields("updated_at", session.updated_at),
         )
         document = record.model_dump(by_alias=True)
         document["size_bytes"] = encoded_size(document, f"session {session_id!r}") + 64
@@ -241,9 +255,9 @@ class MongoDBSessionRepository(SessionRepository):
         check_schema_version(raw)
         return Session(
             session_id=raw.get("session_id", session_id),
-            session_type=SessionType(raw.get("session_type", "AGENT")),
-            created_at=iso(raw.get("created_at")),
-            updated_at=iso(raw.get("updated_at")),
+            session_type=session_type_of(raw.get("session_type")),
+            created_at=read_stamp(raw, "created_at"),
+            updated_at=read_stamp(raw, "updated_at"),
         )
 
     def delete_session(self, session_id: str, **kwargs: Any) -> bool:
@@ -330,10 +344,10 @@ class MongoDBSessionRepository(SessionRepository):
         return _agent_from(raw, key, agent_id)
 
     def update_agent(self, session_id: str, session_agent: SessionAgent, **kwargs: Any) -> None:
-        """Update an agent's state fields only (configuration and messages are kept)."""
+        """Update an agent's state fields and ``updated_at`` (config and messages are kept)."""
         self.pool.run(
             self._update_agent_fields(
-                session_id, session_agent.agent_id, agent_state_fields(session_agent)
+                session_id, session_agent.agent_id, _updated_agent_fields(session_agent)
             )
         )
 
@@ -343,7 +357,7 @@ class MongoDBSessionRepository(SessionRepository):
         """Async twin of :meth:`update_agent`."""
         await self.pool.call(
             self._update_agent_fields(
-                session_id, session_agent.agent_id, agent_state_fields(session_agent)
+                session_id, session_agent.agent_id, _updated_agent_fields(session_agent)
             )
         )
 
@@ -354,8 +368,8 @@ class MongoDBSessionRepository(SessionRepository):
         now = utcnow()
         update: dict[str, Any] = {
             "$set": {
+                f"agents.{key}.updated_at": now,  # unless the caller gave its own (Strands)
                 **{f"agents.{key}.{name}": value for name, value in fields.items()},
-                f"agents.{key}.updated_at": now,
                 "updated_at": now,
             }
         }
@@ -370,14 +384,38 @@ class MongoDBSessionRepository(SessionRepository):
     def create_message(
         self, session_id: str, agent_id: str, session_message: SessionMessage, **kwargs: Any
     ) -> None:
-        """Append a message; its ``message_id`` must be the agent's next one."""
-        self.pool.run(self._append(session_id, agent_id, session_message))
+        """Append a message; its ``message_id`` must be the agent's next one.
+
+        Raises:
+            MessageIdError: ``message_id`` is not the agent's next position (a
+                ``ValueError``; nothing was written).
+        """
+        self.pool.run(self._create_message(session_id, agent_id, session_message))
 
     async def create_message_async(
         self, session_id: str, agent_id: str, session_message: SessionMessage, **kwargs: Any
     ) -> None:
         """Async twin of :meth:`create_message`."""
-        await self.pool.call(self._append(session_id, agent_id, session_message))
+        await self.pool.call(self._create_message(session_id, agent_id, session_message))
+
+    async def _create_message(
+        self, session_id: str, agent_id: str, session_message: SessionMessage
+    ) -> None:
+        try:
+            await self._append(session_id, agent_id, session_message)
+        except SessionConflictError as exc:
+            if exc.expected is None or exc.actual is None:
+                raise
+            raise MessageIdError(
+                f"message_id {exc.expected} cannot be stored for agent {agent_id!r} of "
+                f"session {session_id!r}: its next message_id is {exc.actual} (messages "
+                "are stored by position; another writer may also have added one). "
+                "Nothing was written",
+                session_id=session_id,
+                agent_id=agent_id,
+                expected=exc.expected,
+                actual=exc.actual,
+            ) from exc
 
     async def _append(
         self,
@@ -776,6 +814,17 @@ def _agent_from(
     return dict(agent)
 
 
+def _updated_agent_fields(session_agent: SessionAgent) -> dict[str, Any]:
+    """State fields plus the ``updated_at`` Strands set, kept exactly (see ``stamp_fields``)."""
+    updated = parse_timestamp(session_agent.updated_at)
+    return {
+        **agent_state_fields(session_agent),
+        "updated_at": updated,
+        "updated_at_us": updated.microsecond % 1000,
+        **stamp_fields("updated_at", session_agent.updated_at),
+    }
+
+
 def agent_state_fields(session_agent: SessionAgent) -> dict[str, Any]:
     """The state fields of a Strands agent as stored."""
     return {
@@ -805,6 +854,8 @@ def agent_document(
         created_at=parse_timestamp(session_agent.created_at),
         updated_at=parse_timestamp(session_agent.updated_at),
         **fields,
+        **stamp_fields("created_at", session_agent.created_at),
+        **stamp_fields("updated_at", session_agent.updated_at),
     )
     document = record.model_dump(exclude={"messages"})
     document["messages"] = messages or []

@@ -26,6 +26,15 @@ from mongodb_session_manager.errors import (
     StoreUnavailableError,
 )
 from mongodb_session_manager.models.session import session_indexes
+from mongodb_session_manager.store.clients import (
+    async_arguments_of,
+    check_client,
+    describe_host,
+    hybridmethod,
+    is_mock_client,
+    is_sync_client,
+    sync_view_of_mock,
+)
 from mongodb_session_manager.store.loop import StoreLoop
 from mongodb_session_manager.store.monitoring import CommandStats
 from mongodb_session_manager.store.redact import redact_text, redact_uri
@@ -66,10 +75,18 @@ class MongoDBConnectionPool:
 
     Args:
         connection_string: MongoDB URI. Ignored when ``client`` is given.
-        client: An already built async client (for instance a mongomock-motor
-            ``AsyncMongoMockClient`` for in-process tests). The pool does not
-            close a client it did not create.
+        client: An already built client: a synchronous ``pymongo.MongoClient``
+            (the pool then runs an ``AsyncMongoClient`` built with the same seeds,
+            options and credentials), an ``AsyncMongoClient``, or a mongomock-motor
+            ``AsyncMongoMockClient`` for in-process tests. The pool never closes a
+            client it did not create.
         **pool_options: PyMongo client options (``maxPoolSize``, ``tls`` ...).
+
+    The reference library's singleton API works on the class too:
+    ``MongoDBConnectionPool.initialize(uri, **options)`` returns a synchronous
+    ``MongoClient`` (the same one for the same arguments), and
+    ``MongoDBConnectionPool.get_client()`` / ``.get_pool_stats()`` / ``.close()``
+    act on that default pool.
     """
 
     _registry: ClassVar[dict[tuple[Any, ...], MongoDBConnectionPool]] = {}
@@ -83,11 +100,23 @@ class MongoDBConnectionPool:
         client: Any | None = None,
         **pool_options: Any,
     ) -> None:
+        check_client(client)
+        # A user's sync client: the async twin is built from its own arguments.
+        self._sync_client: Any | None = client if is_sync_client(client) else None
+        self._owns_sync_client = False
+        self._derived: tuple[Any, dict[str, Any]] | None = None
+        if self._sync_client is not None:
+            self._derived = async_arguments_of(self._sync_client)
+            connection_string = describe_host(self._derived[0], self._derived[1].get("port"))
+            client = None
         self.connection_string = connection_string or DEFAULT_CONNECTION_STRING
         # PyMongo lets keyword options override the URI's: apply a default only
-        # where the URI does not set that option itself.
+        # where the URI does not set that option itself (a sync client's own
+        # options are used as they are).
         in_uri = _uri_option_names(self.connection_string)
         defaults = {k: v for k, v in DEFAULT_POOL_OPTIONS.items() if k.lower() not in in_uri}
+        if self._derived is not None:
+            defaults = {}
         self.options = {**defaults, **pool_options}
         self.command_stats = CommandStats()
         self._external_client = client
@@ -110,12 +139,25 @@ class MongoDBConnectionPool:
         client: Any | None = None,
         **pool_options: Any,
     ) -> MongoDBConnectionPool:
-        """The shared pool for these arguments, created on first use; counts one user."""
+        """The shared pool for these arguments, created on first use; counts one user.
+
+        ``client`` may also be a pool (it is returned, with one more user).
+
+        Raises:
+            TypeError: ``client`` is none of the accepted kinds.
+        """
+        if isinstance(client, MongoDBConnectionPool):
+            with cls._registry_lock:
+                client._users += 1
+            return client
+        check_client(client)
         if client is not None:
-            key: tuple[Any, ...] = ("client", id(client))
+            # One pool (so one async twin) per sync client, including the ones
+            # `initialize()` handed out: they are registered under the same key.
+            kind = "sync" if is_sync_client(client) else "client"
+            key: tuple[Any, ...] = (kind, id(client))
         else:
-            options = tuple(sorted((k, repr(v)) for k, v in pool_options.items()))
-            key = ("uri", connection_string or DEFAULT_CONNECTION_STRING, options)
+            key = cls._uri_key(connection_string, pool_options)
         with cls._registry_lock:
             pool = cls._registry.get(key)
             if pool is None or pool._closed or pool._pid != os.getpid():
@@ -130,24 +172,86 @@ class MongoDBConnectionPool:
         with self._registry_lock:
             self._users = max(0, self._users - 1)
             last = self._users == 0
-            if last and self._key is not None and self._registry.get(self._key) is self:
-                del self._registry[self._key]
+            if last:
+                self._forget()
         if last:
             self.close()
+
+    def _forget(self) -> None:
+        """Drop every registry key of this pool (call with the registry lock held)."""
+        for key in [k for k, pool in self._registry.items() if pool is self]:
+            del self._registry[key]
 
     # Reference-compatible singleton API -----------------------------------------------------
 
     @classmethod
-    def initialize(cls, connection_string: str, **pool_options: Any) -> MongoDBConnectionPool:
-        """Create (or return) the process's default pool, as the reference library did."""
-        if cls._default is None or cls._default._closed:
-            cls._default = cls.acquire(connection_string, **pool_options)
-        return cls._default
+    def initialize(cls, connection_string: str, **pool_options: Any) -> Any:
+        """The process's default synchronous ``MongoClient``, as the reference library had.
+
+        The same connection string and options give the same client; other ones
+        replace the default (the previous client stays usable until closed). Pass
+        the client as ``client=`` to managers, repositories and factories: they
+        share this pool and its async twin.
+
+        Returns:
+            A ``pymongo.MongoClient`` (created lazily, owned by the pool).
+        """
+        with cls._registry_lock:
+            current = cls._default
+        wanted = cls._uri_key(connection_string, pool_options)
+        if current is not None and not current._closed and current._key == wanted:
+            return current.sync_client()
+        pool = cls.acquire(connection_string, **pool_options)
+        cls._default = pool
+        return pool.sync_client()
+
+    @classmethod
+    def _uri_key(
+        cls, connection_string: str | None, pool_options: dict[str, Any]
+    ) -> tuple[Any, ...]:
+        options = tuple(sorted((k, repr(v)) for k, v in pool_options.items()))
+        return ("uri", connection_string or DEFAULT_CONNECTION_STRING, options)
 
     @classmethod
     def get_instance(cls) -> MongoDBConnectionPool | None:
         """The default pool set by :meth:`initialize`, if any."""
         return cls._default
+
+    def sync_client(self) -> Any:
+        """A synchronous ``MongoClient`` to the same deployment (created once, lazily).
+
+        The user's own client when they gave one; mongomock's sync view of the same
+        data in tests; otherwise one built from this pool's URI and options,
+        closed with the pool.
+        """
+        if self._closed:
+            raise StoreClosedError(
+                f"connection pool for {redact_uri(self.connection_string)} is closed"
+            )
+        if self._sync_client is None:
+            with self._lock:
+                if self._sync_client is None:
+                    if self._external_client is not None:
+                        view = sync_view_of_mock(self._external_client)
+                        if view is None:
+                            raise TypeError(
+                                "this async client has no synchronous twin; "
+                                "pass a pymongo.MongoClient as client= instead"
+                            )
+                        self._sync_client = view
+                    else:
+                        from pymongo import MongoClient
+
+                        options = dict(self.options)
+                        listeners = [self.command_stats, *options.pop("event_listeners", ())]
+                        options.setdefault("appname", "mongodb-session-manager")
+                        self._sync_client = MongoClient(
+                            self.connection_string, event_listeners=listeners, **options
+                        )
+                        self._owns_sync_client = True
+                    with self._registry_lock:
+                        self._registry.setdefault(("sync", id(self._sync_client)), self)
+        return self._sync_client
 
     @classmethod
     def close_all(cls) -> None:
@@ -180,13 +284,17 @@ class MongoDBConnectionPool:
         if self._client is None:
             with self._lock:
                 if self._client is None:
+                    host: Any = self.connection_string
                     options = dict(self.options)
+                    if self._derived is not None:
+                        host, derived = self._derived
+                        options = {**derived, **options}
                     # The application's own listeners run beside the pool's counter.
                     listeners = [self.command_stats, *options.pop("event_listeners", ())]
                     options.setdefault("appname", "mongodb-session-manager")
                     try:
                         self._client = AsyncMongoClient(
-                            self.connection_string,
+                            host,
                             tz_aware=True,
                             event_listeners=listeners,
                             **options,
@@ -207,9 +315,18 @@ class MongoDBConnectionPool:
             return int(seconds * 1000)
         return int(self.options.get("serverSelectionTimeoutMS", 0))
 
+    @hybridmethod
     def get_client(self) -> Any:
-        """Alias of :meth:`client` (reference name)."""
+        """Alias of :meth:`client`; on the class, the reference's default ``MongoClient``."""
         return self.client()
+
+    @get_client.classmethod
+    def _default_client(cls: type[MongoDBConnectionPool]) -> Any:
+        """``MongoDBConnectionPool.get_client()``: the client of :meth:`initialize`, or None."""
+        pool = cls._default
+        if pool is None or pool._closed:
+            return None
+        return pool.sync_client()
 
     def collection(self, database_name: str, collection_name: str) -> AsyncCollection[Any]:
         """The collection object (call from the store loop)."""
@@ -218,11 +335,7 @@ class MongoDBConnectionPool:
     @property
     def is_mock(self) -> bool:
         """Whether the client is an in-process mongomock one (lacks some operators)."""
-        if self._external_client is None:
-            return False
-        return any(
-            cls.__module__.startswith("mongomock") for cls in type(self._external_client).__mro__
-        )
+        return self._external_client is not None and is_mock_client(self._external_client)
 
     # -- running coroutines -------------------------------------------------------------------
 
@@ -257,6 +370,7 @@ class MongoDBConnectionPool:
 
     # -- stats and closing ------------------------------------------------------------------
 
+    @hybridmethod
     def get_pool_stats(self) -> dict[str, Any]:
         """Connection string (password hidden), options, users and command counts."""
         return {
@@ -264,17 +378,32 @@ class MongoDBConnectionPool:
             "status": "closed" if self._closed else ("connected" if self._client else "idle"),
             "users": self._users,
             "options": {k: v for k, v in self.options.items() if k != "event_listeners"},
-            "external_client": not self._owns_client,
+            "external_client": not self._owns_client or self._derived is not None,
             "commands": self.command_stats.snapshot(),
             "failed_commands": self.command_stats.failed_count,
             "indexed_collections": sorted(f"{db}.{coll}" for db, coll, _ in self._indexed),
         }
 
+    @get_pool_stats.classmethod
+    def _default_pool_stats(cls: type[MongoDBConnectionPool]) -> dict[str, Any]:
+        """``MongoDBConnectionPool.get_pool_stats()``: the default pool's figures."""
+        pool = cls._default
+        if pool is None:
+            return {"status": "not_initialized"}
+        stats: dict[str, Any] = pool.get_pool_stats()
+        return stats
+
+    @hybridmethod
     def close(self) -> None:
         """Close the client (if this pool created it). Further use raises."""
         if self._closed:
             return
         self._closed = True
+        with self._registry_lock:
+            self._forget()
+        sync_client, self._sync_client = self._sync_client, None
+        if sync_client is not None and self._owns_sync_client and self._pid == os.getpid():
+            sync_client.close()
         client, self._client = self._client, None
         if client is None or not self._owns_client or self._pid != os.getpid():
             return
@@ -285,6 +414,13 @@ class MongoDBConnectionPool:
             store.run(client.close())
         except Exception:
             logger.exception("pool.close | failed to close client cleanly")
+
+    @close.classmethod
+    def _close_default(cls: type[MongoDBConnectionPool]) -> None:
+        """``MongoDBConnectionPool.close()``: close the default pool and its client."""
+        pool, cls._default = cls._default, None
+        if pool is not None:
+            pool.close()
 
 
 async def _translate_errors(coro: Coroutine[Any, Any, T], pool: MongoDBConnectionPool) -> T:

@@ -75,7 +75,7 @@ def test_metadata_changes_reach_the_queue_with_only_the_selected_fields(
         {"status": "processing", "agent_state": "thinking", "internal_field": "not propagated"}
     )
     manager.delete_metadata(["agent_state"])
-    assert manager.get_metadata()["internal_field"] == "not propagated"
+    assert manager.get_metadata()["metadata"]["internal_field"] == "not propagated"
     assert sqs.flush(10)
 
     messages = [json.loads(m["Body"]) for m in aws.drain(queue)]

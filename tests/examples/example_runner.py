@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from mongodb_session_manager import MongoDBSessionManagerFactory
+from mongodb_session_manager.models import DEFAULT_COLLECTION
 from mongodb_session_manager.testing import MongoBackend
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -51,7 +52,7 @@ def stored_session(backend: MongoBackend, session_id: str) -> dict[str, Any] | N
     try:
 
         async def find() -> dict[str, Any] | None:
-            collection = factory.pool.collection(EXAMPLES_DATABASE, "sessions")
+            collection = factory.pool.collection(EXAMPLES_DATABASE, DEFAULT_COLLECTION)
             return await collection.find_one({"_id": session_id})  # type: ignore[no-any-return]
 
         return factory.pool.run(find())

@@ -14,8 +14,8 @@ def test_metadata_hooks_example(msm_backend: MongoBackend) -> None:
     assert "refused: priority must be one of ['high', 'low', 'normal']" in out
     assert "refused: customer_id is owned by the CRM" in out
     assert "4 reads, 2 from MongoDB; priority after update: low" in out
-    assert 'tool success: {"updated": ["language"]}' in out
-    assert "tool error: Error: priority must be one of" in out
+    assert "tool success: Successfully updated metadata fields: ['language']" in out
+    assert "tool error: Error managing metadata: priority must be one of" in out
     document = stored(msm_backend, "metadata-hooks-demo")
     if document is not None:
         assert document["metadata"] == {

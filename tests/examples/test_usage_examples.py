@@ -75,14 +75,14 @@ def test_stream_async(msm_backend: MongoBackend) -> None:
 
 def test_metadata_tool(msm_backend: MongoBackend) -> None:
     out = run_usage_example("metadata_tool.py", msm_backend)
-    assert '  tool success: {"updated": ["language", "topic"]}' in out
-    assert '  tool success: {"metadata": {"language": "es", "topic": "billing"}}' in out
-    assert '  tool success: {"deleted": ["topic"]}' in out
-    assert "  tool error: Error: not allowed to write: customer_id" in out
-    assert "-> error: Error: not allowed to read: customer_id" in out
-    assert "-> error: Error: not allowed to write: language" in out
-    assert "-> error: Error: unknown action 'purge'" in out
-    assert '{"action": "get"} -> success: {"metadata": {"language": "es", "preferences"' in out
+    assert "  tool success: Successfully updated metadata fields: ['language', 'topic']" in out
+    assert '  tool success: Metadata retrieved: {"language": "es", "topic": "billing"}' in out
+    assert "  tool success: Successfully deleted metadata fields: ['topic']" in out
+    assert "  tool error: Error managing metadata: not allowed to write: customer_id" in out
+    assert "-> Error managing metadata: not allowed to read: customer_id" in out
+    assert "-> Error managing metadata: not allowed to write: language" in out
+    assert "-> Error: Unknown action 'purge'. Use 'get', 'set', 'update', or 'delete'" in out
+    assert '{"action": "get"} -> All metadata: {"language": "es", "preferences"' in out
     session = stored_session(msm_backend, "metadata-tool-example")
     if session is not None:
         assert session["metadata"] == {"customer_id": "c-42", "language": "es", "preferences": {}}

@@ -32,8 +32,8 @@ def test_audit_hook_sees_every_metadata_operation(new_manager: Make) -> None:
 
     manager = new_manager(metadata_hook=audit)
     manager.update_metadata({"a": 1, "b": 2})
-    assert manager.get_metadata() == {"a": 1, "b": 2}
-    assert manager.get_metadata(["a"]) == {"a": 1}
+    assert manager.get_metadata()["metadata"] == {"a": 1, "b": 2}
+    assert manager.get_metadata(["a"])["metadata"] == {"a": 1}
     manager.delete_metadata(["b"])
     assert calls == [
         ("update", "session-1", {"metadata": {"a": 1, "b": 2}}),
@@ -41,7 +41,7 @@ def test_audit_hook_sees_every_metadata_operation(new_manager: Make) -> None:
         ("get", "session-1", {"keys": ["a"]}),
         ("delete", "session-1", {"keys": ["b"]}),
     ]
-    assert new_manager().get_metadata() == {"a": 1}
+    assert new_manager().get_metadata()["metadata"] == {"a": 1}
 
 
 def test_a_hook_that_refuses_leaves_the_data_unchanged(new_manager: Make, raw: Raw) -> None:
@@ -66,7 +66,7 @@ def test_an_enriching_hook_is_validated_again(new_manager: Make, raw: Raw) -> No
 
     manager = new_manager(metadata_hook=enrich)
     manager.update_metadata({"a": 1, "_extra": {"by": "hook"}})
-    assert manager.get_metadata()["by"] == "hook"
+    assert manager.get_metadata()["metadata"]["by"] == "hook"
     before = raw("session-1")
     with pytest.raises(InvalidInputError):
         manager.update_metadata({"_extra": {"ok": 1}, "x": {"$bad": 1}})
@@ -93,10 +93,10 @@ def test_a_caching_hook_can_answer_get_without_the_database(
 
     manager = new_manager(metadata_hook=caching)
     manager.update_metadata({"a": 1})
-    assert manager.get_metadata() == {"a": 1}
-    assert manager.get_metadata() == {"a": 1}
+    assert manager.get_metadata()["metadata"] == {"a": 1}
+    assert manager.get_metadata()["metadata"] == {"a": 1}
     manager.update_metadata({"a": 2})
-    assert manager.get_metadata() == {"a": 2}
+    assert manager.get_metadata()["metadata"] == {"a": 2}
     assert reads == ["session-1", "session-1"]
 
 
@@ -113,7 +113,7 @@ def test_original_func_takes_its_argument_by_name_and_refuses_others(new_manager
 
     manager = new_manager(metadata_hook=hook)
     manager.update_metadata({"ignored": True})
-    assert manager.get_metadata() == {"named": True}
+    assert manager.get_metadata()["metadata"] == {"named": True}
 
 
 def test_feedback_hook_sees_validated_feedback_and_can_refuse(new_manager: Make) -> None:
@@ -177,14 +177,14 @@ async def test_async_twins_run_a_sync_hook_in_a_worker_thread(new_manager: Make)
 
     task = asyncio.create_task(ticker())
     await manager.update_metadata_async({"a": 1})
-    assert await manager.get_metadata_async() == {"a": 1}
+    assert (await manager.get_metadata_async())["metadata"] == {"a": 1}
     await manager.delete_metadata_async(["a"])
     await manager.add_feedback_async({"rating": "up"})
     task.cancel()
     assert len(threads) == 4
     assert threading.current_thread() not in threads  # the app loop's thread never ran a hook
     assert ticks > 0  # the loop kept running meanwhile
-    assert manager.get_metadata() == {}
+    assert manager.get_metadata()["metadata"] == {}
 
 
 async def test_async_hooks_are_awaited_with_an_async_original(new_manager: Make) -> None:
@@ -199,11 +199,11 @@ async def test_async_hooks_are_awaited_with_an_async_original(new_manager: Make)
 
     manager = new_manager("async-hook-2", metadata_hook=hook, feedback_hook=hook)
     await manager.update_metadata_async({"a": 1})
-    assert await manager.get_metadata_async() == {"a": 1}
+    assert (await manager.get_metadata_async())["metadata"] == {"a": 1}
     await manager.add_feedback_async({"rating": "down", "comment": "x"})
     # the sync forms run the async hook to completion too
     manager.update_metadata({"b": 2})
-    assert manager.get_metadata() == {"a": 1, "b": 2}
+    assert manager.get_metadata()["metadata"] == {"a": 1, "b": 2}
     assert actions == ["update", "get", "add", "update", "get"]
 
 
@@ -215,7 +215,7 @@ def test_sync_forms_run_an_async_hook_without_a_running_loop(new_manager: Make) 
 
     manager = new_manager(metadata_hook=hook)
     manager.update_metadata({"z": 26})
-    assert manager.get_metadata() == {"z": 26}
+    assert manager.get_metadata()["metadata"] == {"z": 26}
 
 
 def test_chained_hooks_wrap_each_other_in_order(new_manager: Make) -> None:
@@ -235,7 +235,7 @@ def test_chained_hooks_wrap_each_other_in_order(new_manager: Make) -> None:
 
     manager = new_manager(metadata_hook=chain_hooks(outer, inner))
     manager.update_metadata({"a": 1})
-    assert manager.get_metadata() == {"a": 1, "by": "outer"}
+    assert manager.get_metadata()["metadata"] == {"a": 1, "by": "outer"}
     assert order == ["outer:update", "inner:update:['a', 'by']", "outer:get", "inner:get:[]"]
 
     async def async_hook(

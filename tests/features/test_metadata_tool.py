@@ -15,10 +15,9 @@ from mongodb_session_manager.testing import ScriptedModel
 Make = Callable[..., MongoDBSessionManager]
 
 
-def payload(result: dict[str, Any]) -> Any:
-    """The JSON a tool result carries (what the model reads)."""
-    text = result["content"][0]["text"]
-    return json.loads(text) if result["status"] == "success" else text
+def is_error(text: str) -> bool:
+    """Whether a tool answer is one of the reference library's error texts."""
+    return text.startswith("Error")
 
 
 def test_tool_is_named_manage_metadata_with_a_schema_an_llm_can_follow(new_manager: Make) -> None:
@@ -33,36 +32,44 @@ def test_tool_is_named_manage_metadata_with_a_schema_an_llm_can_follow(new_manag
 def test_direct_calls_get_set_update_delete(new_manager: Make) -> None:
     manager = new_manager()
     tool = manager.get_metadata_tool()
-    assert payload(tool(action="get")) == {"metadata": {}}
-    assert payload(tool(action="set", metadata={"lang": "es", "plan": "pro"})) == {
-        "updated": ["lang", "plan"]
-    }
-    assert payload(tool(action="update", metadata={"lang": "fr"}))["updated"] == ["lang"]
-    assert payload(tool(action="GET", keys=["lang"])) == {"metadata": {"lang": "fr"}}
-    assert payload(tool(action="delete", keys=["plan"])) == {"deleted": ["plan"]}
-    assert manager.get_metadata() == {"lang": "fr"}
+    assert tool(action="get") == "No metadata stored in session"
+    assert (
+        tool(action="set", metadata={"lang": "es", "plan": "pro"})
+        == "Successfully updated metadata fields: ['lang', 'plan']"
+    )
+    assert tool(action="update", metadata={"lang": "fr"}) == (
+        "Successfully updated metadata fields: ['lang']"
+    )
+    assert tool(action="GET", keys=["lang"]) == 'Metadata retrieved: {"lang": "fr"}'
+    assert tool(action="get", keys=["nope"]) == "No metadata found for keys: ['nope']"
+    assert tool(action="delete", keys=["plan"]) == "Successfully deleted metadata fields: ['plan']"
+    assert tool(action="get") == 'All metadata: {"lang": "fr"}'
+    assert manager.get_metadata()["metadata"] == {"lang": "fr"}
 
 
 def test_json_strings_from_an_llm_are_accepted(new_manager: Make) -> None:
     manager = new_manager()
     tool = manager.get_metadata_tool()
-    assert tool(action="set", metadata='{"a": 1, "b": {"c": 2}}')["status"] == "success"
-    assert payload(tool(action="get", keys='["a"]')) == {"metadata": {"a": 1}}
-    assert payload(tool(action="get", keys="b.c")) == {"metadata": {"b": {"c": 2}}}
-    assert tool(action="delete", keys="a, b")["status"] == "success"
-    assert manager.get_metadata() == {}
+    assert not is_error(tool(action="set", metadata='{"a": 1, "b": {"c": 2}}'))
+    assert tool(action="get", keys='["a"]') == 'Metadata retrieved: {"a": 1}'
+    assert tool(action="get", keys="b.c") == 'Metadata retrieved: {"b.c": 2}'
+    assert not is_error(tool(action="delete", keys="a, b"))
+    assert manager.get_metadata()["metadata"] == {}
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"action": "explode"}, "unknown action"),
+        (
+            {"action": "explode"},
+            "Error: Unknown action 'explode'. Use 'get', 'set', 'update', or 'delete'",
+        ),
         ({"action": "set", "metadata": "{not json"}, "could not parse"),
         ({"action": "set", "metadata": "[1, 2]"}, "must be an object"),
-        ({"action": "set", "metadata": {}}, "non-empty"),
+        ({"action": "set", "metadata": {}}, "Error: metadata dictionary required"),
         ({"action": "set", "metadata": {"$where": "1"}}, "may not start with"),
         ({"action": "set", "metadata": {"a": {"b.c": 1}}}, "contains '.'"),
-        ({"action": "delete"}, "needs a list of keys"),
+        ({"action": "delete"}, "Error: keys list required for delete action"),
         ({"action": "get", "keys": [1, 2]}, "list of key names"),
     ],
 )
@@ -72,9 +79,9 @@ def test_bad_input_becomes_a_tool_error_never_an_exception(
     manager = new_manager()
     manager.update_metadata({"keep": 1})
     result = manager.get_metadata_tool()(**kwargs)
-    assert result["status"] == "error"
-    assert message in result["content"][0]["text"]
-    assert manager.get_metadata() == {"keep": 1}
+    assert is_error(result)
+    assert message in result
+    assert manager.get_metadata()["metadata"] == {"keep": 1}
 
 
 def test_key_restrictions_protect_application_fields(new_manager: Make) -> None:
@@ -87,12 +94,15 @@ def test_key_restrictions_protect_application_fields(new_manager: Make) -> None:
         writable_keys=["prefs", "billing"],
         protected_keys=["billing.plan"],
     )
-    assert payload(tool(action="get")) == {
-        "metadata": {"prefs": {"theme": "dark"}, "billing": {"plan": "pro"}}
+    answer = tool(action="get")
+    assert answer.startswith("All metadata: ")
+    assert json.loads(answer.removeprefix("All metadata: ")) == {
+        "prefs": {"theme": "dark"},
+        "billing": {"plan": "pro"},
     }
-    assert "not allowed to read: user_id" in payload(tool(action="get", keys=["user_id"]))
-    assert tool(action="set", metadata={"prefs.theme": "light"})["status"] == "success"
-    assert tool(action="set", metadata={"billing.note": "hi"})["status"] == "success"
+    assert "not allowed to read: user_id" in tool(action="get", keys=["user_id"])
+    assert not is_error(tool(action="set", metadata={"prefs.theme": "light"}))
+    assert not is_error(tool(action="set", metadata={"billing.note": "hi"}))
     for attempt in (
         {"action": "set", "metadata": {"user_id": "evil"}},
         {"action": "set", "metadata": {"billing.plan": "free"}},
@@ -101,9 +111,9 @@ def test_key_restrictions_protect_application_fields(new_manager: Make) -> None:
         {"action": "delete", "keys": ["user_id"]},
     ):
         result = tool(**attempt)
-        assert result["status"] == "error", attempt
-        assert "not allowed" in result["content"][0]["text"]
-    assert manager.get_metadata() == {
+        assert is_error(result), attempt
+        assert "not allowed" in result
+    assert manager.get_metadata()["metadata"] == {
         "user_id": "u1",
         "billing": {"plan": "pro", "note": "hi"},
         "prefs": {"theme": "light"},
@@ -114,9 +124,8 @@ def test_delete_can_be_switched_off(new_manager: Make) -> None:
     manager = new_manager()
     manager.update_metadata({"a": 1})
     result = manager.get_metadata_tool(allow_delete=False)(action="delete", keys=["a"])
-    assert result["status"] == "error"
-    assert "use one of: get, set, update" in result["content"][0]["text"]
-    assert manager.get_metadata() == {"a": 1}
+    assert result == "Error: Unknown action 'delete'. Use 'get', 'set', or 'update'"
+    assert manager.get_metadata()["metadata"] == {"a": 1}
 
 
 def test_an_agent_drives_the_tool(new_manager: Make) -> None:
@@ -137,7 +146,7 @@ def test_an_agent_drives_the_tool(new_manager: Make) -> None:
     agent = Agent(model=model, tools=[tool], session_manager=manager, callback_handler=None)
     reply = agent("Please answer in Spanish from now on.")
     assert str(reply).strip() == "Noted: you prefer Spanish."
-    assert manager.get_metadata() == {"customer_id": "c-1", "language": "es"}
+    assert manager.get_metadata()["metadata"] == {"customer_id": "c-1", "language": "es"}
     results = [
         block["toolResult"]
         for message in agent.messages
@@ -145,8 +154,10 @@ def test_an_agent_drives_the_tool(new_manager: Make) -> None:
         if "toolResult" in block
     ]
     assert [r["status"] for r in results] == ["success", "error", "success"]
-    assert "not allowed to write: customer_id" in results[1]["content"][0]["text"]
-    assert json.loads(results[2]["content"][0]["text"]) == {"metadata": {"language": "es"}}
+    texts = [r["content"][0]["text"] for r in results]
+    assert texts[0] == "Successfully updated metadata fields: ['language']"
+    assert texts[1] == "Error managing metadata: not allowed to write: customer_id"
+    assert texts[2] == 'Metadata retrieved: {"language": "es"}'
 
 
 async def test_an_async_agent_drives_the_tool(new_manager: Make) -> None:
@@ -164,4 +175,4 @@ async def test_an_async_agent_drives_the_tool(new_manager: Make) -> None:
         callback_handler=None,
     )
     await agent.invoke_async("note my mood")
-    assert await manager.get_metadata_async() == {"mood": "ok"}
+    assert (await manager.get_metadata_async())["metadata"] == {"mood": "ok"}

@@ -26,29 +26,35 @@ def test_partial_update_keeps_the_keys_it_does_not_name(new_manager: Make) -> No
     manager = new_manager()
     manager.update_metadata({"customer": "acme", "priority": "low", "tags": ["a"]})
     manager.update_metadata({"priority": "high"})
-    assert manager.get_metadata() == {"customer": "acme", "priority": "high", "tags": ["a"]}
+    assert manager.get_metadata()["metadata"] == {
+        "customer": "acme",
+        "priority": "high",
+        "tags": ["a"],
+    }
 
 
 def test_a_dotted_key_updates_only_that_nested_path(new_manager: Make) -> None:
     manager = new_manager()
     manager.update_metadata({"profile": {"tier": "gold", "city": "Lyon"}})
     manager.update_metadata({"profile.tier": "platinum", "profile.limits.daily": 5})
-    assert manager.get_metadata() == {
+    assert manager.get_metadata()["metadata"] == {
         "profile": {"tier": "platinum", "city": "Lyon", "limits": {"daily": 5}}
     }
-    assert manager.get_metadata(["profile.city"]) == {"profile": {"city": "Lyon"}}
+    assert manager.get_metadata(["profile.city"])["metadata"] == {"profile": {"city": "Lyon"}}
     manager.delete_metadata(["profile.city"])
-    assert manager.get_metadata() == {"profile": {"tier": "platinum", "limits": {"daily": 5}}}
+    assert manager.get_metadata()["metadata"] == {
+        "profile": {"tier": "platinum", "limits": {"daily": 5}}
+    }
 
 
 def test_get_selected_keys_and_delete(new_manager: Make) -> None:
     manager = new_manager()
     manager.update_metadata({"a": 1, "b": 2, "c": {"d": 3}})
-    assert manager.get_metadata(["a", "c"]) == {"a": 1, "c": {"d": 3}}
-    assert manager.get_metadata("b") == {"b": 2}
-    assert manager.get_metadata([]) == {}
+    assert manager.get_metadata(["a", "c"])["metadata"] == {"a": 1, "c": {"d": 3}}
+    assert manager.get_metadata("b")["metadata"] == {"b": 2}
+    assert manager.get_metadata([])["metadata"] == {}
     manager.delete_metadata(["a", "not-there"])
-    assert manager.get_metadata() == {"b": 2, "c": {"d": 3}}
+    assert manager.get_metadata()["metadata"] == {"b": 2, "c": {"d": 3}}
 
 
 def test_unicode_and_bson_values_round_trip(new_manager: Make) -> None:
@@ -59,7 +65,7 @@ def test_unicode_and_bson_values_round_trip(new_manager: Make) -> None:
     manager.update_metadata(
         {"名前": "Ana Ñúñez 🚀", "ciudad": "Málaga", "since": when, "raw": b"\x00\xff"}
     )
-    stored = new_manager().get_metadata()
+    stored = new_manager().get_metadata()["metadata"]
     assert stored["名前"] == "Ana Ñúñez 🚀"
     assert stored["since"] == when
     assert stored["raw"] == b"\x00\xff"
@@ -115,7 +121,7 @@ def test_hostile_keys_and_values_are_refused_and_nothing_changes(
 def test_hostile_keys_are_refused_for_get_and_delete(new_manager: Make, keys: Any) -> None:
     manager = new_manager()
     with pytest.raises(InvalidInputError):
-        manager.get_metadata(keys)
+        manager.get_metadata(keys)["metadata"]
     with pytest.raises(InvalidInputError):
         manager.delete_metadata(keys)
 
@@ -147,8 +153,9 @@ def test_missing_session_is_an_error_not_a_silent_no_op(
         manager.update_metadata({"a": 1})
     with pytest.raises(SessionNotFoundError):
         manager.delete_metadata(["a"])
+    assert manager.get_metadata() is None  # the reference library's answer
     with pytest.raises(SessionNotFoundError):
-        manager.get_metadata()
+        manager.get_session_metadata()
     assert factory.repository.read_session("gone") is None  # nothing was upserted
 
 
@@ -200,7 +207,11 @@ def test_a_typed_metadata_model_validates_declared_fields(new_manager: Make, raw
     manager = new_manager()
     manager.metadata_model = TicketMetadata
     manager.update_metadata({"priority": "high", "seats": "3", "free_form": {"x": 1}})
-    assert manager.get_metadata() == {"priority": "high", "seats": 3, "free_form": {"x": 1}}
+    assert manager.get_metadata()["metadata"] == {
+        "priority": "high",
+        "seats": 3,
+        "free_form": {"x": 1},
+    }
     before = raw("session-1")
     with pytest.raises(InvalidInputError, match=r"priority.*TicketMetadata"):
         manager.update_metadata({"priority": "urgent"})
@@ -213,7 +224,7 @@ def test_a_metadata_instance_writes_the_fields_set_on_it(new_manager: Make) -> N
     manager = new_manager()
     manager.update_metadata({"other": True})
     manager.update_metadata(TicketMetadata(customer_id="c-9", seats=4, note="vip"))
-    stored = manager.get_metadata()
+    stored = manager.get_metadata()["metadata"]
     assert stored == {"other": True, "customer_id": "c-9", "seats": 4, "note": "vip"}
     assert TicketMetadata.model_validate(stored).priority == "low"
 
@@ -236,8 +247,8 @@ async def test_async_twins(factory: MongoDBSessionManagerFactory) -> None:
     manager = await factory.create_session_manager_async("async-meta")
     await manager.update_metadata_async({"a": 1, "b": {"c": 2}})
     await manager.update_metadata_async({"b.c": 3})
-    assert await manager.get_metadata_async() == {"a": 1, "b": {"c": 3}}
+    assert (await manager.get_metadata_async())["metadata"] == {"a": 1, "b": {"c": 3}}
     await manager.delete_metadata_async(["a"])
-    assert await manager.get_metadata_async(["b.c"]) == {"b": {"c": 3}}
+    assert (await manager.get_metadata_async(["b.c"]))["metadata"] == {"b": {"c": 3}}
     with pytest.raises(InvalidInputError):
         await manager.update_metadata_async({"$x": 1})

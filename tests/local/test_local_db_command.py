@@ -109,7 +109,7 @@ def read_back(uri: str) -> tuple[list[str], dict[str, object]]:
             m.message["content"][0]["text"]
             for m in factory.repository.list_messages("kept-session", "default")
         ]
-        metadata = manager.get_metadata()
+        metadata = manager.get_metadata()["metadata"]
         manager.close()
         return texts, metadata
     finally:

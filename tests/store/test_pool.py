@@ -7,6 +7,7 @@ from typing import Any
 from strands import Agent
 
 from mongodb_session_manager import MongoDBConnectionPool, MongoDBSessionManagerFactory
+from mongodb_session_manager.models import DEFAULT_COLLECTION
 from mongodb_session_manager.store.pool import redact_uri
 from mongodb_session_manager.testing import ScriptedModel
 
@@ -36,7 +37,9 @@ def test_pool_stats_report_commands_and_hide_the_password(
     assert stats["options"]["maxPoolSize"] == 100
     if msm_backend.counts_commands:
         assert stats["commands"]["update"] >= 2
-        assert stats["indexed_collections"] == [f"{factory.repository.database_name}.sessions"]
+        assert stats["indexed_collections"] == [
+            f"{factory.repository.database_name}.{DEFAULT_COLLECTION}"
+        ]
     # user and password both go (tests/web/test_redaction.py has the hostile cases)
     assert redact_uri("mongodb://bob:s3cret@host:27017/db") == "mongodb://***@host:27017/db"
 
@@ -44,13 +47,20 @@ def test_pool_stats_report_commands_and_hide_the_password(
 def test_reference_singleton_api(msm_backend: Any) -> None:
     if msm_backend.uri is None:
         return
-    pool = MongoDBConnectionPool.initialize(msm_backend.uri, maxPoolSize=5)
+    from pymongo import MongoClient
+
+    client = MongoDBConnectionPool.initialize(msm_backend.uri, maxPoolSize=5)
     try:
-        assert MongoDBConnectionPool.get_instance() is pool
-        assert pool.get_pool_stats()["options"]["maxPoolSize"] == 5
+        assert isinstance(client, MongoClient)
+        assert MongoDBConnectionPool.initialize(msm_backend.uri, maxPoolSize=5) is client
+        assert MongoDBConnectionPool.get_client() is client
+        pool = MongoDBConnectionPool.get_instance()
+        assert pool is not None and pool.get_pool_stats()["options"]["maxPoolSize"] == 5
+        assert MongoDBConnectionPool.get_pool_stats()["options"]["maxPoolSize"] == 5
     finally:
-        pool.release()
-        MongoDBConnectionPool._default = None
+        MongoDBConnectionPool.close()
+    assert MongoDBConnectionPool.get_client() is None
+    assert MongoDBConnectionPool.get_instance() is None
 
 
 def test_an_application_can_add_its_own_command_listeners(msm_backend: Any) -> None:
