@@ -42,7 +42,7 @@ def test_status_up_down_cycle(factory: MongoDBSessionManagerFactory, msm: Any) -
     up = msm("migrate", "up", "--batch-size", "5")
     assert up.exit_code == 0, up.output
     assert versions(factory) == [1] * 12
-    assert "m0001_reference_import (up v0 -> v1) sessions: 12 migrated" in up.output
+    assert "m0001_reference_import (up v0 -> v1) collection_name: 12 migrated" in up.output
     assert "0 left at v0" in up.output
 
     machine = json.loads(msm("migrate", "status", "--json").output)
@@ -76,7 +76,7 @@ def test_copy_into_a_target_collection(factory: MongoDBSessionManagerFactory, ms
     result = msm("migrate", "up", "--target-collection", "sessions_v1", "--no-progress")
 
     assert result.exit_code == 0, result.output
-    assert "sessions -> sessions_v1" in result.output
+    assert "collection_name -> sessions_v1" in result.output
     assert versions(factory) == [0, 0, 0]
 
 

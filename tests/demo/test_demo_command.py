@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from mongodb_session_manager import MongoDBSessionManagerFactory
 from mongodb_session_manager.cli import app
 from mongodb_session_manager.demo.guardrail import REPLACEMENT
+from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
 
 needs_313 = pytest.mark.skipif(
     sys.version_info < (3, 13),
@@ -44,7 +45,7 @@ def stored_sessions(data_dir: Path) -> dict[str, dict[str, Any]]:
         try:
 
             async def read() -> list[dict[str, Any]]:
-                cursor = factory.pool.collection("strands_sessions", "sessions").find({})
+                cursor = factory.pool.collection(DEFAULT_DATABASE, DEFAULT_COLLECTION).find({})
                 return [doc async for doc in cursor]
 
             return {doc["_id"]: doc for doc in factory.pool.run(read())}

@@ -17,9 +17,9 @@ from mongodb_session_manager import (
 from mongodb_session_manager.errors import MigrationError
 from mongodb_session_manager.migrations import LOG_COLLECTION, MigrationRunner
 from mongodb_session_manager.migrations.reference_layout import reference_to_v1
-from mongodb_session_manager.models import utcnow
+from mongodb_session_manager.models import DEFAULT_COLLECTION, utcnow
 
-COLLECTION = "sessions"
+COLLECTION = DEFAULT_COLLECTION  # the migrations default to the reference names
 
 
 class Harness:
