@@ -201,7 +201,8 @@ class PlaygroundService:
     def viewer_link(self, session_id: str) -> str | None:
         """The viewer page of ``session_id`` (``None`` when no viewer is configured)."""
         base = self.settings.viewer_url
-        return viewer_session_url(base, session_id) if base else None
+        token = self.settings.viewer_token
+        return viewer_session_url(base, session_id, token) if base else None
 
     async def _stats(self, manager: MongoDBSessionManager) -> dict[str, Any]:
         summary, metadata, feedbacks = await asyncio.gather(
