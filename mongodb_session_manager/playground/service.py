@@ -145,6 +145,7 @@ def stats_of(
         "output_tokens": totals.output_tokens,
         "total_tokens": totals.total_tokens,
         "average_latency_ms": round(averages.latency_ms_per_call),
+        "total_latency_ms": totals.latency_ms,
         "average_ttfb_ms": round(averages.time_to_first_byte_ms_per_call),
         "tool_calls": sum(tool.calls for tool in summary.tools.values()),
         "feedbacks": feedbacks,
