@@ -36,7 +36,9 @@ def test_pool_stats_report_commands_and_hide_the_password(
     assert stats["options"]["maxPoolSize"] == 100
     if msm_backend.counts_commands:
         assert stats["commands"]["update"] >= 2
-        assert stats["indexed_collections"] == [f"{factory.repository.database_name}.sessions"]
+        assert stats["indexed_collections"] == [
+            f"{factory.repository.database_name}.{factory.repository.collection_name}"
+        ]
     assert redact_uri("mongodb://bob:s3cret@host:27017/db") == "mongodb://bob:***@host:27017/db"
 
 
