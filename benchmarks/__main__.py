@@ -5,11 +5,22 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+import tempfile
 from pathlib import Path
 
 from benchmarks.config import Config
 from benchmarks.runner import CASES, run
 from benchmarks.servers import REPO_ROOT
+
+
+def output_dir(out: Path | None, *, quick: bool) -> Path:
+    """``--out`` if given; else the repository (full run) or a new temporary folder (quick).
+
+    Only the full run may rewrite the committed BENCHMARKS.md and charts.
+    """
+    if out is not None:
+        return out
+    return Path(tempfile.mkdtemp(prefix="msm-bench-quick-")) if quick else REPO_ROOT
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,7 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="small sizes (what CI runs)")
     parser.add_argument(
-        "--out", type=Path, default=REPO_ROOT, help="where BENCHMARKS.md and docs/benchmarks/ go"
+        "--out",
+        type=Path,
+        default=None,
+        help="where BENCHMARKS.md and docs/benchmarks/ go. Default: the repository for the "
+        "full run (it rewrites BENCHMARKS.md); a new temporary folder for --quick",
     )
     parser.add_argument("--repeats", type=int, help="repetitions of each timed figure")
     parser.add_argument(
@@ -37,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         changes["repeats"] = args.repeats
     if args.s3_max_messages is not None:
         changes["s3_max_messages"] = args.s3_max_messages
-    run(dataclasses.replace(config, **changes), args.out)
+    run(dataclasses.replace(config, **changes), output_dir(args.out, quick=args.quick))
     return 0
 
 

@@ -21,6 +21,7 @@ CASES: tuple[tuple[str, str], ...] = (
     ("network", "Simulated network round trip"),
     ("memory", "Memory while resuming a long session"),
     ("viewer", "Viewer: listing and opening sessions"),
+    ("startup", "Start-up time"),
 )
 """(module in ``benchmarks.cases``, title) in report order."""
 

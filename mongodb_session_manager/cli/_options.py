@@ -14,7 +14,8 @@ UriOption = Annotated[
     typer.Option(
         "--uri",
         envvar="MONGODB_URI",
-        help="MongoDB connection string. Default: the local database in --data-dir.",
+        help="MongoDB connection string. Default: the msm local-db serving --data-dir, "
+        "else an embedded server on its file.",
         show_default=False,
     ),
 ]
@@ -27,9 +28,13 @@ DataDirOption = Annotated[
         show_default=False,
     ),
 ]
-DatabaseOption = Annotated[str, typer.Option("--database", "-d", help="Database of the sessions.")]
+DatabaseOption = Annotated[
+    str,
+    typer.Option("--database", "-d", envvar="MSM_DATABASE", help="Database of the sessions."),
+]
 CollectionOption = Annotated[
-    str, typer.Option("--collection", "-c", help="Collection of the sessions.")
+    str,
+    typer.Option("--collection", "-c", envvar="MSM_COLLECTION", help="Collection of the sessions."),
 ]
 ModelOption = Annotated[
     str | None,

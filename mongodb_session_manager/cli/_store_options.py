@@ -1,7 +1,13 @@
 """Options shared by the commands that talk to MongoDB, and small parsing helpers.
 
+Every command finds its database the same way (:func:`open_pool`, through
+:func:`~mongodb_session_manager.local.data_dir.open_database`): ``--uri``, then
+``MONGODB_URI``, then the server a running ``msm local-db`` / ``msm demo`` /
+``msm playground`` advertises in the data directory, then an embedded server
+started on that directory's file for the command's duration.
+
 A program embedding the CLI can hand it an open pool through Click's context
-object (``app(obj={"pool": pool})``); the ``--uri`` option is then ignored.
+object (``app(obj={"pool": pool})``); the database options are then ignored.
 """
 
 from __future__ import annotations
@@ -10,37 +16,63 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.console import Console
 from rich.text import Text
 
-from mongodb_session_manager.models import as_utc
-from mongodb_session_manager.store.borrowed import borrowed_pool
-from mongodb_session_manager.store.pool import MongoDBConnectionPool
+from mongodb_session_manager._utc import as_utc
+from mongodb_session_manager.cli._options import (
+    CollectionOption,
+    DatabaseOption,
+    DataDirOption,
+    UriOption,
+)
 
-DEFAULT_URI = "mongodb://localhost:27017/"
+if TYPE_CHECKING:
+    from mongodb_session_manager.store.pool import MongoDBConnectionPool
 
-Uri = Annotated[
-    str,
-    typer.Option(
-        "--uri", envvar="MONGODB_URI", help="MongoDB connection string.", show_default=False
-    ),
-]
-Database = Annotated[
-    str, typer.Option("--database", envvar="MSM_DATABASE", help="Database of the sessions.")
-]
-Collection = Annotated[
-    str, typer.Option("--collection", envvar="MSM_COLLECTION", help="Session collection.")
-]
+# One declaration of each option for every command (see cli/_options.py).
+Uri = UriOption
+DataDir = DataDirOption
+Database = DatabaseOption
+Collection = CollectionOption
 
 
 @contextmanager
-def open_pool(ctx: typer.Context, uri: str) -> Iterator[MongoDBConnectionPool]:
-    """The pool given through the context object, else one for ``uri`` (released after)."""
+def open_pool(
+    ctx: typer.Context, uri: str | None, data_dir: Path | None = None, command: str = "msm"
+) -> Iterator[MongoDBConnectionPool]:
+    """The pool given through the context object, else one on the resolved database.
+
+    Raises:
+        LocalServerUnavailableError: No URI, and no local database can be served.
+    """
     given = (ctx.obj or {}).get("pool") if isinstance(ctx.obj, dict) else None
-    with borrowed_pool(uri or DEFAULT_URI, pool=given) as pool:
+    if given is not None:
+        yield given
+        return
+    from mongodb_session_manager.local.data_dir import open_database
+    from mongodb_session_manager.store.borrowed import borrowed_pool
+
+    with open_database(data_dir, uri, command=command) as db, borrowed_pool(db.uri) as pool:
         yield pool
+
+
+def fail(command: str, exc: BaseException, code: int = 2) -> typer.Exit:
+    """Print ``exc`` as one readable line on stderr (never cut, never wrapped) and exit."""
+    from mongodb_session_manager.errors import StoreUnavailableError
+
+    text = " ".join(str(exc).split())
+    if isinstance(exc, StoreUnavailableError):
+        text += (
+            ". Start a local one with `msm local-db`, or pass --uri / set MONGODB_URI "
+            "to a running MongoDB."
+        )
+    Console(stderr=True, soft_wrap=True).print(plain(f"{command}: error: {text}"), style="red")
+    return typer.Exit(code)
 
 
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from mongodb_session_manager._defaults import DEFAULT_COLLECTION, DEFAULT_DATABASE
 from mongodb_session_manager.cli._options import (
     CollectionOption,
     DatabaseOption,
@@ -13,7 +14,6 @@ from mongodb_session_manager.cli._options import (
     ModelOption,
     UriOption,
 )
-from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
 
 
 def register(app: typer.Typer) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,25 +20,26 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from mongodb_session_manager._defaults import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_COLLECTION,
+    DEFAULT_DATABASE,
+)
+
+if TYPE_CHECKING:
+    from mongodb_session_manager.migrations import MigrationReport, MigrationStatus
 from mongodb_session_manager.cli._store_options import (
-    DEFAULT_URI,
     Collection,
     Database,
+    DataDir,
     Uri,
+    fail,
     open_pool,
     plain,
     when,
 )
 from mongodb_session_manager.errors import MigrationError, StoreUnavailableError
-from mongodb_session_manager.migrations import (
-    DEFAULT_BATCH_SIZE,
-    MigrationReport,
-    MigrationStatus,
-    migrate_down,
-    migrate_up,
-    migration_status,
-)
-from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
+from mongodb_session_manager.local.server import LocalServerUnavailableError
 
 app = typer.Typer(
     name="migrate",
@@ -145,7 +147,8 @@ def _run(
     ctx: typer.Context,
     direction: str,
     *,
-    uri: str,
+    uri: str | None,
+    data_dir: Path | None,
     database: str,
     collection: str,
     target_collection: str | None,
@@ -158,9 +161,11 @@ def _run(
     console = Console(stderr=True)
     out = Console()
     mode = {"auto": None, "on": True, "off": False}[transactions.value]
+    from mongodb_session_manager.migrations import migrate_down, migrate_up
+
     run = migrate_up if direction == "up" else migrate_down
     try:
-        with open_pool(ctx, uri) as pool:
+        with open_pool(ctx, uri, data_dir, "msm migrate") as pool:
             options: dict[str, Any] = dict(
                 pool=pool,
                 database_name=database,
@@ -176,9 +181,8 @@ def _run(
             else:
                 with BarProgress(console) as bar:
                     report = run(progress=bar, **options)
-    except (MigrationError, StoreUnavailableError) as exc:
-        console.print(plain(f"error: {exc}"), style="red")
-        raise typer.Exit(2) from exc
+    except (MigrationError, StoreUnavailableError, LocalServerUnavailableError) as exc:
+        raise fail("msm migrate", exc) from exc
     for line in _report_lines(report):
         out.print(plain(line))
     for warning in report.warnings:
@@ -221,18 +225,20 @@ def _status_json(status: MigrationStatus) -> dict[str, Any]:
 @app.command("status")
 def status_command(
     ctx: typer.Context,
-    uri: Uri = DEFAULT_URI,
+    uri: Uri = None,
+    data_dir: DataDir = None,
     database: Database = DEFAULT_DATABASE,
     collection: Collection = DEFAULT_COLLECTION,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Documents per schema version, pending work and past runs."""
+    from mongodb_session_manager.migrations import migration_status
+
     try:
-        with open_pool(ctx, uri) as pool:
+        with open_pool(ctx, uri, data_dir, "msm migrate") as pool:
             status = migration_status(pool=pool, database_name=database, collection_name=collection)
-    except StoreUnavailableError as exc:
-        Console(stderr=True).print(plain(f"error: {exc}"), style="red")
-        raise typer.Exit(2) from exc
+    except (StoreUnavailableError, LocalServerUnavailableError) as exc:
+        raise fail("msm migrate", exc) from exc
     if as_json:
         typer.echo(json.dumps(_status_json(status), indent=2, default=str))
         return
@@ -292,7 +298,8 @@ def status_command(
 @app.command("up")
 def up_command(
     ctx: typer.Context,
-    uri: Uri = DEFAULT_URI,
+    uri: Uri = None,
+    data_dir: DataDir = None,
     database: Database = DEFAULT_DATABASE,
     collection: Collection = DEFAULT_COLLECTION,
     target_collection: Target = None,
@@ -307,6 +314,7 @@ def up_command(
         ctx,
         "up",
         uri=uri,
+        data_dir=data_dir,
         database=database,
         collection=collection,
         target_collection=target_collection,
@@ -321,7 +329,8 @@ def up_command(
 @app.command("down")
 def down_command(
     ctx: typer.Context,
-    uri: Uri = DEFAULT_URI,
+    uri: Uri = None,
+    data_dir: DataDir = None,
     database: Database = DEFAULT_DATABASE,
     collection: Collection = DEFAULT_COLLECTION,
     target_collection: Target = None,
@@ -336,6 +345,7 @@ def down_command(
         ctx,
         "down",
         uri=uri,
+        data_dir=data_dir,
         database=database,
         collection=collection,
         target_collection=target_collection,

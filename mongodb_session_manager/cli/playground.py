@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from mongodb_session_manager._defaults import DEFAULT_COLLECTION, DEFAULT_DATABASE
 from mongodb_session_manager.cli._options import (
     AllowedHostOption,
     CollectionOption,
@@ -14,7 +15,6 @@ from mongodb_session_manager.cli._options import (
     ModelOption,
     UriOption,
 )
-from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
 
 
 def _require_web_extra() -> None:
@@ -28,6 +28,13 @@ def _require_web_extra() -> None:
             err=True,
         )
         raise typer.Exit(1) from exc
+
+
+def _serve_viewer(uri: str, database: str, collection: str, port: int) -> Any:
+    """The session viewer in this process, so the page's viewer links work as they are."""
+    from mongodb_session_manager.demo._viewer import start_background_viewer
+
+    return start_background_viewer(uri, database, collection, port=port)
 
 
 def register(app: typer.Typer) -> None:
@@ -65,11 +72,18 @@ def register(app: typer.Typer) -> None:
         ] = False,
         allowed_host: AllowedHostOption = None,
         viewer_url: Annotated[
-            str,
+            str | None,
             typer.Option(
-                "--viewer-url", help="Session viewer base URL for 'open in viewer' ('' for none)."
+                "--viewer-url",
+                help="Session viewer base URL for 'open in the viewer'. Default: serve the "
+                "viewer from this process on 127.0.0.1:--viewer-port; '' for no link.",
+                show_default=False,
             ),
-        ] = "http://127.0.0.1:8882/",
+        ] = None,
+        viewer_port: Annotated[
+            int,
+            typer.Option("--viewer-port", help="Port of the viewer served with the playground."),
+        ] = 8882,
     ) -> None:
         """Chat with a persisted agent in the browser: streaming, tools, feedback, metadata.
 
@@ -93,6 +107,9 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2)
         try:
             with open_database(data_dir, uri, command="msm playground") as db:
+                viewer = None
+                if viewer_url is None:
+                    viewer = _serve_viewer(db.uri, database, collection, viewer_port)
                 settings = PlaygroundSettings(
                     connection_string=db.uri,
                     database_name=database,
@@ -103,7 +120,8 @@ def register(app: typer.Typer) -> None:
                     model=model,
                     token=token,
                     require_auth=not no_auth,
-                    viewer_url=viewer_url or None,
+                    viewer_url=viewer.base_url if viewer else (viewer_url or None),
+                    viewer_token=viewer.token if viewer else None,
                 )
                 app = create_app(settings)
                 shown = f"[{bind}]" if ":" in bind else bind
@@ -122,8 +140,14 @@ def register(app: typer.Typer) -> None:
                 else:
                     # The token travels in the fragment: browsers never send it to a server.
                     typer.echo(f"Playground: {url}#token={settings.token}")
+                if viewer is not None:
+                    typer.echo(f"Viewer:     {viewer.base_url} (linked from the page)")
                 typer.echo("Press Ctrl-C to stop.")
-                uvicorn.run(app, host=bind, port=port, log_level="warning")
+                try:
+                    uvicorn.run(app, host=bind, port=port, log_level="warning")
+                finally:
+                    if viewer is not None:
+                        viewer.stop()
         except (ModelUnavailableError, LocalServerUnavailableError, InvalidInputError) as exc:
             typer.echo(f"msm playground: {exc}", err=True)
             raise typer.Exit(1) from exc

@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from mongodb_session_manager._defaults import DEFAULT_COLLECTION, DEFAULT_DATABASE
 from mongodb_session_manager.cli._store_options import (
-    DEFAULT_URI,
     Collection,
     Database,
+    DataDir,
     Uri,
+    fail,
     open_pool,
     parse_datetime,
     parse_duration,
@@ -23,21 +25,19 @@ from mongodb_session_manager.cli._store_options import (
     plain,
     short,
 )
+from mongodb_session_manager.cli._tables import Cell, Column, fitted_table
 from mongodb_session_manager.errors import (
     InvalidInputError,
     SchemaVersionError,
     SessionNotFoundError,
     StoreUnavailableError,
 )
-from mongodb_session_manager.lifecycle import (
-    SessionQuery,
-    delete_sessions,
-    export_session,
-    export_session_data,
-    list_sessions,
-)
-from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
-from mongodb_session_manager.repository.repository import MongoDBSessionRepository
+from mongodb_session_manager.local.server import LocalServerUnavailableError
+
+if TYPE_CHECKING:
+    from mongodb_session_manager.lifecycle import SessionQuery
+    from mongodb_session_manager.repository.repository import MongoDBSessionRepository
+    from mongodb_session_manager.store.pool import MongoDBConnectionPool
 
 app = typer.Typer(
     name="sessions",
@@ -83,6 +83,8 @@ def _query(
     schema_version: int | None,
 ) -> SessionQuery:
     inactive: timedelta | None = parse_duration(inactive_for) if inactive_for else None
+    from mongodb_session_manager.lifecycle import SessionQuery
+
     return SessionQuery(
         session_ids=session_ids or None,
         application_name=application,
@@ -94,18 +96,31 @@ def _query(
     )
 
 
+def _repository(
+    pool: MongoDBConnectionPool, database: str, collection: str
+) -> MongoDBSessionRepository:
+    from mongodb_session_manager.repository.repository import MongoDBSessionRepository
+
+    return MongoDBSessionRepository(pool=pool, database_name=database, collection_name=collection)
+
+
 def _fail(exc: Exception, code: int = 2) -> typer.Exit:
-    Console(stderr=True).print(plain(f"error: {exc}"), style="red")
-    return typer.Exit(code)
+    return fail("msm sessions", exc, code)
 
 
-_ERRORS = (InvalidInputError, SchemaVersionError, StoreUnavailableError)
+_ERRORS = (
+    InvalidInputError,
+    SchemaVersionError,
+    StoreUnavailableError,
+    LocalServerUnavailableError,
+)
 
 
 @app.command("list")
 def list_command(
     ctx: typer.Context,
-    uri: Uri = DEFAULT_URI,
+    uri: Uri = None,
+    data_dir: DataDir = None,
     database: Database = DEFAULT_DATABASE,
     collection: Collection = DEFAULT_COLLECTION,
     application: Application = None,
@@ -119,27 +134,34 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """Sessions, most recently written first (no messages are transferred)."""
+    from mongodb_session_manager import lifecycle
+
     query = _query(
         None, application, inactive_for, updated_before, created_before, metadata, schema_version
     )
     try:
-        with open_pool(ctx, uri) as pool:
-            repository = MongoDBSessionRepository(
-                pool=pool, database_name=database, collection_name=collection
-            )
-            rows = list_sessions(query, limit=limit, skip=skip, repository=repository)
+        with open_pool(ctx, uri, data_dir, "msm sessions") as pool:
+            repository = _repository(pool, database, collection)
+            rows = lifecycle.list_sessions(query, limit=limit, skip=skip, repository=repository)
     except _ERRORS as exc:
         raise _fail(exc) from exc
     if as_json:
         for row in rows:
             typer.echo(json.dumps(vars(row), default=str, ensure_ascii=False))
         return
-    table = Table(title=f"{database}.{collection}: {len(rows)} session(s)")
-    table.add_column("session", no_wrap=True)
-    for column in ("app", "v", "agents", "msgs", "fb", "bytes", "last write", "expires"):
-        table.add_column(column, justify="left" if column == "app" else "right")
-    for row in rows:
-        table.add_row(
+    columns = [
+        Column("session", 0),
+        Column("app", 3),
+        Column("v", 7, "right"),
+        Column("agents", 5, "right"),
+        Column("msgs", 1, "right"),
+        Column("fb", 4, "right"),
+        Column("bytes", 6, "right"),
+        Column("last write (UTC)", 2, "right"),
+        Column("expires (UTC)", 8, "right"),
+    ]
+    cells: list[list[Cell]] = [
+        [
             plain(row.session_id),
             plain(row.application_name or "-"),
             str(row.schema_version),
@@ -149,8 +171,13 @@ def list_command(
             "-" if row.size_bytes is None else f"{row.size_bytes:,}",
             short(row.updated_at),
             short(row.expires_at),
-        )
-    Console().print(table)
+        ]
+        for row in rows
+    ]
+    console = Console()
+    title = f"{database}.{collection}: {len(rows)} session(s)"
+    table = fitted_table(title, columns, cells, console.width)
+    console.print(table)
     if len(rows) == limit:
         Console().print(f"(more may follow: --skip {skip + limit})", style="dim")
 
@@ -176,7 +203,8 @@ def _text_of(blocks: Any) -> str:
 def show_command(
     ctx: typer.Context,
     session_id: Annotated[str, typer.Argument(help="The session id.")],
-    uri: Uri = DEFAULT_URI,
+    uri: Uri = None,
+    data_dir: DataDir = None,
     database: Database = DEFAULT_DATABASE,
     collection: Collection = DEFAULT_COLLECTION,
     messages: Annotated[
@@ -185,12 +213,12 @@ def show_command(
     include_redacted: IncludeRedacted = False,
 ) -> None:
     """A session's fields, metadata, feedback, agents and latest messages."""
+    from mongodb_session_manager import lifecycle
+
     try:
-        with open_pool(ctx, uri) as pool:
-            repository = MongoDBSessionRepository(
-                pool=pool, database_name=database, collection_name=collection
-            )
-            data = export_session_data(
+        with open_pool(ctx, uri, data_dir, "msm sessions") as pool:
+            repository = _repository(pool, database, collection)
+            data = lifecycle.export_session_data(
                 session_id, include_redacted=include_redacted, repository=repository
             )
     except SessionNotFoundError as exc:
@@ -242,7 +270,8 @@ def show_command(
 def export_command(
     ctx: typer.Context,
     session_id: Annotated[str, typer.Argument(help="The session id.")],
-    uri: Uri = DEFAULT_URI,
+    uri: Uri = None,
+    data_dir: DataDir = None,
     database: Database = DEFAULT_DATABASE,
     collection: Collection = DEFAULT_COLLECTION,
     fmt: Annotated[
@@ -254,15 +283,15 @@ def export_command(
     include_redacted: IncludeRedacted = False,
 ) -> None:
     """Everything in one session as JSON (bytes in base64) or Markdown."""
+    from mongodb_session_manager import lifecycle
+
     fmt = fmt.lower()
     if fmt not in ("json", "markdown", "md"):
         raise typer.BadParameter("--format must be json or markdown")
     try:
-        with open_pool(ctx, uri) as pool:
-            repository = MongoDBSessionRepository(
-                pool=pool, database_name=database, collection_name=collection
-            )
-            text = export_session(
+        with open_pool(ctx, uri, data_dir, "msm sessions") as pool:
+            repository = _repository(pool, database, collection)
+            text = lifecycle.export_session(
                 session_id,
                 format="json" if fmt == "json" else "markdown",
                 include_redacted=include_redacted,
@@ -285,7 +314,8 @@ def delete_command(
     session_ids: Annotated[
         list[str] | None, typer.Argument(help="Session ids (or use the filters).")
     ] = None,
-    uri: Uri = DEFAULT_URI,
+    uri: Uri = None,
+    data_dir: DataDir = None,
     database: Database = DEFAULT_DATABASE,
     collection: Collection = DEFAULT_COLLECTION,
     application: Application = None,
@@ -300,6 +330,8 @@ def delete_command(
     ] = False,
 ) -> None:
     """Delete sessions by id or by filter (asks first; --dry-run shows the matches)."""
+    from mongodb_session_manager import lifecycle
+
     query = _query(
         session_ids,
         application,
@@ -311,11 +343,9 @@ def delete_command(
     )
     out = Console()
     try:
-        with open_pool(ctx, uri) as pool:
-            repository = MongoDBSessionRepository(
-                pool=pool, database_name=database, collection_name=collection
-            )
-            preview = delete_sessions(query, dry_run=True, repository=repository)
+        with open_pool(ctx, uri, data_dir, "msm sessions") as pool:
+            repository = _repository(pool, database, collection)
+            preview = lifecycle.delete_sessions(query, dry_run=True, repository=repository)
             out.print(plain(f"{preview.matched} session(s) match in {database}.{collection}"))
             for session_id in preview.sample_ids:
                 out.print(plain(f"  {session_id}"))
@@ -329,7 +359,7 @@ def delete_command(
                 out.print("Nothing deleted.")
                 raise typer.Exit(1)
             # Never more than what was confirmed, even if more match by now.
-            report = delete_sessions(query, limit=preview.matched, repository=repository)
+            report = lifecycle.delete_sessions(query, limit=preview.matched, repository=repository)
     except _ERRORS as exc:
         raise _fail(exc) from exc
     out.print(plain(f"Deleted {report.deleted} session(s)."))

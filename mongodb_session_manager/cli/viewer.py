@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from mongodb_session_manager.cli._options import AllowedHostOption
-from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
+from mongodb_session_manager._defaults import DEFAULT_COLLECTION, DEFAULT_DATABASE
+from mongodb_session_manager.cli._options import (
+    AllowedHostOption,
+    CollectionOption,
+    DatabaseOption,
+    DataDirOption,
+    UriOption,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -79,16 +87,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command("viewer")
     def viewer(
-        uri: Annotated[
-            str | None,
-            typer.Option("--uri", envvar="MONGODB_URI", help="MongoDB connection string."),
-        ] = None,
-        database: Annotated[
-            str, typer.Option("--database", "-d", help="Database of the sessions.")
-        ] = DEFAULT_DATABASE,
-        collection: Annotated[
-            str, typer.Option("--collection", "-c", help="Collection of the sessions.")
-        ] = DEFAULT_COLLECTION,
+        uri: UriOption = None,
+        data_dir: DataDirOption = None,
+        database: DatabaseOption = DEFAULT_DATABASE,
+        collection: CollectionOption = DEFAULT_COLLECTION,
         host: Annotated[
             str, typer.Option(help="Interface to bind; anything but loopback exposes the viewer.")
         ] = "127.0.0.1",
@@ -143,63 +145,110 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Browse, search and read stored sessions in a web page."""
         _require_viewer_extra()
-        import uvicorn
-
-        from mongodb_session_manager.errors import InvalidInputError
-        from mongodb_session_manager.viewer import ViewerSettings, create_app
         from mongodb_session_manager.web import is_loopback
 
         if no_auth and not is_loopback(host):
             typer.echo("--no-auth is only allowed when binding a loopback address", err=True)
             raise typer.Exit(2)
-        server = None
-        if demo:
-            uri, server = _start_demo(database)
-        settings = ViewerSettings(
-            connection_string=uri,
-            database_name=database,
-            collection_name=collection,
-            host=host,
-            port=port,
-            token=token,
-            require_auth=not no_auth,
-            allow_delete=allow_delete,
-            allowed_hosts=tuple(allowed_host or ()),
-            cors_origins=tuple(cors_origin or ()),
-            metadata_fields=tuple(metadata_field or ()),
-        )
-        try:
-            generated = settings.ensure_token()
-        except InvalidInputError as exc:
-            typer.echo(str(exc), err=True)
-            raise typer.Exit(2) from exc
-        shown_host = f"[{host}]" if ":" in host else host
-        url = f"http://{shown_host}:{port}/"
-        typer.echo(f"Session viewer for {database}.{collection} on {url}")
-        if not settings.binds_loopback:
-            typer.echo(
-                f"WARNING: bound to {host}: reachable from other machines. "
-                "Put it behind TLS (a reverse proxy) and keep the token secret.",
-                err=True,
+        with contextlib.ExitStack() as stack:
+            if demo:
+                uri, server = _start_demo(database)
+                stack.callback(server.stop)
+            else:
+                uri = _resolve(stack, data_dir, uri)
+            _serve(
+                uri,
+                database=database,
+                collection=collection,
+                host=host,
+                port=port,
+                token=token,
+                no_auth=no_auth,
+                allow_delete=allow_delete,
+                allowed_host=allowed_host,
+                cors_origin=cors_origin,
+                metadata_field=metadata_field,
+                session=session,
+                session_password=session_password,
             )
-        if no_auth:
-            typer.echo("WARNING: authentication is off (--no-auth).", err=True)
-        elif generated:
-            # Shown once, here only; the fragment is never sent to the server.
-            typer.echo(f"Access token (not shown again): {settings.token}")
-            typer.echo(f"Open: {url}#token={settings.token}")
-        else:
-            typer.echo("Access token: the one you set (--token / MSM_VIEWER_TOKEN).")
-        if allow_delete:
-            typer.echo("Deleting sessions is ENABLED (--allow-delete).")
-        if (session is None) != (session_password is None):
-            typer.echo("--session and --session-password go together", err=True)
-            raise typer.Exit(2)
-        if session is not None and session_password is not None:
-            link = _session_link(settings, session, session_password, url)
-            typer.echo(f"Read-only link to session {session!r} (that session only): {link}")
-        try:
-            uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
-        finally:
-            if server is not None:
-                server.stop()
+
+
+def _resolve(stack: contextlib.ExitStack, data_dir: Path | None, uri: str | None) -> str:
+    """The database the viewer reads, found like every msm command finds it."""
+    from mongodb_session_manager.local.data_dir import open_database
+    from mongodb_session_manager.local.server import LocalServerUnavailableError
+
+    try:
+        db = stack.enter_context(open_database(data_dir, uri, command="msm viewer"))
+    except LocalServerUnavailableError as exc:
+        typer.echo(f"msm viewer: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Database: {db.describe()}")
+    return db.uri
+
+
+def _serve(
+    uri: str,
+    *,
+    database: str,
+    collection: str,
+    host: str,
+    port: int,
+    token: str | None,
+    no_auth: bool,
+    allow_delete: bool,
+    allowed_host: list[str] | None,
+    cors_origin: list[str] | None,
+    metadata_field: list[str] | None,
+    session: str | None,
+    session_password: str | None,
+) -> None:
+    import uvicorn
+
+    from mongodb_session_manager.errors import InvalidInputError
+    from mongodb_session_manager.viewer import ViewerSettings, create_app
+
+    settings = ViewerSettings(
+        connection_string=uri,
+        database_name=database,
+        collection_name=collection,
+        host=host,
+        port=port,
+        token=token,
+        require_auth=not no_auth,
+        allow_delete=allow_delete,
+        allowed_hosts=tuple(allowed_host or ()),
+        cors_origins=tuple(cors_origin or ()),
+        metadata_fields=tuple(metadata_field or ()),
+    )
+    try:
+        generated = settings.ensure_token()
+    except InvalidInputError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{port}/"
+    typer.echo(f"Session viewer for {database}.{collection} on {url}")
+    if not settings.binds_loopback:
+        typer.echo(
+            f"WARNING: bound to {host}: reachable from other machines. "
+            "Put it behind TLS (a reverse proxy) and keep the token secret.",
+            err=True,
+        )
+    if no_auth:
+        typer.echo("WARNING: authentication is off (--no-auth).", err=True)
+    elif generated:
+        # Shown once, here only; the fragment is never sent to the server.
+        typer.echo(f"Access token (not shown again): {settings.token}")
+        typer.echo(f"Open: {url}#token={settings.token}")
+    else:
+        typer.echo("Access token: the one you set (--token / MSM_VIEWER_TOKEN).")
+    if allow_delete:
+        typer.echo("Deleting sessions is ENABLED (--allow-delete).")
+    if (session is None) != (session_password is None):
+        typer.echo("--session and --session-password go together", err=True)
+        raise typer.Exit(2)
+    if session is not None and session_password is not None:
+        link = _session_link(settings, session, session_password, url)
+        typer.echo(f"Read-only link to session {session!r} (that session only): {link}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

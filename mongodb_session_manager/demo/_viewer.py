@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -119,3 +121,77 @@ def serve_viewer(
     logger.info("demo.viewer.serving | host=%s port=%s", host, port)
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return True
+
+
+class BackgroundViewer:
+    """The session viewer served by a uvicorn thread of this process.
+
+    ``msm playground`` starts one so its "open in the viewer" link works out of
+    the box, on the same database, without a second command.
+
+    Attributes:
+        base_url: ``http://host:port/`` of the viewer.
+        token: Its access token (for the link's ``#token=`` fragment).
+    """
+
+    def __init__(self, app: Any, settings: Any, host: str, port: int) -> None:
+        import uvicorn
+
+        self.base_url = viewer_base_url(host, port)
+        self.token: str | None = settings.token
+        self._server = uvicorn.Server(
+            uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+        )
+        self._thread = threading.Thread(target=self._server.run, name="msm-viewer", daemon=True)
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Serve; returns once the viewer accepts connections.
+
+        Raises:
+            RuntimeError: The server stopped before it started (port taken, ...).
+        """
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the session viewer did not start on {self.base_url}")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        """Ask the server to finish and wait for its thread."""
+        self._server.should_exit = True
+        self._thread.join(30)
+
+
+def start_background_viewer(
+    uri: str,
+    database: str,
+    collection: str,
+    *,
+    host: str = DEFAULT_VIEWER_HOST,
+    port: int = DEFAULT_VIEWER_PORT,
+    console: Console | None = None,
+) -> BackgroundViewer | None:
+    """A viewer on ``uri`` in this process, on ``port`` or the next free one.
+
+    ``None`` (with a note on ``console``) when the viewer cannot run here.
+    """
+    from mongodb_session_manager.local.data_dir import free_port
+
+    console = console or Console()
+    try:
+        chosen = free_port(host, port)
+    except Exception as exc:
+        console.print(Text(f"No session viewer: {exc}", style="yellow"))
+        return None
+    built = build_viewer_app(uri, database, collection, host=host, port=chosen, console=console)
+    if built is None:
+        return None
+    viewer = BackgroundViewer(*built, host=host, port=chosen)
+    try:
+        viewer.start()
+    except RuntimeError as exc:
+        console.print(Text(f"No session viewer: {exc}", style="yellow"))
+        return None
+    logger.info("playground.viewer.serving | url=%s", viewer.base_url)
+    return viewer

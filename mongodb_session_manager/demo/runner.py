@@ -360,7 +360,7 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> DemoResult
             console.print(
                 Text(
                     "Browse them in the session viewer: run msm demo without --no-viewer, "
-                    "or keep msm local-db running and point msm viewer at it."
+                    "or msm viewer with the same --uri / --data-dir (it finds this database)."
                 )
             )
     return result

@@ -39,6 +39,7 @@ from bson.raw_bson import RawBSONDocument
 from pymongo import InsertOne, ReplaceOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
+from mongodb_session_manager._defaults import DEFAULT_BATCH_SIZE as DEFAULT_BATCH_SIZE
 from mongodb_session_manager.errors import DocumentConversionError, MigrationError
 from mongodb_session_manager.migrations.base import (
     DocumentMigration,
@@ -54,7 +55,6 @@ logger = logging.getLogger(__name__)
 
 Direction = Literal["up", "down"]
 
-DEFAULT_BATCH_SIZE = 100
 DEFAULT_MAX_BATCH_BYTES = 16 * 1024 * 1024
 LOG_COLLECTION = "msm_migrations"
 MAX_CONVERTED_BYTES = 16 * 1024 * 1024 - 16 * 1024

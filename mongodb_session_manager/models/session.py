@@ -9,6 +9,8 @@ from beanie import Document
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo import IndexModel
 
+from mongodb_session_manager._defaults import DEFAULT_COLLECTION as DEFAULT_COLLECTION
+from mongodb_session_manager._defaults import DEFAULT_DATABASE as DEFAULT_DATABASE
 from mongodb_session_manager.models._time import UtcDatetime, utcnow
 from mongodb_session_manager.models.agent import AgentRecord, MultiAgentRecord
 from mongodb_session_manager.models.feedback import Feedback
@@ -17,11 +19,6 @@ from mongodb_session_manager.models.usage import Totals
 
 SCHEMA_VERSION = 1
 """Schema version written by this library version (see the migrations)."""
-
-DEFAULT_COLLECTION = "collection_name"
-"""The reference library's default collection: its users have their sessions there."""
-DEFAULT_DATABASE = "database_name"
-"""The reference library's default database: its users have their sessions there."""
 
 
 class SessionRecord(BaseModel):

@@ -149,6 +149,7 @@ def stats_of(
         "output_tokens": totals.output_tokens,
         "total_tokens": totals.total_tokens,
         "average_latency_ms": round(averages.latency_ms_per_call),
+        "total_latency_ms": totals.latency_ms,
         "average_ttfb_ms": round(averages.time_to_first_byte_ms_per_call),
         "tool_calls": sum(tool.calls for tool in summary.tools.values()),
         "feedbacks": feedbacks,
@@ -205,7 +206,8 @@ class PlaygroundService:
     def viewer_link(self, session_id: str) -> str | None:
         """The viewer page of ``session_id`` (``None`` when no viewer is configured)."""
         base = self.settings.viewer_url
-        return viewer_session_url(base, session_id) if base else None
+        token = self.settings.viewer_token
+        return viewer_session_url(base, session_id, token) if base else None
 
     async def _stats(self, manager: MongoDBSessionManager) -> dict[str, Any]:
         summary, metadata, feedbacks = await asyncio.gather(

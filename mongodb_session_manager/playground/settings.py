@@ -40,6 +40,8 @@ class PlaygroundSettings:
         require_auth: Turn the token off (loopback only; the CLI enforces it).
         viewer_url: Base URL of the session viewer, for the "open in viewer" link
             (``None``: no link).
+        viewer_token: The viewer's access token, put in the link's fragment so it
+            opens signed in (``msm playground`` serves a viewer and sets it).
         agent_id: The agent id the conversation is stored under.
         system_prompt: The agent's system prompt.
         latency_ms: Time the offline model takes per answer (streamed in chunks).
@@ -58,6 +60,7 @@ class PlaygroundSettings:
     token: str | None = None
     require_auth: bool = True
     viewer_url: str | None = "http://127.0.0.1:8882/"
+    viewer_token: str | None = field(default=None, repr=False)
     agent_id: str = "assistant"
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
     latency_ms: int = 400

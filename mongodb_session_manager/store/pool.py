@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import re
 import threading
 from collections.abc import Coroutine
 from typing import Any, ClassVar, TypeVar
@@ -423,6 +424,12 @@ class MongoDBConnectionPool:
             pool.close()
 
 
+def _first_reason(exc: Exception) -> str:
+    """The driver's first reason, without its timeout settings and topology dump."""
+    text = re.split(r" \(configured timeouts|, Timeout: |, Topology Description", str(exc))[0]
+    return " ".join(text.split())
+
+
 async def _translate_errors(coro: Coroutine[Any, Any, T], pool: MongoDBConnectionPool) -> T:
     try:
         return await coro
@@ -430,7 +437,7 @@ async def _translate_errors(coro: Coroutine[Any, Any, T], pool: MongoDBConnectio
         raise StoreUnavailableError(
             f"MongoDB at {redact_uri(pool.connection_string)} is unreachable "
             f"(no server answered within {pool.server_selection_timeout_ms()} ms): "
-            f"{redact_text(str(exc).split(',')[0])}"
+            f"{redact_text(_first_reason(exc))}"
         ) from exc
     except ConfigurationError as exc:
         # mongodb+srv:// resolves its hosts on first use: a DNS failure lands here.

@@ -27,9 +27,10 @@ Closing = Callable[[Any], Any]
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:feedback-bad"
 QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/metadata"
 
-# A call takes about a millisecond; a call that waited on AWS would take the endpoint's
-# read timeout (30 s here). 2 s keeps that distinction on a loaded 2-core CI machine.
-FAST = 2.0
+# No stopwatch: a loaded 2-core machine makes any time bound flaky. The hung endpoint
+# never answers and the read timeout is longer than the test's own timeout (120 s),
+# so a call or a close that waited on AWS would hang the test instead of passing.
+HUNG_READ_TIMEOUT = 3600
 
 
 def test_an_unreachable_endpoint_leaves_the_write_done_the_call_fast_and_logs_the_session(
@@ -42,12 +43,10 @@ def test_an_unreachable_endpoint_leaves_the_write_done_the_call_fast_and_logs_th
     session = store("down-1")
 
     with caplog.at_level(logging.ERROR, logger="mongodb_session_manager.aws"):
-        started = time.perf_counter()
         hook(session.add_feedback, "add", "down-1", feedback={"rating": "down", "comment": "x"})
-        elapsed = time.perf_counter() - started
+        assert session.stored()["feedbacks"]  # written before any delivery attempt ended
         assert hook.flush(30)
 
-    assert elapsed < FAST
     assert [f["comment"] for f in session.stored()["feedbacks"]] == ["x"]
     assert hook.stats.failed == 1 and hook.stats.sent == 0
     failure = [r.getMessage() for r in caplog.records if "aws.delivery.failed" in r.getMessage()]
@@ -63,23 +62,18 @@ def test_a_hung_endpoint_never_delays_the_call_and_close_gives_up_in_time(
 ) -> None:
     hook = closing(
         create_metadata_sqs_hook(
-            QUEUE, endpoint_url=silent_endpoint, read_timeout=30, max_attempts=1
+            QUEUE, endpoint_url=silent_endpoint, read_timeout=HUNG_READ_TIMEOUT, max_attempts=1
         )
     )
     session = store("hung-1")
 
-    durations = []
-    for step in range(20):
-        started = time.perf_counter()
+    for step in range(20):  # each call returns while the first delivery is still hanging
         hook(session.update_metadata, "update", "hung-1", metadata={"step": step})
-        durations.append(time.perf_counter() - started)
+        assert hook.stats.sent == 0
 
-    assert max(durations) < FAST
     assert session.stored()["metadata"] == {"step": 19}
     with caplog.at_level(logging.WARNING, logger="mongodb_session_manager.aws"):
-        started = time.perf_counter()
-        assert hook.close(timeout=0.5) is False
-        assert time.perf_counter() - started < 0.5 + FAST
+        assert hook.close(timeout=0.5) is False  # gives up instead of waiting for AWS
     assert "aws.delivery.abandoned" in caplog.text and "hung-1" in caplog.text
     stats = hook.stats
     assert stats.sent == 0 and stats.dropped >= 10  # the first batch is still in flight

@@ -67,9 +67,13 @@ def test_every_section_is_written_and_none_failed(quick_run: tuple[Path, str]) -
         "Simulated network round trip",
         "Memory while resuming a long session",
         "Viewer: listing and opening sessions",
+        "Start-up time",
     ):
         assert f"## {heading}\n" in report, heading
     assert "the case failed" not in report
+    startup = _results(out)["startup"]["data"]
+    assert startup["heavy_modules_after_import"] == []  # the facade imports lazily
+    assert set(startup["probes"]) >= {"msm --version", "msm --help"}
     for field in ("CPU", "Cores", "Memory", "python", "pymongo", "strands-agents"):
         assert f"| {field} |" in report, field
 
@@ -162,3 +166,14 @@ def test_features_not_built_yet_are_skipped_with_a_note(quick_run: tuple[Path, s
     except ImportError:
         assert "note: viewer benchmark skipped" in stdout
         assert "this section lights up once the viewer is merged" in report
+
+
+def test_only_the_full_run_writes_into_the_repository_by_default() -> None:
+    from benchmarks.__main__ import output_dir
+    from benchmarks.servers import REPO_ROOT
+
+    quick = output_dir(None, quick=True)
+    assert quick != REPO_ROOT and REPO_ROOT not in quick.parents and quick.is_dir()
+    quick.rmdir()
+    assert output_dir(None, quick=False) == REPO_ROOT
+    assert output_dir(Path("/tmp/x"), quick=True) == Path("/tmp/x")

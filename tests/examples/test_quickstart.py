@@ -1,16 +1,27 @@
-"""The README's main command: the quickstart example, run as a user would."""
+"""The README's quickstart: ``examples/quickstart.py`` is that block, and it runs."""
 
 from __future__ import annotations
 
-from example_runner import run_example
+import pytest
+from example_runner import EXAMPLES, run_example
+from readme_blocks import drop_database, python_blocks
 
 from mongodb_session_manager.testing import MongoBackend
 
 
+def test_the_example_is_the_readmes_quickstart() -> None:
+    quickstart = python_blocks("30-second quickstart")[0]
+    assert quickstart in (EXAMPLES / "quickstart.py").read_text(encoding="utf-8")
+
+
 def test_quickstart_persists_and_resumes(msm_backend: MongoBackend) -> None:
+    if msm_backend.uri is None:
+        pytest.skip("the quickstart reaches MongoDB through MONGODB_URI; the mock backend has none")
+    drop_database(msm_backend, "my_app")
     out = run_example("quickstart.py", msm_backend)
-    assert "Restored 6 messages from MongoDB:" in out
-    assert "[tool call] multiply({'a': 12, 'b': 7.5})" in out
-    assert "[tool result] 90.0" in out
-    assert "The conversation continues: You asked about 12 licences, Ana." in out
-    assert "Stored: 8 messages" in out
+    assert out.strip().splitlines() == [
+        "2 messages restored from MongoDB",
+        "You told me: your name is Ana.",
+    ]
+    again = run_example("quickstart.py", msm_backend)  # re-runnable: the session grows
+    assert again.splitlines()[0] == "6 messages restored from MongoDB"

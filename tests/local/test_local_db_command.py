@@ -206,3 +206,59 @@ def test_python_older_than_313_gets_a_clear_message(
     assert result.exit_code == 1
     assert "needs Python 3.13 or newer; this is Python 3.12" in result.stderr
     assert "Set MONGODB_URI to a real MongoDB instead" in result.stderr
+
+
+def _msm(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """``msm`` as a user runs it: no MONGODB_URI, an 80-column terminal."""
+    env = {k: v for k, v in os.environ.items() if k != "MONGODB_URI"}
+    env.update(COLUMNS="80", MSM_DATA_DIR=str(data_dir))
+    return subprocess.run(
+        [sys.executable, "-m", "mongodb_session_manager.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+    )
+
+
+@needs_313
+def test_sessions_list_beside_local_db_finds_what_the_library_wrote(
+    data_dir: Path, port: int, started: list[LocalDb]
+) -> None:
+    local = LocalDb(data_dir, port)
+    started.append(local)
+    # A manager with default names, as a user's agent would write (issue 11 item 2).
+    factory = MongoDBSessionManagerFactory(local.uri)
+    try:
+        manager = factory.create_session_manager("written-by-my-agent-0123456789")
+        Agent(model=ScriptedModel(["hi"]), session_manager=manager, callback_handler=None)("hello")
+        manager.close()
+    finally:
+        factory.close()
+
+    listed = _msm("sessions", "list", data_dir=data_dir)
+    assert listed.returncode == 0, listed.stderr
+    assert "written-by-my-agent-0123456789" in listed.stdout  # the id is never cut
+    assert "database_name.collection_name: 1 session(s)" in listed.stdout
+    assert max(len(line) for line in listed.stdout.splitlines()) <= 80
+    assert "msgs" in listed.stdout and "last write (UTC)" in listed.stdout
+
+    status = _msm("migrate", "status", data_dir=data_dir)
+    assert status.returncode == 0, status.stderr
+    assert local.process.poll() is None  # used, not competed with
+
+
+def test_an_unreachable_server_is_one_line_that_says_what_to_do(tmp_path: Path) -> None:
+    done = _msm(
+        "sessions",
+        "list",
+        "--uri",
+        "mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300",
+        data_dir=tmp_path,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("msm sessions: error: MongoDB at mongodb://127.0.0.1:9/")
+    assert "msm local-db" in lines[0] and "MONGODB_URI" in lines[0]
+    assert "Traceback" not in done.stderr

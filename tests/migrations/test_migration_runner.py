@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import threading
 from typing import Any
 
 import pytest
@@ -19,7 +21,7 @@ from mongodb_session_manager.migrations import LOG_COLLECTION, MigrationRunner
 from mongodb_session_manager.migrations.reference_layout import reference_to_v1
 from mongodb_session_manager.models import DEFAULT_COLLECTION, utcnow
 
-COLLECTION = DEFAULT_COLLECTION
+COLLECTION = DEFAULT_COLLECTION  # the migrations default to the reference names
 
 
 class Harness:
@@ -337,34 +339,49 @@ def test_down_below_zero_is_refused(db: Harness) -> None:
 
 
 class CtrlC:
-    """Sends SIGINT to the main thread (a user's Ctrl-C) after the first batch."""
+    """Sends SIGINT to the main thread (a user's Ctrl-C) after the first batch.
+
+    It then holds the batch loop until the main thread has turned the signal into
+    a stop request, so the test does not depend on how soon a loaded machine
+    schedules the main thread (without this, the loop could finish every batch
+    before the KeyboardInterrupt is even raised).
+    """
 
     def __init__(self) -> None:
         self.batches = 0
+        self.stop_requested = threading.Event()
 
     def start(self, description: str, total: int) -> None:
         pass
 
     def advance(self, count: int) -> None:
-        import signal
-        import threading
-
         self.batches += 1
         if self.batches == 1:
             signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+            assert self.stop_requested.wait(120), "the main thread never handled Ctrl-C"
 
     def finish(self) -> None:
         pass
 
 
-def test_ctrl_c_finishes_the_batch_in_progress_and_reports_an_interruption(db: Harness) -> None:
+def test_ctrl_c_finishes_the_batch_in_progress_and_reports_an_interruption(
+    db: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db.insert(legacy_documents(20))
+    ctrl_c = CtrlC()
+    request_stop = MigrationRunner.request_stop
 
-    report = migrate_up(**db.args(batch_size=5, progress=CtrlC()))
+    def noted(runner: MigrationRunner) -> None:
+        request_stop(runner)
+        ctrl_c.stop_requested.set()
+
+    monkeypatch.setattr(MigrationRunner, "request_stop", noted)
+
+    report = migrate_up(**db.args(batch_size=5, progress=ctrl_c))
 
     assert report.interrupted and not report.ok
     done = [d for d in db.all().values() if d.get("schema_version") == 1]
-    assert len(done) == report.migrated and 5 <= report.migrated < 20
+    assert len(done) == report.migrated == 5  # exactly the batch in progress, no more
     assert db.logs()[0]["state"] == "interrupted"
     rest = migrate_up(**db.args(batch_size=5))
     assert rest.migrated == 20 - report.migrated

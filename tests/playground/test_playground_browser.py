@@ -7,6 +7,7 @@ refreshes the README's screenshots.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -115,7 +116,40 @@ def test_chat_reload_feedback(
     page.click("#new-chat")
     expect(page.locator(".msg")).to_have_count(0)
     assert page.locator("#session-id").inner_text().startswith("pg-")
+    # Back returns to the last chat; Forward to the new one.
+    page.go_back()
+    expect(page.locator("#session-id")).to_have_text("browser-1")
+    expect(page.locator(".msg.user")).to_have_count(3)
+    page.go_forward()
+    expect(page.locator(".msg")).to_have_count(0)
+    # The recent chats list reopens a conversation.
+    recent = page.locator('#recent .recent-session[data-session-id="browser-1"]')
+    expect(recent).to_have_text("Hi, my name is Ana")
+    recent.click()
+    expect(page.locator("#session-id")).to_have_text("browser-1")
+    expect(page.locator(".msg.user")).to_have_count(3)
+    page.go_back()
+    assert page.locator("#session-id").inner_text().startswith("pg-")
     assert dialogs == []
+
+
+EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
+
+
+def test_no_control_is_only_an_emoji(
+    page: Page, start_playground: Callable[..., LivePlayground]
+) -> None:
+    live = start_playground(latency_ms=50)
+    page.goto(f"{live.url}/?session=words-1#token={live.token}")
+    expect(page.locator("body[data-ready=true]")).to_have_count(1)
+    send(page, "What is 2 * 21?", answers=1)
+    answer = page.locator(".msg.assistant").first
+    expect(answer.locator(".fb.up")).to_have_text("Good")
+    expect(answer.locator(".fb.down")).to_have_text("Bad")
+    expect(answer.locator(".fb.up")).to_have_attribute("aria-label", "Good answer")
+    expect(answer.locator(".tool summary")).to_contain_text("tool calculator")
+    assert not EMOJI.search(page.locator("body").inner_text())
+    expect(page.locator("#stat-latency-total")).to_have_text(re.compile(r"^[\d,]+ ms$"))
 
 
 def test_a_wrong_token_asks_for_the_right_one(

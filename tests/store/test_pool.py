@@ -7,7 +7,6 @@ from typing import Any
 from strands import Agent
 
 from mongodb_session_manager import MongoDBConnectionPool, MongoDBSessionManagerFactory
-from mongodb_session_manager.models import DEFAULT_COLLECTION
 from mongodb_session_manager.store.pool import redact_uri
 from mongodb_session_manager.testing import ScriptedModel
 
@@ -38,7 +37,7 @@ def test_pool_stats_report_commands_and_hide_the_password(
     if msm_backend.counts_commands:
         assert stats["commands"]["update"] >= 2
         assert stats["indexed_collections"] == [
-            f"{factory.repository.database_name}.{DEFAULT_COLLECTION}"
+            f"{factory.repository.database_name}.{factory.repository.collection_name}"
         ]
     # user and password both go (tests/web/test_redaction.py has the hostile cases)
     assert redact_uri("mongodb://bob:s3cret@host:27017/db") == "mongodb://***@host:27017/db"

@@ -13,6 +13,7 @@ it would then fail ("Runner.run() cannot be called from a running event loop").
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 import time
@@ -131,6 +132,9 @@ def test_login_filter_open_a_session_and_read_it(
     page = tab
     page.goto(live)
     expect(page.locator("#login")).to_be_visible()
+    # Before sign-in the badge says what /health proves, never "connected".
+    expect(page.locator("#health .health-text")).to_have_text(re.compile("^database"))
+    expect(page.locator("#health .health-text")).not_to_have_text(re.compile("connected"))
     shoot(page, tmp_path, "viewer-login")
     page.fill("#token", "wrong-token-0123456789")
     page.click("#login-form button[type=submit]")
@@ -159,7 +163,8 @@ def test_login_filter_open_a_session_and_read_it(
     page.click('[data-session-id="support-0001"]')
     timeline = page.locator(".timeline")
     expect(timeline.locator("article.msg")).to_have_count(10)
-    expect(timeline.locator(".agent").first).to_have_text("triage")
+    expect(timeline.locator(".agent").first).to_have_text("triage #0")
+    expect(timeline.locator(".role").first).to_have_text("user")
     expect(timeline.locator("strong").first).to_have_text("delivery")  # markdown rendered
     expect(timeline.locator(".md table")).to_have_count(1)
     tool_call = timeline.locator("details.tool-use").first
@@ -177,6 +182,19 @@ def test_login_filter_open_a_session_and_read_it(
     expect(figures).to_contain_text(" ms")
     expect(figures).to_contain_text("TTFB")
     assert "session=support-0001" in page.url
+    # Times name their zone and read year first; latency is labelled total and average.
+    expect(timeline.locator("article.msg time").first).to_have_text(
+        re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC([+-]\d\d:\d\d)?$")
+    )
+    expect(page.locator("#detail")).to_contain_text("total latency")
+    expect(page.locator("#detail")).to_contain_text("average latency")
+    expect(page.locator("#detail")).to_contain_text("ms per model call")
+    # Message numbers carry their agent; roles read as roles; no emoji-only control.
+    expect(timeline.locator("article.msg .mid").nth(1)).to_contain_text("#")
+    assert all(" #" in text for text in timeline.locator("article.msg .mid").all_inner_texts())
+    roles = set(timeline.locator("article.msg .role").all_inner_texts())
+    assert roles <= {"user", "assistant", "tool result"}, roles
+    assert not re.search("[\U0001f300-\U0001faff\u2600-\u27bf]", page.locator("body").inner_text())
     shoot(page, tmp_path, "viewer-session")
 
     page.click('[data-tab="metrics"]')
@@ -302,7 +320,7 @@ def test_guardrail_events_show_on_message_and_session_and_filter(
     expect(page.locator("#results .row")).to_have_count(1)
     assert "guardrail=true" in page.url
     row = page.locator('[data-session-id="payments-0002"]')
-    expect(row.locator(".chip.guardrail")).to_have_text("🛡 1")
+    expect(row.locator(".chip.guardrail")).to_have_text("1 guardrail")
     row.click()
     expect(page.locator("#detail-head")).to_contain_text("guardrail events")
     note = page.locator(".timeline article.msg.redacted p.guardrail")

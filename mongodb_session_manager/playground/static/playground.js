@@ -9,6 +9,8 @@ import { renderInto } from '/shared/render.js';
 
 const TOKEN_KEY = 'msm-playground-token';
 const SESSION_KEY = 'msm-playground-session';
+const RECENT_KEY = 'msm-playground-recent';
+const RECENT_MAX = 10;
 const $ = (selector) => document.querySelector(selector);
 
 const state = { config: null, sessionId: null, busy: false };
@@ -73,13 +75,66 @@ function newSessionId() {
   return `pg-${Date.now().toString(36)}-${hex}`;
 }
 
-function chooseSession(id) {
+/** Show session ``id``; ``push`` adds a history entry (Back returns to the previous chat). */
+function chooseSession(id, { push = false } = {}) {
   state.sessionId = id;
   localStorage.setItem(SESSION_KEY, id);
   const url = new URL(window.location.href);
   url.searchParams.set('session', id);
-  history.replaceState(history.state, '', url.pathname + url.search);
+  const target = url.pathname + url.search;
+  if (push) history.pushState({ session: id }, '', target);
+  else history.replaceState({ session: id }, '', target);
   $('#session-id').textContent = id;
+  showRecent();
+}
+
+// ------------------------------------------------------------------ recent sessions
+
+function recentSessions() {
+  try {
+    const list = JSON.parse(localStorage.getItem(RECENT_KEY) || '[]');
+    return Array.isArray(list) ? list.filter((r) => r && typeof r.id === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Remember a session that has messages, most recent first, with its first words. */
+function rememberSession(id, title) {
+  const others = recentSessions().filter((r) => r.id !== id);
+  const previous = recentSessions().find((r) => r.id === id);
+  const entry = { id, title: (previous && previous.title) || title || id, at: new Date().toISOString() };
+  localStorage.setItem(RECENT_KEY, JSON.stringify([entry, ...others].slice(0, RECENT_MAX)));
+  showRecent();
+}
+
+function showRecent() {
+  const list = $('#recent');
+  if (!list) return;
+  list.replaceChildren();
+  for (const recent of recentSessions()) {
+    const item = el('li');
+    const button = el('button', 'recent-session', truncate(recent.title, 48));
+    button.type = 'button';
+    button.title = `Reopen session ${recent.id}`;
+    button.dataset.sessionId = recent.id;
+    if (recent.id === state.sessionId) button.setAttribute('aria-current', 'true');
+    button.addEventListener('click', () => openSession(recent.id, { push: true }));
+    item.append(button);
+    list.append(item);
+  }
+  $('#recent-empty').hidden = list.children.length > 0;
+}
+
+async function openSession(id, { push = false } = {}) {
+  if (state.busy || id === state.sessionId) return;
+  chooseSession(id, { push });
+  notice('');
+  try {
+    await loadHistory();
+  } catch (error) {
+    handleError(error);
+  }
 }
 
 function initialSession() {
@@ -98,6 +153,7 @@ function showStats(stats) {
   $('#stat-calls').textContent = stats.model_calls.toLocaleString();
   $('#stat-tokens').textContent = `${stats.input_tokens.toLocaleString()} / ${stats.output_tokens.toLocaleString()}`;
   $('#stat-latency').textContent = formatMs(stats.average_latency_ms);
+  $('#stat-latency-total').textContent = formatMs(stats.total_latency_ms);
   $('#stat-ttfb').textContent = formatMs(stats.average_ttfb_ms);
   $('#stat-tools').textContent = stats.tool_calls.toLocaleString();
   $('#stat-feedback').textContent = stats.feedbacks.toLocaleString();
@@ -189,7 +245,7 @@ class Answer {
     let chip = this.tools.get(id);
     if (!chip) {
       const details = el('details', 'tool pending');
-      const summary = el('summary', '', `🔧 ${name}`);
+      const summary = el('summary', '', `tool ${name}`);
       const pre = el('pre');
       details.append(summary, pre);
       chip = { details, summary, pre, name, input: null };
@@ -204,7 +260,7 @@ class Answer {
   toolCall(block) {
     const chip = this.tool(block.id, block.name);
     chip.input = block.input;
-    chip.summary.textContent = `🔧 ${block.name}(${compact(block.input)})`;
+    chip.summary.textContent = `tool ${block.name}(${compact(block.input)})`;
     chip.pre.textContent = `input: ${JSON.stringify(block.input, null, 2)}`;
   }
 
@@ -213,7 +269,7 @@ class Answer {
     chip.details.classList.remove('pending');
     chip.details.classList.toggle('failed', block.status === 'error');
     const arrow = block.status === 'error' ? '✗' : '→';
-    chip.summary.textContent = `🔧 ${chip.name}(${compact(chip.input)}) ${arrow} ${truncate(block.text, 80)}`;
+    chip.summary.textContent = `tool ${chip.name}(${compact(chip.input)}) ${arrow} ${truncate(block.text, 80)}`;
     chip.pre.textContent = `${chip.pre.textContent}\n${block.status}: ${block.text}`.trim();
   }
 
@@ -236,8 +292,9 @@ class Answer {
     const footer = el('footer', 'answer-footer');
     const tokens = this.figures.input_tokens + this.figures.output_tokens;
     footer.append(el('span', 'figures', `${tokens.toLocaleString()} tokens · ${formatMs(this.figures.latency_ms)}`));
-    for (const [value, label, icon] of [['up', 'Good answer', '👍'], ['down', 'Bad answer', '👎']]) {
-      const button = el('button', `fb ${value}`, icon);
+    // Words, not emoji: they read the same with or without an emoji font.
+    for (const [value, label, text] of [['up', 'Good answer', 'Good'], ['down', 'Bad answer', 'Bad']]) {
+      const button = el('button', `fb ${value}`, text);
       button.type = 'button';
       button.title = label;
       button.setAttribute('aria-label', label);
@@ -322,7 +379,15 @@ function renderHistory(data) {
 
 async function loadHistory() {
   const response = await api(`/api/sessions/${encodeURIComponent(state.sessionId)}`);
-  renderHistory(await response.json());
+  const history = await response.json();
+  renderHistory(history);
+  const first = (history.messages || []).find((m) => m.role === 'user');
+  if (history.exists) rememberSession(state.sessionId, first && firstText(first));
+}
+
+function firstText(message) {
+  const block = (message.blocks || []).find((b) => b.type === 'text' && b.text);
+  return block ? block.text : '';
 }
 
 // ------------------------------------------------------------------ sending
@@ -389,6 +454,7 @@ async function send(text) {
         answer.addFigures(data);
         finalId = data.message_id;
       } else if (name === 'done') {
+        rememberSession(state.sessionId, text);
         showStats(data.stats);
         showViewerLink(data.viewer_url);
       } else if (name === 'error') answer.error(data.message);
@@ -445,10 +511,18 @@ function wire() {
   });
   $('#new-chat').addEventListener('click', () => {
     if (state.busy) return;
-    chooseSession(newSessionId());
+    chooseSession(newSessionId(), { push: true });
     renderHistory({ messages: [], stats: null, viewer_url: null });
     notice('');
     $('#input').focus();
+  });
+  // Back / Forward between chats: the URL names the session.
+  window.addEventListener('popstate', () => {
+    const id = new URLSearchParams(window.location.search).get('session');
+    if (id && id !== state.sessionId) {
+      state.sessionId = null; // let openSession switch even while the id matches nothing
+      openSession(id);
+    }
   });
   $('#login-form').addEventListener('submit', () => {
     const given = $('#token').value.trim();

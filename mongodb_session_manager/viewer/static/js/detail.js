@@ -87,8 +87,10 @@ export class Detail {
         fact('agents', num(d.agents.length)),
         fact('messages', num(d.totals.messages)),
         fact('tokens', `${num(d.totals.input_tokens)} in / ${num(d.totals.output_tokens)} out`),
-        fact('latency', `${num(d.totals.latency_ms)} ms`),
-        fact('feedback', `👍 ${up} · 👎 ${down} · ${d.feedbacks.length} total`),
+        fact('total latency', `${num(d.totals.latency_ms)} ms`),
+        fact('average latency', d.totals.model_calls
+          ? `${num(Math.round(d.totals.latency_ms / d.totals.model_calls))} ms per model call` : '—'),
+        fact('feedback', `${up} up · ${down} down · ${d.feedbacks.length} total`),
         fact('guardrail events', num(d.guardrail_count || 0)))]);
   }
 

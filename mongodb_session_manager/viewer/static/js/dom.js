@@ -35,10 +35,24 @@ export function clear(el) {
   return el;
 }
 
+const pad = (n) => String(n).padStart(2, '0');
+
+/** The time zone this page shows times in: "UTC" or "UTC+01:00" (the browser's). */
+export function zoneLabel(date = new Date()) {
+  const offset = -date.getTimezoneOffset();
+  if (offset === 0) return 'UTC';
+  const sign = offset > 0 ? '+' : '-';
+  return `UTC${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+}
+
+/** "2026-12-01 20:29:43 UTC+01:00": year first, 24-hour clock, zone named (never ambiguous). */
 export function formatDate(iso) {
   if (!iso) return '—';
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? String(iso) : date.toLocaleString();
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const day = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return `${day} ${time} ${zoneLabel(d)}`;
 }
 
 export function relative(iso) {

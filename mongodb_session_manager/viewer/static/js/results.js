@@ -8,11 +8,11 @@ function chips(row) {
   list.push(h('span', { class: 'chip' }, `${row.agent_count} agent${row.agent_count === 1 ? '' : 's'}`));
   list.push(h('span', { class: 'chip' }, `${num(row.message_count)} msgs`));
   list.push(h('span', { class: 'chip', title: 'total tokens' }, `${num(row.totals.total_tokens)} tok`));
-  if (row.feedback_up) list.push(h('span', { class: 'chip up', title: 'thumbs up' }, `👍 ${row.feedback_up}`));
-  if (row.feedback_down) list.push(h('span', { class: 'chip down', title: 'thumbs down' }, `👎 ${row.feedback_down}`));
-  if (row.guardrail_count) list.push(h('span', { class: 'chip guardrail', title: 'guardrail events' }, `🛡 ${row.guardrail_count}`));
+  if (row.feedback_up) list.push(h('span', { class: 'chip up', title: 'thumbs up' }, `${row.feedback_up} up`));
+  if (row.feedback_down) list.push(h('span', { class: 'chip down', title: 'thumbs down' }, `${row.feedback_down} down`));
+  if (row.guardrail_count) list.push(h('span', { class: 'chip guardrail', title: 'guardrail events' }, `${row.guardrail_count} guardrail`));
   const other = row.feedback_count - row.feedback_up - row.feedback_down;
-  if (other > 0) list.push(h('span', { class: 'chip', title: 'comments' }, `💬 ${other}`));
+  if (other > 0) list.push(h('span', { class: 'chip', title: 'feedback without a rating' }, `${other} other`));
   for (const [key, value] of Object.entries(row.metadata || {}).slice(0, 3)) {
     if (value === null || typeof value === 'object') continue;
     list.push(h('span', { class: 'chip meta', title: `metadata ${key}` }, `${key}: ${String(value).slice(0, 40)}`));

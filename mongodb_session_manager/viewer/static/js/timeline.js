@@ -19,13 +19,13 @@ function imageBlock(block) {
     return h('figure', { class: 'image' }, h('img', { src: block.data_url, alt: caption, loading: 'lazy' }),
       h('figcaption', {}, caption));
   }
-  return h('div', { class: 'attachment' }, `🖼 ${caption}`, block.note ? ` — ${block.note}` : '',
+  return h('div', { class: 'attachment' }, `image: ${caption}`, block.note ? ` — ${block.note}` : '',
     block.location ? ` — ${block.location}` : '');
 }
 
 function documentBlock(block) {
   const size = block.size_bytes != null ? `, ${num(block.size_bytes)} B` : '';
-  return h('div', { class: 'attachment' }, `📄 ${block.name || 'document'} (${block.format || '?'}${size})`,
+  return h('div', { class: 'attachment' }, `document: ${block.name || 'document'} (${block.format || '?'}${size})`,
     block.location ? ` — ${block.location}` : '');
 }
 
@@ -88,9 +88,13 @@ function messageItem(message, agentIds) {
     dataset: { agent: message.agent_id, messageId: String(message.message_id), role: message.role },
   },
   h('header', {},
-    h('span', { class: `agent ${agentClass(agentIds, message.agent_id)}` }, message.agent_id),
-    h('span', { class: 'role' }, toolOnly ? 'tool' : message.role),
-    h('span', { class: 'mid' }, `#${message.message_id}`),
+    h('span', { class: 'role', title: 'role' }, toolOnly ? 'tool result' : message.role),
+    // Message ids count per agent, so the number always comes with its agent:
+    // "support #3" names one message across the merged timeline.
+    h('span', {
+      class: `agent mid ${agentClass(agentIds, message.agent_id)}`,
+      title: `agent ${message.agent_id}, message ${message.message_id}`,
+    }, `${message.agent_id} #${message.message_id}`),
     h('time', { datetime: message.created_at || '' }, formatDate(message.created_at)),
     message.redacted ? h('span', { class: 'badge redacted', title: 'A guardrail replaced this message; the original is not shown.' }, 'redacted') : null),
   message.guardrail ? guardrailNote(message.guardrail) : null,
@@ -111,11 +115,10 @@ function guardrailNote(event) {
 
 function feedbackItem(feedback) {
   const kind = feedback.rating || 'neutral';
-  const icon = { up: '👍', down: '👎' }[kind] || '💬';
   const label = { up: 'Thumbs up', down: 'Thumbs down' }[kind] || 'Feedback';
   const target = feedback.agent_id && feedback.message_id != null ? ` on ${feedback.agent_id} #${feedback.message_id}` : '';
   return h('aside', { class: `feedback ${kind}`, dataset: { index: String(feedback.index) } },
-    h('header', {}, h('span', { class: 'icon' }, icon), h('strong', {}, label), target,
+    h('header', {}, h('strong', {}, label), target,
       h('time', { datetime: feedback.created_at }, formatDate(feedback.created_at))),
     feedback.comment ? h('p', {}, feedback.comment) : null);
 }
