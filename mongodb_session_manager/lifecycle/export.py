@@ -45,6 +45,9 @@ _SESSION_FIELDS = (
 _KNOWN_TOP = frozenset(
     {"_id", *_SESSION_FIELDS, "metadata", "feedbacks", "totals", "agents", "multi_agents"}
 )
+# Access secrets never leave the database: the viewer-password verifier (a scrypt
+# hash can be attacked offline) and the reference library's plain-text password.
+_SECRET_TOP = frozenset({"viewer_access", "session_viewer_password"})
 _AGENT_FIELDS = (
     "agent_id",
     "model",
@@ -148,7 +151,9 @@ def export_document(
         "agents": agents,
         "multi_agents": multi,
     }
-    extra = {k: v for k, v in document.items() if k not in _KNOWN_TOP}
+    extra = {
+        k: v for k, v in document.items() if k not in _KNOWN_TOP and k not in _SECRET_TOP
+    }
     if extra:
         export["extra"] = extra
     result: dict[str, Any] = jsonable(export)

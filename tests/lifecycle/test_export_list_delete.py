@@ -236,3 +236,24 @@ def test_naive_dates_in_a_query_are_read_as_utc(many: MongoDBSessionManagerFacto
 def test_storage_keys_do_not_leak_into_the_export(shop: MongoDBSessionManagerFactory) -> None:
     exported = export_session("shop-1", repository=shop.repository)
     assert storage_key("billing.bot") not in exported
+
+
+@pytest.mark.parametrize("fmt", ["json", "markdown"])
+def test_exports_never_carry_viewer_password_secrets(
+    factory: MongoDBSessionManagerFactory, fmt: str
+) -> None:
+    # A reference session with its plain-text viewer password, migrated: the
+    # document now holds a scrypt verifier; an unmigrated copy still holds the text.
+    legacy = legacy_session("pw-1")
+    legacy["session_viewer_password"] = "hunter2-plain-text"
+    migrated = v1(legacy)
+    assert "viewer_access" in migrated
+    unmigrated = v1(legacy_session("pw-2"), session_viewer_password="hunter2-plain-text")
+    insert(factory, migrated, unmigrated)
+    for session_id in ("pw-1", "pw-2"):
+        text = export_session(session_id, format=fmt, repository=factory.repository)
+        assert "viewer_access" not in text
+        assert "session_viewer_password" not in text
+        assert "hunter2" not in text
+        assert "scrypt" not in text
+        assert session_id in text  # the export itself is there
