@@ -672,20 +672,26 @@ class MongoDBSessionManager(
             stop_reason=stop_reason,
             guardrail_trace=guardrail_trace,
         )
+        before = (latest.redact_message, latest.message)
         latest.redact_message = redact_message
         if not self.keep_original:  # nor kept in memory, where a later write could store it
             latest.message = cast(Message, copy.deepcopy(dict(redact_message)))
         if not tracker.stored:
             tracker.pending_redactions[latest.message_id] = plan  # written with the agent
             return
-        self._repo.pool.run(
-            self._repo._update_message(
-                self.session_id,
-                tracker.agent_id,
-                latest,
-                extra_update=lambda path: redaction_update(path, plan),
+        try:
+            self._repo.pool.run(
+                self._repo._update_message(
+                    self.session_id,
+                    tracker.agent_id,
+                    latest,
+                    extra_update=lambda path: redaction_update(path, plan),
+                )
             )
-        )
+        except BaseException:
+            # The failure rule: the record says what is stored (docs/failures.md).
+            latest.redact_message, latest.message = before
+            raise
         logger.info(
             "guardrail.event | session_id=%s agent_id=%s message_id=%s action=%s policies=%s",
             self.session_id,

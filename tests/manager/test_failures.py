@@ -319,3 +319,28 @@ def test_reload_is_two_reads_and_the_next_turn_one_write_per_message(
     with factory.pool.command_stats.capture() as log:
         agent("two")
     assert log.commands == ["update", "update"]
+
+
+def test_a_redaction_that_failed_in_an_outage_is_stored_on_retry(outage: Outage) -> None:
+    factory = outage_factory(outage)
+    try:
+        manager = factory.create_session_manager("down", keep_original=False)
+        agent = Agent(
+            model=ScriptedModel(["your card is 4111 1111 1111 1111"]),
+            session_manager=manager,
+            callback_handler=None,
+        )
+        agent("which card did I use?")
+        redacted = {"role": "assistant", "content": [{"text": "[redacted]"}]}
+        outage.down()
+        with pytest.raises(StoreUnavailableError):
+            manager.redact_latest_message(redacted, agent, stop_reason="guardrail_intervened")
+        outage.up()
+        reconnect(factory)
+        manager.redact_latest_message(redacted, agent, stop_reason="guardrail_intervened")
+        document = factory.pool.run(factory.repository._collection().find_one({"_id": "down"}))
+        assert "4111" not in repr(document)
+        assert len(document["guardrail_events"]) == 1  # the failed try left nothing
+        assert texts(stored(factory, "down"))[-1] == "[redacted]"
+    finally:
+        factory.close()
