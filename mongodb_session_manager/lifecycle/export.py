@@ -151,9 +151,7 @@ def export_document(
         "agents": agents,
         "multi_agents": multi,
     }
-    extra = {
-        k: v for k, v in document.items() if k not in _KNOWN_TOP and k not in _SECRET_TOP
-    }
+    extra = {k: v for k, v in document.items() if k not in _KNOWN_TOP and k not in _SECRET_TOP}
     if extra:
         export["extra"] = extra
     result: dict[str, Any] = jsonable(export)

@@ -284,6 +284,6 @@ def open_database(
 
 
 def _redact(uri: str) -> str:
-    from mongodb_session_manager.store.redact import redact_uri
+    from mongodb_session_manager._redact import redact_uri
 
     return redact_uri(uri)

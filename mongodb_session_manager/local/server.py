@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from mongodb_session_manager.store.redact import redact_uri
+from mongodb_session_manager._redact import redact_uri
 
 logger = logging.getLogger(__name__)
 

@@ -27,6 +27,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mongodb_session_manager._redact import redact_text
 from mongodb_session_manager._version import __version__
 from mongodb_session_manager.errors import (
     InvalidIdentifierError,
@@ -41,7 +42,6 @@ from mongodb_session_manager.playground.service import (
     TurnInProgressError,
 )
 from mongodb_session_manager.playground.settings import PlaygroundSettings
-from mongodb_session_manager.store.redact import redact_text
 from mongodb_session_manager.web import bearer_guard, validation_details
 from mongodb_session_manager.web.app import harden
 from mongodb_session_manager.web.health import ping_error

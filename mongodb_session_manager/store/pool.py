@@ -21,6 +21,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import ConfigurationError, ConnectionFailure, ServerSelectionTimeoutError
 
+from mongodb_session_manager._redact import redact_text, redact_uri
 from mongodb_session_manager.errors import (
     InvalidInputError,
     StoreClosedError,
@@ -38,7 +39,6 @@ from mongodb_session_manager.store.clients import (
 )
 from mongodb_session_manager.store.loop import StoreLoop
 from mongodb_session_manager.store.monitoring import CommandStats
-from mongodb_session_manager.store.redact import redact_text, redact_uri
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)

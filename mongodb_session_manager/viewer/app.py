@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mongodb_session_manager._redact import redact_text
 from mongodb_session_manager._version import __version__
 from mongodb_session_manager.errors import (
     InvalidFilterError,
@@ -26,7 +27,6 @@ from mongodb_session_manager.errors import (
     StoreUnavailableError,
 )
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
-from mongodb_session_manager.store.redact import redact_text
 from mongodb_session_manager.viewer.paths import EncodedSessionIds
 from mongodb_session_manager.viewer.queries import SessionQueries
 from mongodb_session_manager.viewer.routes import api_router, health_router

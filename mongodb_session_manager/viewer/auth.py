@@ -28,6 +28,8 @@ from mongodb_session_manager.web.auth import bearer
 if TYPE_CHECKING:
     from mongodb_session_manager.viewer.queries import SessionQueries
 
+from mongodb_session_manager.viewer.paths import path_session_id
+
 logger = logging.getLogger(__name__)
 
 VERIFIED_SECONDS = 60.0
@@ -97,7 +99,8 @@ def viewer_guard(
             )
         allowed = request.method in ("GET", "HEAD") and (
             request.url.path in SCOPE_FREE_PATHS
-            or request.path_params.get("session_id") == session_id
+            # Path ids stay percent-encoded for routing (viewer/paths.py).
+            or path_session_id(str(request.path_params.get("session_id", ""))) == session_id
         )
         if not allowed:
             logger.warning(

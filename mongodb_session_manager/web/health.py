@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from mongodb_session_manager._redact import redact_text
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
-from mongodb_session_manager.store.redact import redact_text
 
 logger = logging.getLogger(__name__)
 

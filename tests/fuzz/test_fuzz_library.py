@@ -85,7 +85,7 @@ def test_metadata_is_stored_equal_or_refused_unchanged(
         manager.update_metadata({"kept": 1})
         if not stored_or_refused(lambda: manager.update_metadata(update), raw, manager.session_id):
             return
-        stored = manager.get_metadata()
+        stored = manager.get_metadata()["metadata"]  # the reference shape: {"_id", "metadata"}
         for key, value in update.items():
             target: Any = stored
             for segment in key.split("."):  # a dotted key is a path, on purpose
@@ -102,7 +102,7 @@ def test_plain_metadata_is_always_accepted(
 ) -> None:
     with factory.create_session_manager(fresh_id("plain")) as manager:
         manager.update_metadata(update)
-        assert equal(manager.get_metadata(), update)
+        assert equal(manager.get_metadata()["metadata"], update)
 
 
 # ---------------------------------------------------------------- feedback

@@ -128,7 +128,9 @@ async def test_a_session_password_gives_a_read_only_link_to_that_session(
     call = served[-1]
     transport = httpx.ASGITransport(app=call["app"])
     headers = {"Authorization": f"Bearer {credential}"}
-    async with httpx.AsyncClient(transport=transport, base_url="http://v", headers=headers) as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://127.0.0.1", headers=headers
+    ) as http:
         own = await http.get(f"/api/v1/sessions/{quote('shared/with support', safe='')}")
         assert own.status_code == 200, own.text
         assert (await http.get("/api/v1/sessions")).status_code == 403

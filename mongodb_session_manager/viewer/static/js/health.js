@@ -6,8 +6,11 @@ import { get, getToken } from './api.js';
 
 const PERIOD_MS = 10_000;
 
+// A session link's credential (sv1.…) opens one session only, not the details.
+const isAdminToken = (token) => Boolean(token) && !token.startsWith('sv1.');
+
 async function report() {
-  if (getToken()) {
+  if (isAdminToken(getToken())) {
     try {
       return await get('/api/v1/health');
     } catch (error) {
