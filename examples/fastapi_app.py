@@ -22,6 +22,7 @@ from _support import database, model, serve
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
 from strands import Agent
+from strands.types.exceptions import EventLoopException
 
 from mongodb_session_manager import (
     MongoDBSessionManager,
@@ -83,7 +84,11 @@ def create_app(uri: str) -> FastAPI:
             before = manager.latest_message_id(AGENT)
             try:
                 result = await agent.invoke_async(body.prompt)  # writes awaited on the store loop
-            except SessionConflictError as exc:
+            except (SessionConflictError, EventLoopException) as exc:
+                # A lost race on the reply's write reaches us inside Strands' EventLoopException.
+                conflict = exc if isinstance(exc, SessionConflictError) else exc.__cause__
+                if not isinstance(conflict, SessionConflictError):
+                    raise
                 if manager.latest_message_id(AGENT) != before:  # part of the turn is stored
                     raise HTTPException(409, str(exc)) from exc
                 # Another request wrote first; nothing of this turn was stored nor kept in
