@@ -37,6 +37,7 @@ from mongodb_session_manager.store.clients import (
     is_sync_client,
     sync_view_of_mock,
 )
+from mongodb_session_manager.store.compat import Backend, backend_of
 from mongodb_session_manager.store.loop import StoreLoop
 from mongodb_session_manager.store.monitoring import CommandStats
 
@@ -334,8 +335,13 @@ class MongoDBConnectionPool:
         return self.client()[database_name][collection_name]  # type: ignore[no-any-return]
 
     @property
+    def backend(self) -> Backend:
+        """What the server behind this pool can do (see :mod:`~.store.compat`)."""
+        return backend_of(self._external_client)
+
+    @property
     def is_mock(self) -> bool:
-        """Whether the client is an in-process mongomock one (lacks some operators)."""
+        """Whether the client is an in-process mongomock one (prefer :attr:`backend`)."""
         return self._external_client is not None and is_mock_client(self._external_client)
 
     # -- running coroutines -------------------------------------------------------------------
