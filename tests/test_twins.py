@@ -14,7 +14,6 @@ from mongodb_session_manager.errors import StoreThreadError
 from mongodb_session_manager.store.loop import StoreLoop
 
 
-
 class Counter:
     """Counts on the store loop, as the library's objects do."""
 
@@ -57,9 +56,10 @@ def test_names_docstrings_and_signatures_follow_the_coroutine() -> None:
     assert "twice: Add it two times." in doc
     params = list(inspect.signature(Counter.add).parameters)
     assert params == ["self", "amount", "twice"]
-    assert inspect.signature(Counter.add_async).parameters == inspect.signature(
-        Counter._add
-    ).parameters
+    assert (
+        inspect.signature(Counter.add_async).parameters
+        == inspect.signature(Counter._add).parameters
+    )
     assert inspect.iscoroutinefunction(Counter.add_async)
     assert not inspect.iscoroutinefunction(Counter.add)
 
@@ -105,5 +105,3 @@ class Built:
 def test_takes_parameters_of_shows_the_shared_parameter_list() -> None:
     assert list(inspect.signature(Built.make).parameters) == ["name", "size", "label"]
     assert Built.make("a", label="x").parts == ("a", 3, "x")
-
-

@@ -57,9 +57,7 @@ class CollectionGateway:
 
     def other(self, collection_name: str) -> AsyncCollection[Any]:
         """Another collection of the same database (call on the store loop)."""
-        collection: AsyncCollection[Any] = self.pool.client()[self.database_name][
-            collection_name
-        ]
+        collection: AsyncCollection[Any] = self.pool.client()[self.database_name][collection_name]
         return collection
 
     async def ping(self) -> None:
