@@ -27,7 +27,6 @@ from mongodb_session_manager.errors import (
     StoreClosedError,
     StoreUnavailableError,
 )
-from mongodb_session_manager.models.session import session_indexes
 from mongodb_session_manager.store.clients import (
     async_arguments_of,
     check_client,
@@ -38,6 +37,7 @@ from mongodb_session_manager.store.clients import (
     sync_view_of_mock,
 )
 from mongodb_session_manager.store.compat import Backend, backend_of
+from mongodb_session_manager.store.indexes import ensure_session_indexes
 from mongodb_session_manager.store.loop import StoreLoop
 from mongodb_session_manager.store.monitoring import CommandStats
 
@@ -360,20 +360,19 @@ class MongoDBConnectionPool:
         self, database_name: str, collection_name: str, metadata_fields: tuple[str, ...] = ()
     ) -> bool:
         """Create the session indexes once per process per collection. True if it ran now."""
-        key = (database_name, collection_name, tuple(sorted(metadata_fields)))
-        if key in self._indexed:
-            return False
-        await self.collection(database_name, collection_name).create_indexes(
-            session_indexes(list(key[2]))
-        )
-        self._indexed.add(key)
-        logger.info(
-            "indexes.ensured | database=%s collection=%s metadata_fields=%s",
-            database_name,
-            collection_name,
-            list(key[2]),
-        )
-        return True
+        return await ensure_session_indexes(self, database_name, collection_name, metadata_fields)
+
+    def is_indexed(
+        self, database_name: str, collection_name: str, metadata_fields: tuple[str, ...]
+    ) -> bool:
+        """Whether this process created these indexes already (``metadata_fields`` sorted)."""
+        return (database_name, collection_name, metadata_fields) in self._indexed
+
+    def mark_indexed(
+        self, database_name: str, collection_name: str, metadata_fields: tuple[str, ...]
+    ) -> None:
+        """Remember that this process created these indexes (``metadata_fields`` sorted)."""
+        self._indexed.add((database_name, collection_name, metadata_fields))
 
     # -- stats and closing ------------------------------------------------------------------
 
