@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mongodb_session_manager.errors import InvalidInputError
-from mongodb_session_manager.features.keys import validate_key
 from mongodb_session_manager.models import as_utc, utcnow, validate_id
+from mongodb_session_manager.models.keys import validate_key
 
 Scalar = str | int | float | bool | None
 

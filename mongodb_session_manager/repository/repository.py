@@ -129,9 +129,23 @@ class MongoDBSessionRepository(ReferenceRepositoryAPI, SessionRepository):
             ttl=ttl,
             client_options=pool_options,
         )
+        self._attach(settings, pool)
+
+    @classmethod
+    def from_settings(
+        cls, settings: StoreSettings, pool: MongoDBConnectionPool | None = None
+    ) -> MongoDBSessionRepository:
+        """A repository for ``settings``, on ``pool`` (shared, not owned) or its own pool."""
+        repository = cls.__new__(cls)
+        repository._attach(settings, pool)
+        return repository
+
+    def _attach(self, settings: StoreSettings, pool: MongoDBConnectionPool | None) -> None:
         self._owns_pool = pool is None
         if pool is None:
-            pool = MongoDBConnectionPool.acquire(connection_string, client=client, **pool_options)
+            pool = MongoDBConnectionPool.acquire(
+                settings.connection_string, client=settings.client, **settings.client_options
+            )
         self.pool = pool
         self.store = SessionStore(pool, settings)
         self._closed = False
@@ -151,12 +165,12 @@ class MongoDBSessionRepository(ReferenceRepositoryAPI, SessionRepository):
         return self.store.settings
 
     @property
-    def database_name(self) -> str:  # type: ignore[override]
+    def database_name(self) -> str:
         """Database holding the sessions."""
         return self.store.settings.database_name
 
     @property
-    def collection_name(self) -> str:  # type: ignore[override]
+    def collection_name(self) -> str:
         """Collection holding the sessions."""
         return self.store.settings.collection_name
 
