@@ -23,10 +23,10 @@ from typing import Any
 
 import pytest
 import uvicorn
-from viewer_helpers import TOKEN, Seeded
 
 from mongodb_session_manager.viewer import create_app
 from mongodb_session_manager.viewer.demo import REDACTED_TEXT
+from tests.viewer.viewer_helpers import TOKEN, Seeded
 
 if shutil.which("chromium") is None:
     pytest.skip(
