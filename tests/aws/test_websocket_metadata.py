@@ -23,7 +23,7 @@ Closing = Callable[[Any], Any]
 def posted(region: str, connection_id: str) -> list[dict[str, Any]]:
     """What moto's API Gateway received for a connection (one JSON document per post)."""
     from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
-    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core.models import DEFAULT_ACCOUNT_ID
 
     backend = apigatewaymanagementapi_backends[DEFAULT_ACCOUNT_ID][region]
     if connection_id not in backend.connections:

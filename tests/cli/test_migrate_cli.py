@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "migrations"))
-from legacy_fixtures import legacy_session, small_legacy_session
-
 from mongodb_session_manager import MongoDBSessionManagerFactory
+from tests.migrations.legacy_fixtures import legacy_session, small_legacy_session
 
 
 def seed(factory: MongoDBSessionManagerFactory, documents: list[dict[str, Any]]) -> None:

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "migrations"))
-from legacy_fixtures import PNG, as_stored, legacy_session, small_legacy_session
-
 from mongodb_session_manager import MongoDBSessionManagerFactory
 from mongodb_session_manager.migrations.reference_layout import reference_to_v1
+from tests.migrations.legacy_fixtures import PNG, as_stored, legacy_session, small_legacy_session
 
 
 def ids(factory: MongoDBSessionManagerFactory) -> set[str]:

@@ -28,7 +28,7 @@ def db_name(msm_database_name: str, uri: str) -> Iterator[str]:
     from pymongo import MongoClient
 
     yield msm_database_name
-    with MongoClient(uri) as client:
+    with MongoClient[dict[str, Any]](uri) as client:
         client.drop_database(msm_database_name)
 
 

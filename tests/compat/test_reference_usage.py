@@ -10,6 +10,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+import pytest
 from strands import Agent
 
 from mongodb_session_manager import (
@@ -21,6 +22,7 @@ from mongodb_session_manager import (
     initialize_global_factory,
 )
 from mongodb_session_manager.testing import ScriptedModel
+from tests.helpers.types import repository_of
 
 logger = logging.getLogger("reference-user")
 
@@ -49,7 +51,7 @@ def test_basic_usage(uri: str, db_name: str) -> None:
     )
     again = Agent(model=ScriptedModel(["Ana"]), session_manager=resumed, callback_handler=None)
     assert len(again.messages) == 2
-    doc = resumed.session_repository.collection.find_one({"_id": "customer-12345"})
+    doc = repository_of(resumed).collection.find_one({"_id": "customer-12345"})
     assert doc["session_id"] == "customer-12345"
     resumed.close()
 
@@ -162,7 +164,8 @@ def test_metadata_hooks_audit_validation_caching(uri: str, db_name: str) -> None
             return original_func(kwargs["metadata"])
         return original_func(kwargs["keys"])
 
-    audited = MongoDBSessionManager("hooks", uri, db_name, metadataHook=metadata_audit_hook)
+    with pytest.warns(DeprecationWarning, match="metadataHook= is deprecated"):
+        audited = MongoDBSessionManager("hooks", uri, db_name, metadataHook=metadata_audit_hook)
     audited.update_metadata({"a": 1})
     assert audited.get_metadata()["metadata"] == {"a": 1}
     audited.delete_metadata(["a"])
@@ -203,13 +206,14 @@ def test_feedback_hooks_with_enrichment(uri: str, db_name: str) -> None:
         feedback["session_app"] = kwargs["session_manager"].get_application_name()
         return original_func(feedback)
 
-    session_manager = MongoDBSessionManager(
-        session_id="user-session",
-        connection_string=uri,
-        database_name=db_name,
-        application_name="helpdesk",
-        feedbackHook=feedback_audit_hook,
-    )
+    with pytest.warns(DeprecationWarning, match="feedbackHook= is deprecated"):
+        session_manager = MongoDBSessionManager(
+            session_id="user-session",
+            connection_string=uri,
+            database_name=db_name,
+            application_name="helpdesk",
+            feedbackHook=feedback_audit_hook,
+        )
     session_manager.add_feedback({"rating": "up", "comment": "Great response!"})
     session_manager.close()
     enriched = MongoDBSessionManager(
@@ -220,7 +224,7 @@ def test_feedback_hooks_with_enrichment(uri: str, db_name: str) -> None:
     assert [f["rating"] for f in feedbacks] == ["up", "down"]
     assert feedbacks[1]["comment"] == "Response was incomplete"
     assert "_validated_at" in feedbacks[1] and feedbacks[1]["session_app"] == "helpdesk"
-    doc = enriched.session_repository.collection.find_one({"_id": "user-session"})
+    doc = repository_of(enriched).collection.find_one({"_id": "user-session"})
     assert doc["feedbacks"][1]["_validated_at"] == feedbacks[1]["_validated_at"]
     enriched.close()
 
@@ -236,6 +240,7 @@ def test_agent_configuration_persistence(uri: str, db_name: str) -> None:
     )
     agent("Hello")
     config = session_manager.get_agent_config("assistant")
+    assert config is not None
     assert config["system_prompt"] == "You are a helpful assistant."
     session_manager.update_agent_config("assistant", system_prompt="You are terse.")
     session_manager.set_prompt_metadata("assistant", {"version": "2.1", "temperature": 0.3})

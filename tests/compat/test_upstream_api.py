@@ -27,6 +27,7 @@ from mongodb_session_manager import (
     get_global_factory,
     initialize_global_factory,
 )
+from tests.helpers.types import repository_of
 
 # ------------------------------------------------------------------ exports and module paths
 
@@ -162,11 +163,11 @@ def test_defaults_find_the_sessions_the_reference_wrote(uri: str) -> None:
     manager = MongoDBSessionManager("compat-defaults", uri)
     try:
         manager.update_metadata({"where": "default place"})
-        with MongoClient(uri) as client:
+        with MongoClient[dict[str, Any]](uri) as client:
             stored = client["database_name"]["collection_name"].find_one({"_id": "compat-defaults"})
         assert stored is not None and stored["metadata"] == {"where": "default place"}
     finally:
-        manager.session_repository.delete_session("compat-defaults")
+        repository_of(manager).delete_session("compat-defaults")
         manager.close()
 
 
@@ -200,7 +201,7 @@ def test_pymongo_options_go_to_the_client_and_the_rest_is_accepted(uri: str, db_
         something_for_strands=True,  # the reference passed it to RepositorySessionManager
     )
     try:
-        pool = manager.session_repository.pool
+        pool = repository_of(manager).pool
         assert pool.options["maxPoolSize"] == 3
         assert "something_for_strands" not in pool.options
         manager.update_metadata({"ok": True})
@@ -221,13 +222,13 @@ def test_a_sync_mongo_client_is_the_usual_client(sync_client: Any, db_name: str)
     assert stored["metadata"] == {"via": "sync client"}
     assert stored["feedbacks"][0]["rating"] == "up"
     # The library's async twin uses the same options as the user's client.
-    twin = manager.session_repository.pool.client()
+    twin = repository_of(manager).pool.client()
     assert twin is not sync_client
     assert twin.options.pool_options.max_pool_size == 7
     assert twin.options.pool_options.metadata["application"]["name"] == "reference-user"
     other = MongoDBSessionManager("sync-client-2", client=sync_client, database_name=db_name)
-    assert other.session_repository.pool is manager.session_repository.pool  # one twin per client
-    assert manager.session_repository.client is sync_client
+    assert repository_of(other).pool is repository_of(manager).pool  # one twin per client
+    assert repository_of(manager).client is sync_client
     manager.close()
     other.close()
     # ... and the user's client stays theirs: still open after the managers closed.
@@ -241,7 +242,7 @@ def test_an_async_client_and_a_pool_are_accepted_too(uri: str, db_name: str) -> 
     try:
         with MongoDBSessionManager("via-pool", client=pool, database_name=db_name) as manager:
             manager.update_metadata({"via": "pool"})
-            assert manager.session_repository.pool is pool
+            assert repository_of(manager).pool is pool
     finally:
         pool.release()
     async_client: Any = AsyncMongoClient(uri, tz_aware=True)
@@ -273,7 +274,7 @@ def test_the_pool_singleton_through_classmethods(uri: str, db_name: str) -> None
     assert stats["options"]["maxPoolSize"] == 9
     # The reference's docs pass that client to the managers: they share its pool.
     manager = MongoDBSessionManager("pooled", client=client, database_name=db_name)
-    assert manager.session_repository.pool is MongoDBConnectionPool.get_instance()
+    assert repository_of(manager).pool is MongoDBConnectionPool.get_instance()
     manager.update_metadata({"a": 1})
     assert client[db_name]["collection_name"].count_documents({"_id": "pooled"}) == 1
     manager.close()
@@ -308,7 +309,7 @@ def test_metadata_shapes(manager: Any) -> None:
     assert manager.get_metadata()["metadata"] == {"priority": "low"}
     typed = manager.get_session_metadata()
     assert typed.model_dump() == {"priority": "low"}
-    manager.session_repository.delete_session("compat-1")
+    repository_of(manager).delete_session("compat-1")
     assert manager.get_metadata() is None
 
 
@@ -400,7 +401,7 @@ def test_repository_handles_and_per_session_calls(uri: str, db_name: str) -> Non
         repo.create_session(Session(session_id="r-1", session_type=SessionType.AGENT))
         assert isinstance(repo.collection, Collection)
         assert repo.database.name == db_name
-        assert repo.collection.find_one({"_id": "r-1"})["application_name"] == "app-r"
+        assert (repo.collection.find_one({"_id": "r-1"}) or {})["application_name"] == "app-r"
         assert [d["_id"] for d in repo.collection.find({}, {"_id": 1})] == ["r-1"]
         repo.update_metadata("r-1", {"a": 1, "b": 2})
         repo.delete_metadata("r-1", ["b"])
@@ -457,7 +458,7 @@ def test_global_factory_life_cycle(uri: str, db_name: str) -> None:
     assert get_global_factory() is second and second is not first
     assert first._closed  # replaced and closed, as the reference did
     with second.create_session_manager("g-1") as manager:
-        assert manager.session_repository.collection_name == "c2"
+        assert repository_of(manager).collection_name == "c2"
     msm.close_global_factory()
     with pytest.raises(RuntimeError):
         get_global_factory()
@@ -547,7 +548,7 @@ def test_a_sync_client_keeps_the_round_trip_budget(sync_client: Any, db_name: st
 
     first = MongoDBSessionManager("budget", client=sync_client, database_name=db_name)
     Agent(model=ScriptedModel(["a"]), session_manager=first, callback_handler=None)("q")
-    stats = first.session_repository.pool.command_stats
+    stats = repository_of(first).pool.command_stats
     with stats.capture() as opening:
         again = MongoDBSessionManager("budget", client=sync_client, database_name=db_name)
         agent = Agent(model=ScriptedModel(["b"]), session_manager=again, callback_handler=None)

@@ -168,7 +168,7 @@ def test_metadata_changes_reach_the_queue_with_only_the_chosen_fields(
 
 def test_websocket_hook_takes_the_reference_arguments(manager_options: dict[str, Any]) -> None:
     from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
-    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core.models import DEFAULT_ACCOUNT_ID
 
     assert is_metadata_websocket_hook_available()
     metadata_hook = create_metadata_websocket_hook(

@@ -49,7 +49,7 @@ def test_without_the_viewer_the_demo_says_so_and_goes_on(
             raise ModuleNotFoundError(f"No module named {missing!r}", name=missing)
         return real_import(name, *args)
 
-    monkeypatch.setattr(_viewer.importlib, "import_module", fake_import)
+    monkeypatch.setattr(importlib, "import_module", fake_import)  # the module _viewer uses
     console = Console(record=True, width=200)
     served = serve_viewer("mongodb://127.0.0.1:1/", "db", "sessions", console=console)
     assert served is False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -38,7 +38,7 @@ class Recorder(ScriptedModel):
         super().__init__(*args, **kwargs)
         self.seen: list[str] = []
 
-    async def stream(self, messages: Any, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def, override]
+    async def stream(self, messages: Any, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:  # type: ignore[override]
         self.seen.append(str(messages))
         async for event in super().stream(messages, *args, **kwargs):
             yield event

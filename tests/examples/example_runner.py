@@ -53,7 +53,7 @@ def stored_session(backend: MongoBackend, session_id: str) -> dict[str, Any] | N
 
         async def find() -> dict[str, Any] | None:
             collection = factory.pool.collection(EXAMPLES_DATABASE, DEFAULT_COLLECTION)
-            return await collection.find_one({"_id": session_id})  # type: ignore[no-any-return]
+            return await collection.find_one({"_id": session_id})
 
         return factory.pool.run(find())
     finally:

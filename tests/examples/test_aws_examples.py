@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from example_runner import run_example
 
 from mongodb_session_manager import MongoDBSessionManager
 from mongodb_session_manager.testing import MongoBackend
+from tests.examples.example_runner import run_example
 
 pytestmark = pytest.mark.skipif(
     not hasattr(MongoDBSessionManager, "add_feedback"),

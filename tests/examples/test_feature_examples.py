@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from example_runner import run_example as run
-from example_runner import stored_session as stored
-
 from mongodb_session_manager.testing import MongoBackend
+from tests.examples.example_runner import run_example as run
+from tests.examples.example_runner import stored_session as stored
 
 
 def test_metadata_hooks_example(msm_backend: MongoBackend) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from example_runner import EXAMPLES, run_example
-from readme_blocks import drop_database, python_blocks
 
 from mongodb_session_manager.testing import MongoBackend
+from tests.examples.example_runner import EXAMPLES, run_example
+from tests.examples.readme_blocks import drop_database, python_blocks
 
 
 def test_the_example_is_the_readmes_quickstart() -> None:

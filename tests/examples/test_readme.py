@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from readme_blocks import Block, blocks, drop_database
 
 from mongodb_session_manager.testing import MongoBackend
+from tests.examples.readme_blocks import Block, blocks, drop_database
 
 QUICKSTART = "30-second quickstart"
 

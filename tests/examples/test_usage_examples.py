@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from example_runner import run_example as run_usage_example
-from example_runner import stored_session
-
 from mongodb_session_manager.testing import MongoBackend
+from tests.examples.example_runner import run_example as run_usage_example
+from tests.examples.example_runner import stored_session
 
 
 def test_calculator_tool(msm_backend: MongoBackend) -> None:

@@ -9,12 +9,14 @@ from typing import Any
 import bson
 import pytest
 from strands import Agent
+from strands.types.content import Message
 
 from mongodb_session_manager import MongoDBSessionManager, MongoDBSessionManagerFactory
 from mongodb_session_manager.errors import InvalidInputError
 from mongodb_session_manager.models import GUARDRAIL_STOP_REASONS, summarize_guardrail_trace
 from mongodb_session_manager.testing import ScriptedModel
 from mongodb_session_manager.viewer.demo import REDACTED_TEXT, GuardrailModel
+from tests.helpers.types import as_message
 
 Make = Callable[..., MongoDBSessionManager]
 Raw = Callable[[str], dict[str, Any] | None]
@@ -70,7 +72,7 @@ def card_agent(manager: MongoDBSessionManager) -> Agent:
     return agent
 
 
-def redaction() -> dict[str, Any]:
+def redaction() -> Message:
     return {"role": "user", "content": [{"text": "[card redacted]"}]}
 
 
@@ -95,7 +97,7 @@ def test_redaction_records_the_event_on_message_and_session(new_manager: Make, r
     agent = Agent(model=ScriptedModel(["noted"]), session_manager=manager, callback_handler=None)
     agent(f"my card is {CARD}")
     # Redact the user's message, as a guardrail hook that saw the trace would.
-    user = {"role": "user", "content": [{"text": "hello again"}]}
+    user: Message = {"role": "user", "content": [{"text": "hello again"}]}
     manager.append_message(user, agent)
     manager.redact_latest_message(
         redaction(),
@@ -197,7 +199,9 @@ def test_keep_original_false_erases_the_card_number_in_the_same_write(
         manager = erasing.create_session_manager(session_id)
     try:
         agent = Agent(model=ScriptedModel(), session_manager=manager, callback_handler=None)
-        message = {"role": "user", "content": [{"text": f"my card is {CARD}"}], "note": CARD}
+        message = as_message(
+            {"role": "user", "content": [{"text": f"my card is {CARD}"}], "note": CARD}
+        )
         manager.append_message(message, agent)
         assert CARD in bson.encode(raw(session_id) or {}).decode("latin-1")
         with factory.pool.command_stats.capture() as log:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from strands import Agent, tool
+from strands.types.content import Message
 
 from mongodb_session_manager import (
     MongoDBSessionManager,
@@ -86,7 +87,7 @@ def test_totals_are_the_sum_of_per_message_usage(new_manager: Make) -> None:
 
 def test_tool_calls_successes_errors_and_time_are_counted(new_manager: Make, raw: Raw) -> None:
     manager = new_manager()
-    script = [
+    script: list[str | dict[str, Any]] = [
         {"tool": "lookup", "input": {"order": "1"}},
         {
             "tools": [
@@ -145,7 +146,7 @@ def test_a_resumed_manager_matches_results_to_uses_written_by_the_previous_one(
 ) -> None:
     first = new_manager()
     agent = Agent(model=ScriptedModel(), session_manager=first, callback_handler=None)
-    use = {
+    use: Message = {
         "role": "assistant",
         "content": [{"toolUse": {"toolUseId": "t-1", "name": "lookup", "input": {}}}],
     }
@@ -153,7 +154,7 @@ def test_a_resumed_manager_matches_results_to_uses_written_by_the_previous_one(
     first.append_message(use, agent)  # the process stops before the tool result is written
     second = new_manager()
     resumed = Agent(model=ScriptedModel(), session_manager=second, callback_handler=None)
-    result = {
+    result: Message = {
         "role": "user",
         "content": [{"toolResult": {"toolUseId": "t-1", "status": "success", "content": []}}],
     }
@@ -163,7 +164,7 @@ def test_a_resumed_manager_matches_results_to_uses_written_by_the_previous_one(
 
 
 def test_seeded_history_with_tool_results_is_counted_once(new_manager: Make) -> None:
-    seed = [
+    seed: list[Message] = [
         {"role": "user", "content": [{"text": "q"}]},
         {
             "role": "assistant",

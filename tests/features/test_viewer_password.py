@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import bson
 
 from mongodb_session_manager import MongoDBSessionManager, MongoDBSessionManagerFactory, migrate_up
 from mongodb_session_manager.features import viewer_password as vp
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "migrations"))
-from legacy_fixtures import legacy_session
+from tests.migrations.legacy_fixtures import legacy_session
 
 Make = Callable[..., MongoDBSessionManager]
 Raw = Callable[[str], dict[str, Any] | None]

@@ -44,7 +44,7 @@ values = st.one_of(
 )
 
 # Values every layer must accept: plain keys, finite numbers, int64, valid text, shallow.
-plain_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
+plain_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
 plain_keys = st.text(st.characters(categories=("Ll", "Lu", "Nd")), min_size=1, max_size=10)
 plain_values = st.recursive(
     st.one_of(

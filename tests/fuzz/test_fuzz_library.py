@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fuzz_strategies import keys, plain_keys, plain_values, text, values
 from hypothesis import event, given
 from hypothesis import strategies as st
 from strands import Agent
@@ -25,6 +24,7 @@ from mongodb_session_manager import (
     SessionManagerError,
 )
 from mongodb_session_manager.testing import MongoBackend, ScriptedModel
+from tests.fuzz.fuzz_strategies import keys, plain_keys, plain_values, text, values
 
 Raw = Callable[[str], Any]
 FreshId = Callable[[str], str]

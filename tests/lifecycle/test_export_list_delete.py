@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from markdown_it import MarkdownIt
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "migrations"))
-from legacy_fixtures import PNG, as_stored, legacy_session, small_legacy_session
 
 from mongodb_session_manager import (
     InvalidInputError,
@@ -28,6 +23,7 @@ from mongodb_session_manager import (
 from mongodb_session_manager.lifecycle import export_session_data
 from mongodb_session_manager.migrations.reference_layout import reference_to_v1
 from mongodb_session_manager.models import storage_key
+from tests.migrations.legacy_fixtures import PNG, as_stored, legacy_session, small_legacy_session
 
 
 def v1(document: dict[str, Any], **changes: Any) -> dict[str, Any]:
@@ -240,7 +236,7 @@ def test_storage_keys_do_not_leak_into_the_export(shop: MongoDBSessionManagerFac
 
 @pytest.mark.parametrize("fmt", ["json", "markdown"])
 def test_exports_never_carry_viewer_password_secrets(
-    factory: MongoDBSessionManagerFactory, fmt: str
+    factory: MongoDBSessionManagerFactory, fmt: Literal["json", "markdown"]
 ) -> None:
     # A reference session with its plain-text viewer password, migrated: the
     # document now holds a scrypt verifier; an unmigrated copy still holds the text.

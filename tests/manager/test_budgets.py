@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from strands import Agent, tool
 from strands.agent.conversation_manager import SlidingWindowConversationManager
+from strands.types.content import Message
 
 from mongodb_session_manager import MongoDBSessionManager, MongoDBSessionManagerFactory
 from mongodb_session_manager.testing import ScriptedModel
@@ -29,7 +31,7 @@ def test_appending_a_message_is_exactly_one_write(
     agent = Agent(model=ScriptedModel(["a", "b"]), session_manager=manager, callback_handler=None)
     agent("first")
     agent.state.set("step", 2)  # a state change rides along with the next message
-    message = {"role": "user", "content": [{"text": "appended by hand"}]}
+    message: Message = {"role": "user", "content": [{"text": "appended by hand"}]}
     with factory.pool.command_stats.capture() as log:
         manager.append_message(message, agent)
     assert log.commands == ["update"]
@@ -131,7 +133,7 @@ def test_resuming_reads_twice_and_bytes_grow_with_restored_messages_only(
     def resume_bytes(agent_id: str, window: int | None = None) -> tuple[list[str], int, int]:
         other = new_manager()
         with factory.pool.command_stats.capture() as log:
-            kwargs = (
+            kwargs: dict[str, Any] = (
                 {"conversation_manager": SlidingWindowConversationManager(window_size=window)}
                 if window
                 else {}

@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from strands import Agent, tool
 from strands.agent.conversation_manager import SlidingWindowConversationManager
+from strands.types.content import ContentBlock, Message
 
 from mongodb_session_manager import MongoDBSessionManager, MongoDBSessionManagerFactory
 from mongodb_session_manager.store.loop import StoreLoop
 from mongodb_session_manager.testing import ScriptedModel
+from tests.helpers.types import as_message
 
 Make = Callable[..., MongoDBSessionManager]
 
@@ -24,7 +26,7 @@ def add(a: int, b: int) -> int:
 
 
 def texts(agent: Agent) -> list[tuple[str, str]]:
-    out = []
+    out: list[tuple[str, str]] = []
     for message in agent.messages:
         for block in message["content"]:
             kind = next(iter(block))
@@ -73,7 +75,7 @@ def test_assistant_usage_and_metrics_survive_the_round_trip(new_manager: Make) -
 
 
 def test_tool_use_turn_round_trips(new_manager: Make) -> None:
-    script = [{"tool": "add", "input": {"a": 2, "b": 3}}, "2 + 3 = 5"]
+    script: list[str | dict[str, Any]] = [{"tool": "add", "input": {"a": 2, "b": 3}}, "2 + 3 = 5"]
     agent = Agent(
         model=ScriptedModel(script),
         tools=[add],
@@ -154,7 +156,7 @@ def test_redaction_is_stored_and_metrics_kept(new_manager: Make, raw: Callable[[
     manager = new_manager()
     agent = Agent(model=ScriptedModel(["sure"]), session_manager=manager, callback_handler=None)
     agent("my card is 4111")
-    redacted = {"role": "user", "content": [{"text": "[REDACTED]"}]}
+    redacted: Message = {"role": "user", "content": [{"text": "[REDACTED]"}]}
     manager.redact_latest_message(redacted, agent)  # latest is the assistant reply
     resumed = Agent(model=ScriptedModel(), session_manager=new_manager(), callback_handler=None)
     assert resumed.messages[1]["content"] == [{"text": "[REDACTED]"}]
@@ -194,13 +196,12 @@ def test_images_round_trip_as_bson_binary(new_manager: Make, raw: Callable[[str]
     agent = Agent(
         model=ScriptedModel(["nice picture"]), session_manager=new_manager(), callback_handler=None
     )
-    agent(
-        [
-            {"text": "look"},
-            {"image": {"format": "png", "source": {"bytes": png}}},
-            {"document": {"format": "txt", "name": "notes", "source": {"bytes": b"\x00\xffhello"}}},
-        ]
-    )
+    blocks: list[ContentBlock] = [
+        {"text": "look"},
+        {"image": {"format": "png", "source": {"bytes": png}}},
+        {"document": {"format": "txt", "name": "notes", "source": {"bytes": b"\x00\xffhello"}}},
+    ]
+    agent(blocks)
     stored = raw("session-1")["agents"]["default"]["messages"][0]["content"]
     assert stored[1]["image"]["source"]["bytes"] == png
     assert isinstance(stored[1]["image"]["source"]["bytes"], bytes)
@@ -212,16 +213,18 @@ def test_images_round_trip_as_bson_binary(new_manager: Make, raw: Callable[[str]
 def test_unknown_content_blocks_survive_untouched(new_manager: Make) -> None:
     manager = new_manager()
     agent = Agent(model=ScriptedModel(), session_manager=manager, callback_handler=None)
-    odd = {
-        "role": "user",
-        "content": [{"futureBlock": {"x": [1, {"y": None}], "z": "é"}}],
-        "custom": 7,
-    }
+    odd = as_message(
+        {
+            "role": "user",
+            "content": [{"futureBlock": {"x": [1, {"y": None}], "z": "é"}}],
+            "custom": 7,
+        }
+    )
     agent.messages.append(odd)
     manager.append_message(odd, agent)
     resumed = Agent(model=ScriptedModel(), session_manager=new_manager(), callback_handler=None)
     assert resumed.messages[-1]["content"] == odd["content"]
-    assert resumed.messages[-1]["custom"] == 7
+    assert resumed.messages[-1]["custom"] == 7  # type: ignore[typeddict-item]  # unknown key kept
 
 
 async def test_invoke_async_and_stream_async_persist(factory: MongoDBSessionManagerFactory) -> None:
@@ -293,7 +296,7 @@ async def test_stream_async_in_many_concurrent_sessions(
 
 
 def test_agent_built_with_initial_messages_stores_them(new_manager: Make) -> None:
-    seed = [
+    seed: list[Message] = [
         {"role": "user", "content": [{"text": "earlier"}]},
         {"role": "assistant", "content": [{"text": "yes"}]},
     ]

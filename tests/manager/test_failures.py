@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from strands import Agent, tool
+from strands.types.content import Message
 from strands.types.exceptions import EventLoopException
 
 from mongodb_session_manager import (
@@ -30,11 +31,11 @@ from mongodb_session_manager.testing import ScriptedModel
 Make = Callable[..., MongoDBSessionManager]
 
 
-def stored(factory: MongoDBSessionManagerFactory, session_id: str) -> list[dict[str, Any]]:
+def stored(factory: MongoDBSessionManagerFactory, session_id: str) -> list[Message]:
     return [m.message for m in factory.repository.list_messages(session_id, "default")]
 
 
-def same(memory: list[Any], store: list[dict[str, Any]]) -> bool:
+def same(memory: list[Any], store: list[Any]) -> bool:
     """Role and content equal, message by message (the store adds tracking ids)."""
     return [(m["role"], m["content"]) for m in memory] == [(m["role"], m["content"]) for m in store]
 
@@ -335,7 +336,7 @@ def test_a_redaction_that_failed_in_an_outage_is_stored_on_retry(outage: Outage)
             callback_handler=None,
         )
         agent("which card did I use?")
-        redacted = {"role": "assistant", "content": [{"text": "[redacted]"}]}
+        redacted: Message = {"role": "assistant", "content": [{"text": "[redacted]"}]}
         outage.down()
         with pytest.raises(StoreUnavailableError):
             manager.redact_latest_message(redacted, agent, stop_reason="guardrail_intervened")

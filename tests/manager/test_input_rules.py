@@ -21,6 +21,7 @@ from mongodb_session_manager import (
     SessionNotFoundError,
 )
 from mongodb_session_manager.testing import MongoBackend, ScriptedModel
+from tests.helpers.types import as_message
 
 Make = Callable[..., MongoDBSessionManager]
 Raw = Callable[[str], Any]
@@ -140,12 +141,12 @@ def test_an_unstorable_message_is_refused_and_memory_matches_the_store(
     agent = Agent(model=ScriptedModel(["r0"]), session_manager=manager, callback_handler=None)
     agent("q0")
     before = raw("messages")
-    bad = {"role": "user", "content": [{"text": "q1"}, {"json": UNSTORABLE[name]}]}
+    bad = as_message({"role": "user", "content": [{"text": "q1"}, {"json": UNSTORABLE[name]}]})
     if name == "surrogate":
-        bad = {"role": "user", "content": [{"text": UNSTORABLE[name]}]}
+        bad = as_message({"role": "user", "content": [{"text": UNSTORABLE[name]}]})
     agent.messages.append(bad)  # what Strands does before it calls the hook
     with pytest.raises(InvalidInputError, match="cannot be stored"):
-        manager.append_message(bad, agent)  # type: ignore[arg-type]
+        manager.append_message(bad, agent)
     assert raw("messages") == before
     assert [m["content"][0]["text"] for m in agent.messages] == ["q0", "r0"]
     agent("q1")  # the conversation goes on with the next id

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strands import Agent
+from strands.types.content import Message
 
 from mongodb_session_manager import (
     InvalidIdentifierError,
@@ -31,7 +32,7 @@ from mongodb_session_manager.testing import MongoBackend, ScriptedModel
 Make = Callable[..., MongoDBSessionManager]
 
 
-def user(text: str) -> dict[str, Any]:
+def user(text: str) -> Message:
     return {"role": "user", "content": [{"text": text}]}
 
 

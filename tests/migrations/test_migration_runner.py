@@ -8,7 +8,6 @@ import threading
 from typing import Any
 
 import pytest
-from legacy_fixtures import as_stored, legacy_session, small_legacy_session
 
 from mongodb_session_manager import (
     MongoDBSessionManagerFactory,
@@ -20,6 +19,7 @@ from mongodb_session_manager.errors import MigrationError
 from mongodb_session_manager.migrations import LOG_COLLECTION, MigrationRunner
 from mongodb_session_manager.migrations.reference_layout import reference_to_v1
 from mongodb_session_manager.models import DEFAULT_COLLECTION, utcnow
+from tests.migrations.legacy_fixtures import as_stored, legacy_session, small_legacy_session
 
 COLLECTION = DEFAULT_COLLECTION  # the migrations default to the reference names
 
@@ -43,7 +43,7 @@ class Harness:
 
     def all(self, collection: str = COLLECTION) -> dict[str, dict[str, Any]]:
         async def run() -> list[dict[str, Any]]:
-            return await self.pool.collection(self.database, collection).find().to_list(None)  # type: ignore[no-any-return]
+            return await self.pool.collection(self.database, collection).find().to_list(None)
 
         # Through BSON, so both backends give the same Python types (bytes, aware dates).
         return {doc["_id"]: as_stored(doc) for doc in self.pool.run(run())}

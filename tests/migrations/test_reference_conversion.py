@@ -7,7 +7,6 @@ from typing import Any
 
 import bson
 import pytest
-from legacy_fixtures import PNG, SUPPORT_FIGURES, as_stored, at, legacy_session, message, metrics
 
 from mongodb_session_manager import SessionRecord
 from mongodb_session_manager.errors import DocumentConversionError
@@ -15,6 +14,15 @@ from mongodb_session_manager.migrations.cumulative_metrics import CumulativeSeri
 from mongodb_session_manager.migrations.reference_layout import reference_to_v1, v1_to_reference
 from mongodb_session_manager.models import storage_key
 from mongodb_session_manager.repository.codec import encoded_size
+from tests.migrations.legacy_fixtures import (
+    PNG,
+    SUPPORT_FIGURES,
+    as_stored,
+    at,
+    legacy_session,
+    message,
+    metrics,
+)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from legacy_fixtures import PNG, as_stored, legacy_session
 from strands import Agent, tool
 
 from mongodb_session_manager import (
@@ -16,6 +15,7 @@ from mongodb_session_manager import (
 )
 from mongodb_session_manager.models import storage_key
 from mongodb_session_manager.testing import ScriptedModel
+from tests.migrations.legacy_fixtures import PNG, as_stored, legacy_session
 
 
 @tool

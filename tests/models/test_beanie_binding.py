@@ -31,7 +31,7 @@ async def test_sessions_written_by_the_manager_are_beanie_documents(
         record = found.agent("a.b")
         assert record is not None
         assert [m.content[0]["text"] for m in record.messages] == ["hi", "hello"]
-        assert record.messages[1].metadata["usage"]["totalTokens"] > 0
+        assert (record.messages[1].metadata or {})["usage"]["totalTokens"] > 0
         assert found.created_at.tzinfo is not None
     finally:
         if msm_backend.client is None:

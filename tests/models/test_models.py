@@ -43,7 +43,7 @@ def test_dates_are_always_aware_utc() -> None:
 def test_feedback_is_validated() -> None:
     assert Feedback(rating="up", comment="great").rating == "up"
     with pytest.raises(ValidationError, match="rating"):
-        Feedback(rating="meh")  # type: ignore[arg-type]
+        Feedback(rating="meh")
     with pytest.raises(ValidationError, match="comment"):
         Feedback(comment="x" * 10_001)
 
@@ -67,7 +67,9 @@ def test_session_record_reads_a_stored_document() -> None:
     agent = record.agent("a.b")
     assert agent is None  # stored under the wrong key: never mistaken for another agent
     record.agents[storage_key("a.b")] = record.agents.pop("~k")
-    assert record.agent("a.b").messages[0].content == [{"futureBlock": {"x": 1}}]
+    found = record.agent("a.b")
+    assert found is not None
+    assert found.messages[0].content == [{"futureBlock": {"x": 1}}]
 
 
 def test_totals_increments_from_strands_metadata() -> None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-import threading
-import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +12,13 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from mongodb_session_manager.playground import PlaygroundSettings, create_app
+from tests.helpers.browser import (
+    CHROMIUM_MISSING,
+    chromium_executable,
+    fresh_page,
+    launch_chromium,
+    serve_in_thread,
+)
 
 TOKEN = "playground-test-token-0123456789"
 
@@ -42,72 +47,36 @@ def start_playground(
     msm_options: dict[str, Any],
 ) -> Iterator[Callable[..., LivePlayground]]:
     """Start playgrounds on the test database (stopped at the end of the test)."""
-    import uvicorn
+    with ExitStack() as running:
 
-    running: list[tuple[uvicorn.Server, threading.Thread]] = []
+        def start(**overrides: Any) -> LivePlayground:
+            options = dict(msm_options)
+            settings = PlaygroundSettings(
+                connection_string=options.pop("connection_string", None),
+                client=options.pop("client", None),
+                database_name=options.pop("database_name"),
+                **{"token": TOKEN, "latency_ms": 0, **overrides},
+            )
+            app = create_app(settings)
+            url = running.enter_context(
+                serve_in_thread(app, name="playground-test", stop_timeout=60)
+            )
+            return LivePlayground(url, TOKEN, settings, app)
 
-    def start(**overrides: Any) -> LivePlayground:
-        options = dict(msm_options)
-        settings = PlaygroundSettings(
-            connection_string=options.pop("connection_string", None),
-            client=options.pop("client", None),
-            database_name=options.pop("database_name"),
-            **{"token": TOKEN, "latency_ms": 0, **overrides},
-        )
-        app = create_app(settings)
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-        )
-        thread = threading.Thread(target=server.run, name="playground-test", daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 60
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the playground did not start")
-            time.sleep(0.02)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        running.append((server, thread))
-        return LivePlayground(f"http://127.0.0.1:{port}", TOKEN, settings, app)
-
-    yield start
-    for server, thread in running:
-        server.should_exit = True
-        thread.join(60)
-
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+        yield start
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """Debian's Chromium (Playwright cannot download its own here), for one test module.
-
-    Module-scoped on purpose: Playwright's sync API keeps an event loop running in
-    the main thread while it is started, which would break the async tests that
-    run after this module (pytest-playwright's browser lives for the session).
-    """
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.skip("Chromium is not installed (apt-get install -y chromium chromium-driver)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    """Debian's Chromium, for one test module (``tests/helpers/browser.py`` says why)."""
+    if chromium_executable() is None:
+        pytest.skip(CHROMIUM_MISSING)
+    with launch_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
 def page(chromium: Browser) -> Iterator[Page]:
     """A fresh browser context and page per test (overrides pytest-playwright's)."""
-    context = chromium.new_context()
-    yield context.new_page()
-    context.close()
+    with fresh_page(chromium) as page:
+        yield page

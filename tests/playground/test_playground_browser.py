@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
 LivePlayground = Any  # tests/playground/conftest.py
 Raw = Callable[[str], dict[str, Any] | None]
@@ -47,7 +47,12 @@ def test_chat_reload_feedback(
     live = start_playground(latency_ms=120)
     page.set_viewport_size({"width": 1280, "height": 820})
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     page.goto(f"{live.url}/?session=browser-1#token={live.token}")
     expect(page.locator("body[data-ready=true]")).to_have_count(1)
     assert "token=" not in page.url  # taken from the fragment, then dropped from the address bar

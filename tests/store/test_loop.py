@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -13,7 +14,7 @@ from mongodb_session_manager.store.loop import StoreLoop
 
 
 @pytest.fixture
-def loop() -> StoreLoop:
+def loop() -> Iterator[StoreLoop]:
     store = StoreLoop(name="test-store")
     yield store
     store.close(timeout=1)

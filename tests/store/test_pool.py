@@ -7,7 +7,7 @@ from typing import Any
 from strands import Agent
 
 from mongodb_session_manager import MongoDBConnectionPool, MongoDBSessionManagerFactory
-from mongodb_session_manager.store.pool import redact_uri
+from mongodb_session_manager._redact import redact_uri
 from mongodb_session_manager.testing import ScriptedModel
 
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import httpx
 import pytest
-from viewer_helpers import LONG_TURNS, TOKEN, Seeded
 
 from mongodb_session_manager import MongoDBSessionManagerFactory
 from mongodb_session_manager.testing import MongoBackend
 from mongodb_session_manager.viewer import create_app
 from mongodb_session_manager.viewer.demo import seed_demo_sessions
+from tests.viewer.viewer_helpers import LONG_TURNS, TOKEN, Seeded
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from viewer_helpers import LONG_TURNS, TOKEN, Seeded
 
 from mongodb_session_manager.viewer.demo import REDACTED_TEXT
+from tests.viewer.viewer_helpers import LONG_TURNS, TOKEN, Seeded
 
 Client = httpx.AsyncClient
 MakeClient = Callable[..., httpx.AsyncClient]

@@ -15,76 +15,48 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from viewer_helpers import TOKEN, Seeded
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from mongodb_session_manager.viewer import create_app
 from mongodb_session_manager.viewer.demo import REDACTED_TEXT
+from tests.helpers.browser import (
+    fresh_page,
+    launch_chromium,
+    serve_in_thread,
+    skip_module_without_chromium,
+)
+from tests.viewer.viewer_helpers import TOKEN, Seeded
 
-if shutil.which("chromium") is None:
-    pytest.skip(
-        "Chromium is not installed (apt-get install -y chromium chromium-driver); "
-        "the viewer's browser tests need it",
-        allow_module_level=True,
-    )
-
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+skip_module_without_chromium("the viewer's browser tests need it")
 
 TIMELINE_PAGE = 20
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     """Debian's Chromium (Playwright cannot download its own browsers here)."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
-        )
+    with launch_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
 def tab(chromium: Browser) -> Iterator[Page]:
     """A fresh tab (own storage) on a laptop-sized screen."""
-    context = chromium.new_context(viewport={"width": 1366, "height": 768})
-    yield context.new_page()
-    context.close()
+    with fresh_page(chromium, viewport={"width": 1366, "height": 768}) as page:
+        yield page
 
 
 @pytest.fixture(scope="module")
 def live(seeded: Seeded) -> Iterator[str]:
     """The viewer served on a free port of 127.0.0.1."""
     app = create_app(seeded.settings(timeline_page_size=TIMELINE_PAGE))
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="viewer-live", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live viewer did not start")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}/"
-    server.should_exit = True
-    thread.join(10)
+    with serve_in_thread(app, name="viewer-live", start_timeout=30, stop_timeout=10) as url:
+        yield f"{url}/"
 
 
 @pytest.fixture

@@ -88,7 +88,7 @@ async def costs(
     yield both
 
 
-def _stored_bytes(shape: dict[str, int]) -> int:
+def _stored_bytes(shape: dict[str, Any]) -> int:
     import bson
 
     return len(bson.encode(synthetic_session(3, **shape)))

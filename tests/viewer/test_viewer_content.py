@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from mongodb_session_manager.models import AgentRecord
 from mongodb_session_manager.viewer.content import json_safe, to_blocks
@@ -87,7 +89,7 @@ def test_json_safe_bounds_depth_and_odd_types() -> None:
 
 
 def test_fields_are_typed_from_samples_and_unsafe_keys_skipped() -> None:
-    samples = [
+    samples: list[Mapping[str, Any]] = [
         {"tier": "gold", "amount": 3, "vip": True, "when": datetime(2026, 1, 1), "tags": ["a"]},
         {"tier": "gold", "amount": 4.5, "nested": {"city": "Oslo", "deep": {"x": {"y": 1}}}},
         {"tier": "silver", "$bad": 1, "a.b": 2, "mixed": "x"},

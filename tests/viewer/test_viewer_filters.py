@@ -18,7 +18,7 @@ from mongodb_session_manager.viewer.filters import (
 from mongodb_session_manager.viewer.schemas import MetadataField
 
 FIELDS = {
-    name: MetadataField(name=name, type=kind, operators=[])  # type: ignore[arg-type]
+    name: MetadataField(name=name, type=kind, operators=[])
     for name, kind in (
         ("tier", "enum"),
         ("customer.name", "string"),
@@ -90,7 +90,9 @@ def test_bad_meta_parameters_are_refused_with_details(
     with pytest.raises(InvalidFilterError) as caught:
         parse_meta_params(params, FIELDS)
     assert message in str(caught.value)
-    assert caught.value.details and caught.value.details[0]["location"][0] == "query"
+    assert caught.value.details
+    location = caught.value.details[0]["location"]
+    assert isinstance(location, list | tuple) and location[0] == "query"
 
 
 def test_user_text_never_becomes_an_operator() -> None:

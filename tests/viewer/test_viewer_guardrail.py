@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 import httpx
 from strands import Agent
-from viewer_helpers import Seeded
 
 from mongodb_session_manager import migrate_up
 from mongodb_session_manager.testing import ScriptedModel
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "migrations"))
-from legacy_fixtures import legacy_session
+from tests.migrations.legacy_fixtures import legacy_session
+from tests.viewer.viewer_helpers import Seeded
 
 CARD = "4111 1111 1111 1111"
 TRACE = {

@@ -6,7 +6,8 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from viewer_helpers import Seeded
+
+from tests.viewer.viewer_helpers import Seeded
 
 Client = httpx.AsyncClient
 

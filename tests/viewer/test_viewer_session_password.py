@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
-from viewer_helpers import Seeded
 
 from mongodb_session_manager.features.viewer_password import session_credential
+from tests.viewer.viewer_helpers import Seeded
 
 MakeClient = Callable[..., httpx.AsyncClient]
 OWN = "support-0001"

@@ -48,7 +48,7 @@ def test_ties_break_on_agent_id_then_message_id() -> None:
 
 
 def test_feedback_comes_by_time_and_never_before_its_message() -> None:
-    feedbacks = [
+    feedbacks: list[dict[str, Any]] = [
         {"created_at": T0, "agent_id": "a", "message_id": 1},  # stamped early, tied to a#1
         {"created_at": T0 + timedelta(seconds=6)},
         {"created_at": T0, "agent_id": "ghost", "message_id": 0},  # tied to nothing: by time
@@ -125,7 +125,7 @@ def test_cursor_round_trip_and_refusals() -> None:
         Cursor(offsets={"$where": 1}).encode(),
         Cursor(offsets={"a.b": 1}).encode(),
         Cursor(offsets={"a": -1}).encode(),
-        Cursor(offsets={"a": True}).encode(),  # type: ignore[dict-item]
+        Cursor(offsets={"a": True}).encode(),
         Cursor(offsets={}, feedbacks=-3).encode(),
         "e30",  # {}
     ):

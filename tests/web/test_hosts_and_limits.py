@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -32,7 +32,7 @@ def test_the_env_adds_names(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def viewer(msm_options: dict[str, Any]) -> Callable[..., httpx.AsyncClient]:
+def viewer(msm_options: dict[str, Any]) -> Iterator[Callable[..., httpx.AsyncClient]]:
     apps: list[Any] = []
 
     def make(host: str, **overrides: Any) -> httpx.AsyncClient:
@@ -49,7 +49,7 @@ def viewer(msm_options: dict[str, Any]) -> Callable[..., httpx.AsyncClient]:
             transport=httpx.ASGITransport(app=app), base_url=f"http://{host}", headers=AUTH
         )
 
-    yield make  # type: ignore[misc]
+    yield make
     for app in apps:
         app.state.queries.close()
 

@@ -10,15 +10,12 @@
 
 from __future__ import annotations
 
-import shutil
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import pytest
-import uvicorn
+from playwright.sync_api import Browser, Page, expect
 from strands.types.session import Session, SessionAgent, SessionMessage, SessionType
 
 from mongodb_session_manager import MongoDBSessionManagerFactory
@@ -26,14 +23,14 @@ from mongodb_session_manager.playground import PlaygroundSettings
 from mongodb_session_manager.playground import create_app as create_playground
 from mongodb_session_manager.viewer import ViewerSettings
 from mongodb_session_manager.viewer import create_app as create_viewer
+from tests.helpers.browser import (
+    fresh_page,
+    launch_chromium,
+    serve_in_thread,
+    skip_module_without_chromium,
+)
 
-if shutil.which("chromium") is None:
-    pytest.skip(
-        "Chromium is not installed (apt-get install -y chromium); the render tests need it",
-        allow_module_level=True,
-    )
-
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+skip_module_without_chromium("the render tests need it")
 
 TOKEN = "render-test-token-0123456789abcdef"
 AGENT = "assistant"  # the playground's agent id
@@ -63,37 +60,18 @@ LAST = "AFTER-THE-BOMBS: **still shown**"
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=args)
+    with launch_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
 def page(chromium: Browser) -> Iterator[Page]:
-    context = chromium.new_context(viewport={"width": 1366, "height": 900})
-    yield context.new_page()
-    context.close()
+    with fresh_page(chromium, viewport={"width": 1366, "height": 900}) as page:
+        yield page
 
 
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, name="render-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the app did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(30)
+def serve(app: Any) -> AbstractContextManager[str]:
+    return serve_in_thread(app, name="render-test")
 
 
 def write(factory: MongoDBSessionManagerFactory, session_id: str, answers: list[str]) -> None:

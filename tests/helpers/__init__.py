@@ -1,0 +1,1 @@
+"""Typed helpers shared by the test suite (imported as ``tests.helpers.<module>``)."""

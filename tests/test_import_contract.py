@@ -1,0 +1,687 @@
+"""The design contract of the package, checked on its source with ``ast`` (nothing is imported).
+
+Rules (see "Layers" in the issue 14 plan):
+
+(a) imports point down the layer map ``LAYER`` only (every import: module level,
+    ``TYPE_CHECKING`` and function level); ``FORBIDDEN`` pairs never; the facade
+    ``mongodb_session_manager/__init__.py``, the reference library's root shims
+    (``ROOT_SHIMS``) and ``cli`` are exempt;
+(b) no import cycles between modules (an edge inside a strongly connected component);
+(c) database calls (``DB_METHODS``, matched as ``.<name>(`` attribute calls) only in ``store/``;
+(d) ``mongomock`` / ``is_mock`` only in ``store/`` and ``testing/``;
+(e) no module over ``MAX_LINES`` lines;
+(f) no private name of another package: ``from x import _name`` / ``import x._mod`` across
+    packages, and ``obj._name`` (``obj`` not ``self``/``cls``) where ``_name`` is defined in no
+    module of the accessing package. Dunders, and the root's private modules
+    (``_twins``, ``_redact``, ``_defaults``, ...: shared by design), are fine.
+
+Each rule has a ``KNOWN_*`` allow-list of today's violations. It may only shrink: a test fails
+when a new violation appears *and* when an allow-listed one no longer exists (then delete its
+line). Run ``uv run python tests/test_import_contract.py`` to print the current lists.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = "mongodb_session_manager"
+PACKAGE_DIR = ROOT / PACKAGE
+
+# Top-level component (subpackage or root module) -> layer; imports may only point to a lower
+# or equal layer. A new top-level module or subpackage must be added here.
+LAYER: dict[str, int] = {
+    "errors": 0,
+    "_version": 0,
+    "_twins": 0,
+    "_redact": 0,
+    "_defaults": 0,
+    "_utc": 0,
+    "offline": 0,
+    "models": 1,
+    "store": 2,
+    "repository": 3,
+    "services": 3,
+    "lifecycle": 3,
+    "migrations": 3,
+    "features": 3,
+    "manager": 4,
+    "aws": 4,
+    "hooks": 4,
+    "viewer": 5,
+    "playground": 5,
+    "demo": 5,
+    "web": 5,
+    "local": 5,
+    "testing": 5,
+    "cli": 6,
+}
+# (importer, imported) component pairs never allowed; "*" is any component but the imported one.
+FORBIDDEN = frozenset({("viewer", "demo"), ("viewer", "playground"), ("*", "testing")})
+# The reference library's module paths at the root: aliases only, like the facade.
+ROOT_SHIMS = frozenset(
+    {
+        "mongodb_connection_pool",
+        "mongodb_session_factory",
+        "mongodb_session_manager",
+        "mongodb_session_repository",
+    }
+)
+LAYER_EXEMPT = frozenset({"(facade)", "cli"} | ROOT_SHIMS)
+
+DB_METHODS = frozenset(
+    {
+        "aggregate",
+        "bulk_write",
+        "command",
+        "count_documents",
+        "create_index",
+        "create_indexes",
+        "delete_many",
+        "delete_one",
+        "distinct",
+        "drop_collection",
+        "drop_database",
+        "drop_index",
+        "estimated_document_count",
+        "find",
+        "find_one",
+        "find_one_and_delete",
+        "find_one_and_replace",
+        "find_one_and_update",
+        "index_information",
+        "insert_many",
+        "insert_one",
+        "list_collection_names",
+        "list_indexes",
+        "replace_one",
+        "start_session",
+        "update_many",
+        "update_one",
+        "watch",
+    }
+)
+# Permanent exceptions of rule (c), with the reason: "module: receiver.method".
+DB_CALLS_ALLOWED = frozenset(
+    {
+        # the pytest plugin drops the test database it created
+        "testing.pytest_plugin: pool.client().drop_database",
+        # str.find, not a collection
+        "web.hosts: text.find",
+    }
+)
+QUIRK_WORDS = ("mongomock", "is_mock")
+QUIRKS_ALLOWED_IN = frozenset({"store", "testing"})
+MAX_LINES = 400
+
+# ---------------------------------------------------------------------------------------------
+# Today's violations (issue 14: the lead empties these as the redesign branches land).
+# ---------------------------------------------------------------------------------------------
+KNOWN_LAYER_VIOLATIONS: frozenset[str] = frozenset(
+    {
+        "demo.conversation -> testing.scripted_model (forbidden: demo -> testing)",
+        "demo.models -> testing (forbidden: demo -> testing)",
+        "demo.models -> testing.scripted_model (forbidden: demo -> testing)",
+        "features._base -> manager.tracking (L3 imports L4)",
+        "features.metrics -> manager.tracking (L3 imports L4)",
+        "playground.offline -> testing.scripted_model (forbidden: playground -> testing)",
+        "viewer.demo -> testing (forbidden: viewer -> testing)",
+    }
+)
+KNOWN_CYCLE_EDGES: frozenset[str] = frozenset(
+    {
+        "features._base -> features.metrics",
+        "features._base -> repository.repository",
+        "features.agent_config -> features._base",
+        "features.agent_config -> features.metadata",
+        "features.feedback -> features._base",
+        "features.metadata -> features._base",
+        "features.metrics -> features._base",
+        "features.metrics -> features.agent_config",
+        "features.viewer_password -> features._base",
+        "repository.reference_api -> features.agent_config",
+        "repository.reference_api -> features.feedback",
+        "repository.reference_api -> features.metadata",
+        "repository.repository -> features.viewer_password",
+        "repository.repository -> repository.reference_api",
+    }
+)
+KNOWN_DB_CALLS: frozenset[str] = frozenset(
+    {
+        "aws.websocket_metadata: repository._collection().find_one",
+        "demo.runner: collection.count_documents",
+        "features._base: collection.aggregate",
+        "features._base: self._repo._collection().find_one",
+        "features.agent_config: repository._collection().find_one",
+        "features.agent_config: self._repo._collection().find_one",
+        "features.feedback: self._repo._collection().find_one",
+        "features.metadata: self._repo._collection().find_one",
+        "features.viewer_password: collection.find_one_and_update",
+        "features.viewer_password: pool.collection().find_one",
+        "lifecycle.operations: collection.count_documents",
+        "lifecycle.operations: collection.delete_many",
+        "lifecycle.operations: collection.find",
+        "lifecycle.operations: where.collection().aggregate",
+        "lifecycle.operations: where.collection().find_one",
+        "manager.manager: collection.find_one",
+        "migrations.runner: collection.aggregate",
+        "migrations.runner: collection.bulk_write",
+        "migrations.runner: collection.create_indexes",
+        "migrations.runner: collection.find",
+        "migrations.runner: collection.insert_one",
+        "migrations.runner: collection.replace_one",
+        "migrations.runner: logs.find",
+        "migrations.runner: logs.find_one",
+        "migrations.runner: logs.update_one",
+        "migrations.runner: self._collection().update_one",
+        "migrations.runner: self.pool.client().admin.command",
+        "migrations.runner: self.pool.client().start_session",
+        "migrations.runner: source.count_documents",
+        "migrations.runner: target.find",
+        "repository.repository: self._collection().delete_one",
+        "repository.repository: self._collection().find_one",
+        "repository.repository: self._collection().find_one_and_update",
+        "repository.repository: self._collection().insert_one",
+        "repository.repository: self._collection().update_one",
+        "viewer.demo: collection().find_one",
+        "viewer.demo: collection().replace_one",
+        "viewer.perf: collection.insert_many",
+        "viewer.perf: queries.pool.client().drop_database",
+        "viewer.queries: collection.aggregate",
+        "viewer.queries: collection.count_documents",
+        "viewer.queries: collection.distinct",
+        "viewer.queries: collection.estimated_document_count",
+        "viewer.queries: collection.index_information",
+        "viewer.queries: self._collection().delete_one",
+        "viewer.queries: self._collection().find_one",
+        "web.health: pool.client().admin.command",
+    }
+)
+KNOWN_QUIRKS: frozenset[str] = frozenset(
+    {
+        "migrations.runner: is_mock",
+        "repository.repository: is_mock",
+        "viewer.queries: is_mock",
+    }
+)
+KNOWN_LONG_MODULES: frozenset[str] = frozenset(
+    {
+        "lifecycle.export",
+        "manager.manager",
+        "migrations.reference_layout",
+        "migrations.runner",
+        "playground.service",
+        "repository.repository",
+        "store.pool",
+        "testing.scripted_model",
+        "viewer.queries",
+    }
+)
+KNOWN_PRIVATE_ACCESS: frozenset[str] = frozenset(
+    {
+        "aws.websocket_metadata: repository._collection",
+        "cli.playground: import demo._viewer",
+        "features._base: self._repo._collection",
+        "features._base: self._repo._guarded_update",
+        "features.agent_config: manager._repo._collection",
+        "features.agent_config: repository._collection",
+        "features.agent_config: self._repo._collection",
+        "features.feedback: self._repo._collection",
+        "features.feedback: self._repo._guarded_update",
+        "features.metadata: self._repo._collection",
+        "lifecycle.operations: repository._delete_session",
+        "manager.manager: from repository.repository import _agent_from",
+        "manager.manager: self._repo._collection",
+        "manager.manager: self._repo._create_session",
+        "manager.manager: self._repo._read_agent_header",
+        "manager.manager: self._repo._read_messages",
+        "manager.manager: self._repo._update_agent_fields",
+        "manager.manager: self._repo._update_message",
+        "manager.tracking: session_agent._internal_state",
+        "migrations.runner: op._doc",
+        "migrations.runner: op._filter",
+        "playground.service: import demo._viewer",
+        "repository.repository: session_agent._internal_state",
+    }
+)
+
+
+@dataclass
+class Module:
+    """One source file of the package, parsed."""
+
+    name: str
+    path: Path
+    tree: ast.Module
+    lines: int
+    is_package: bool
+    imports: set[str] = field(default_factory=set)
+
+    @property
+    def component(self) -> str:
+        """The top-level subpackage or root module (``"(facade)"`` for the root ``__init__``)."""
+        parts = self.name.split(".")
+        return parts[1] if len(parts) > 1 else "(facade)"
+
+    @property
+    def subpackage(self) -> str:
+        """The package the module belongs to (itself for an ``__init__``)."""
+        return self.name if self.is_package else self.name.rpartition(".")[0]
+
+
+def short(module: str) -> str:
+    """A module name without the package prefix, as the violation lists spell it."""
+    return module.removeprefix(f"{PACKAGE}.")
+
+
+def component_of(module: str) -> str:
+    """The top-level component of a dotted module name of the package."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "(facade)"
+
+
+@cache
+def modules() -> dict[str, Module]:
+    """Every module of the package by dotted name, with the package modules it imports."""
+    found: dict[str, Module] = {}
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        is_package = parts[-1] == "__init__"
+        if is_package:
+            parts = parts[:-1]
+        text = path.read_text(encoding="utf-8")
+        found[".".join(parts)] = Module(
+            name=".".join(parts),
+            path=path,
+            tree=ast.parse(text, filename=str(path)),
+            lines=len(text.splitlines()),
+            is_package=is_package,
+        )
+    for module in found.values():
+        module.imports = {target for target, _ in imported_names(module, found)}
+    return found
+
+
+def imported_names(module: Module, known: dict[str, Module]) -> Iterator[tuple[str, str | None]]:
+    """``(module imported, name taken from it or None)`` for every package import in ``module``."""
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == PACKAGE:
+                    yield deepest_known(alias.name, known), None
+        elif isinstance(node, ast.ImportFrom):
+            base = resolve_from(module, node)
+            if base.split(".")[0] != PACKAGE:
+                continue
+            for alias in node.names:
+                submodule = f"{base}.{alias.name}"
+                if submodule in known:
+                    yield submodule, None
+                else:
+                    yield deepest_known(base, known), alias.name
+
+
+def resolve_from(module: Module, node: ast.ImportFrom) -> str:
+    """The absolute module of a ``from ... import`` (relative imports resolved)."""
+    if not node.level:
+        return node.module or ""
+    base = module.subpackage.split(".")
+    base = base[: len(base) - node.level + 1]
+    return ".".join([*base, *([node.module] if node.module else [])])
+
+
+def deepest_known(name: str, known: dict[str, Module]) -> str:
+    """The longest prefix of ``name`` that is a module of the package."""
+    parts = name.split(".")
+    while parts and ".".join(parts) not in known:
+        parts.pop()
+    return ".".join(parts) or name
+
+
+def calls(tree: ast.AST) -> Iterator[tuple[ast.Call, ast.Attribute]]:
+    """Attribute calls (``x.name(...)``) that are not decorators."""
+    decorators = {
+        id(d)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        for d in node.decorator_list
+    }
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and id(node) not in decorators
+        ):
+            yield node, node.func
+
+
+def receiver(node: ast.expr) -> str:
+    """A short readable name of what an attribute is taken from."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{receiver(node.value)}.{node.attr}"
+    if isinstance(node, ast.Call):
+        return f"{receiver(node.func)}()"
+    return type(node).__name__
+
+
+# ----------------------------------------------------------------------------- the rules
+
+
+def layer_violations() -> set[str]:
+    """``importer -> imported`` for imports pointing up the layer map or forbidden."""
+    found: set[str] = set()
+    for module in modules().values():
+        src = module.component
+        if src in LAYER_EXEMPT:
+            continue
+        for target in module.imports:
+            dst = component_of(target)
+            if dst == src:
+                continue
+            edge = f"{short(module.name)} -> {short(target)}"
+            if dst in LAYER_EXEMPT and dst != "cli":
+                found.add(f"{edge} (imports the facade or a root shim)")
+            elif src not in LAYER or dst not in LAYER:
+                found.add(f"{edge} ({src if src not in LAYER else dst!r} is not in LAYER)")
+            elif LAYER[dst] > LAYER[src]:
+                found.add(f"{edge} (L{LAYER[src]} imports L{LAYER[dst]})")
+            elif (src, dst) in FORBIDDEN or ("*", dst) in FORBIDDEN:
+                found.add(f"{edge} (forbidden: {src} -> {dst})")
+    return found
+
+
+def strongly_connected(graph: dict[str, set[str]]) -> list[set[str]]:
+    """Tarjan's strongly connected components of ``graph`` (iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[set[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work: list[tuple[str, Iterator[str]]] = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component: set[str] = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.add(member)
+                    if member == node:
+                        break
+                components.append(component)
+    return components
+
+
+def cycle_edges() -> set[str]:
+    """``a -> b`` for every import edge inside an import cycle."""
+    graph = {name: set(m.imports) - {name} for name, m in modules().items()}
+    found: set[str] = set()
+    for component in strongly_connected(graph):
+        if len(component) < 2:
+            continue
+        for name in component:
+            found.update(f"{short(name)} -> {short(target)}" for target in graph[name] & component)
+    return found
+
+
+def db_calls() -> set[str]:
+    """``module: receiver.method`` for database calls outside ``store/``."""
+    found: set[str] = set()
+    for module in modules().values():
+        if module.component == "store":
+            continue
+        for _, func in calls(module.tree):
+            if func.attr in DB_METHODS:
+                found.add(f"{short(module.name)}: {receiver(func.value)}.{func.attr}")
+    return found - DB_CALLS_ALLOWED
+
+
+def docstring_nodes(tree: ast.AST) -> set[int]:
+    """``id()`` of the string constants that are docstrings."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(
+            node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+        ) and (
+            node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        ):
+            found.add(id(node.body[0].value))
+    return found
+
+
+def words_of(tree: ast.AST) -> Iterator[str]:
+    """Identifiers, imported module names and (non-docstring) string constants of ``tree``."""
+    docs = docstring_nodes(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            yield node.id
+        elif isinstance(node, ast.Attribute):
+            yield node.attr
+        elif isinstance(node, ast.alias):
+            yield node.name
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            yield node.name
+        elif isinstance(node, ast.arg | ast.keyword) and node.arg:
+            yield node.arg
+        elif (
+            isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs
+        ):
+            yield node.value
+
+
+def quirks() -> set[str]:
+    """``module: word`` for backend-quirk words outside ``store/`` and ``testing/``."""
+    found: set[str] = set()
+    for module in modules().values():
+        if module.component in QUIRKS_ALLOWED_IN:
+            continue
+        for word in words_of(module.tree):
+            for quirk in QUIRK_WORDS:
+                if quirk in word:
+                    found.add(f"{short(module.name)}: {quirk}")
+    return found
+
+
+def long_modules() -> dict[str, int]:
+    """Modules over ``MAX_LINES`` lines, with their length."""
+    return {short(m.name): m.lines for m in modules().values() if m.lines > MAX_LINES}
+
+
+def is_private(name: str) -> bool:
+    """``_name`` but not ``__dunder__``."""
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def defined_names(module: Module) -> set[str]:
+    """Names a module defines: functions, classes, assignments, attributes set on ``self``."""
+    names: set[str] = set()
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
+
+
+def private_access() -> set[str]:
+    """``module: what`` for private names reached across packages."""
+    known = modules()
+    defined: dict[str, set[str]] = defaultdict(set)
+    for module in known.values():
+        defined[module.component] |= defined_names(module)
+    found: set[str] = set()
+    for module in known.values():
+        found |= private_imports(module, known)
+        for node in ast.walk(module.tree):
+            if not (isinstance(node, ast.Attribute) and is_private(node.attr)):
+                continue
+            owner = receiver(node.value)
+            if owner in {"self", "cls", "super()"} or node.attr in defined[module.component]:
+                continue
+            found.add(f"{short(module.name)}: {owner}.{node.attr}")
+    return found
+
+
+def private_imports(module: Module, known: dict[str, Module]) -> set[str]:
+    """Private modules or names imported from another component."""
+    found: set[str] = set()
+    for target, name in imported_names(module, known):
+        if component_of(target) == module.component:
+            continue
+        private_path = [p for p in target.split(".")[2:] if is_private(p)]
+        if private_path:
+            found.add(f"{short(module.name)}: import {short(target)}")
+        elif name is not None and is_private(name):
+            found.add(f"{short(module.name)}: from {short(target)} import {name}")
+    return found
+
+
+# ----------------------------------------------------------------------------- the tests
+
+
+def check(rule: str, current: Iterable[str], known: frozenset[str], advice: str) -> None:
+    """Fail on a new violation of ``rule``, and on an allow-listed one that is gone."""
+    now = set(current)
+    new = sorted(now - known)
+    gone = sorted(known - now)
+    lines: list[str] = []
+    if new:
+        lines += [f"{rule}: {len(new)} new violation(s) ({advice}):", *(f"    {v}" for v in new)]
+    if gone:
+        lines += [
+            f"{rule}: {len(gone)} allow-listed violation(s) no longer exist: delete them from "
+            "the KNOWN_ list in tests/test_import_contract.py (the list only shrinks):",
+            *(f"    {v!r}," for v in gone),
+        ]
+    assert not lines, "\n".join(lines)
+
+
+def test_layer_map_covers_every_component() -> None:
+    components = {m.component for m in modules().values()} - LAYER_EXEMPT
+    missing = sorted(components - LAYER.keys())
+    assert not missing, f"add these top-level modules/packages to LAYER: {missing}"
+
+
+def test_no_module_imports_a_higher_layer() -> None:
+    check(
+        "(a) layers",
+        layer_violations(),
+        KNOWN_LAYER_VIOLATIONS,
+        "a module may import only its own layer or lower ones, see LAYER; move the shared "
+        "code down a layer, or pass it in as a parameter",
+    )
+
+
+def test_no_import_cycles() -> None:
+    check(
+        "(b) import cycles",
+        cycle_edges(),
+        KNOWN_CYCLE_EDGES,
+        "these imports close a cycle: move the shared piece into a module both can import",
+    )
+
+
+def test_database_calls_only_in_store() -> None:
+    check(
+        "(c) database calls",
+        db_calls(),
+        KNOWN_DB_CALLS,
+        "talk to MongoDB only in mongodb_session_manager/store/ (add a gateway method there)",
+    )
+
+
+def test_backend_quirks_only_in_store_and_testing() -> None:
+    check(
+        "(d) backend quirks",
+        quirks(),
+        KNOWN_QUIRKS,
+        "ask pool.backend.<capability> (store/compat.py) instead of testing for mongomock",
+    )
+
+
+def test_no_module_over_the_line_limit() -> None:
+    sizes = long_modules()
+    check(
+        f"(e) modules over {MAX_LINES} lines",
+        sizes,
+        KNOWN_LONG_MODULES,
+        "split by responsibility: "
+        + ", ".join(
+            f"{name} has {sizes[name]}" for name in sorted(set(sizes) - KNOWN_LONG_MODULES)
+        ),
+    )
+
+
+def test_no_private_access_across_packages() -> None:
+    check(
+        "(f) private names across packages",
+        private_access(),
+        KNOWN_PRIVATE_ACCESS,
+        "make the name public in its package (and document it) or add a public method",
+    )
+
+
+def test_the_checks_see_the_package() -> None:
+    known = modules()
+    assert f"{PACKAGE}.store.pool" in known
+    assert f"{PACKAGE}.store" in known[f"{PACKAGE}.store.gateway"].imports or any(
+        t.startswith(f"{PACKAGE}.store.") for t in known[f"{PACKAGE}.store.gateway"].imports
+    )
+
+
+def _print_lists() -> None:
+    lists = {
+        "KNOWN_LAYER_VIOLATIONS": layer_violations(),
+        "KNOWN_CYCLE_EDGES": cycle_edges(),
+        "KNOWN_DB_CALLS": db_calls(),
+        "KNOWN_QUIRKS": quirks(),
+        "KNOWN_LONG_MODULES": set(long_modules()),
+        "KNOWN_PRIVATE_ACCESS": private_access(),
+    }
+    for name, values in lists.items():
+        print(f"{name}: frozenset[str] = frozenset(\n    {{")
+        for value in sorted(values):
+            print(f"        {value!r},")
+        print("    }\n)")
+
+
+if __name__ == "__main__":
+    _print_lists()
+    sys.exit(0)
