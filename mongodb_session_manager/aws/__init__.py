@@ -8,6 +8,14 @@ package imports without boto3; building a hook without it raises
 Every hook runs the database operation first and returns its result unchanged;
 the notification is sent afterwards by the hook's own background thread, so AWS
 never delays (or undoes) the write. See ``docs/aws-hooks.md``.
+
+Layout: one public module per hook (``sns_feedback``, ``sqs_metadata``,
+``websocket_metadata``) over private parts: ``_base`` (the hook protocol,
+``AWSHook``, ``BatchAPIHook``), ``_client`` (``ClientSettings``, the boto3 client),
+``_worker`` (the background sender), ``_metadata`` (the metadata-change message),
+``_feedback_message`` (the feedback message), ``_connections`` (WebSocket
+connection ids), ``_encoding`` and ``_boto``. ``mongodb_session_manager.hooks``
+holds the reference library's import paths to the same classes.
 """
 
 from mongodb_session_manager.aws._worker import DeliveryStats, close_all_workers

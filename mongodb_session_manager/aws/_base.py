@@ -1,30 +1,27 @@
-"""What the three AWS hooks share: the hook protocol, the client, the worker."""
+"""What the three AWS hooks share: the hook protocol, the client, the worker, batch APIs."""
 
 from __future__ import annotations
 
 import inspect
 import logging
-import os
-import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar
 
-from mongodb_session_manager.aws._boto import require_boto3
+from mongodb_session_manager.aws._client import DEFAULT_MAX_ATTEMPTS, BotoClient, ClientSettings
+from mongodb_session_manager.aws._encoding import batch_entry_fields
 from mongodb_session_manager.aws._worker import (
-    DEFAULT_EXIT_TIMEOUT,
     Delivery,
     DeliveryStats,
     DeliveryWorker,
     Outcome,
+    QueueLimits,
 )
-from mongodb_session_manager.errors import InvalidInputError
 from mongodb_session_manager.features.compose import call_original
 
-logger = logging.getLogger("mongodb_session_manager.aws")
+__all__ = ["DEFAULT_MAX_ATTEMPTS", "AWSHook", "BatchAPIHook", "ClientSettings", "QueueLimits"]
 
-DEFAULT_MAX_ATTEMPTS = 5
-"""Attempts per request (botocore ``standard`` retries: exponential backoff with jitter)."""
+logger = logging.getLogger("mongodb_session_manager.aws")
 
 # Entries a batch API reports as failed on the service's side are sent again after these
 # pauses (the request itself succeeded, so botocore does not retry them).
@@ -41,6 +38,17 @@ class AWSHook:
     The hook runs ``original_func`` first, so the database write happens (and its
     result or exception reaches the caller unchanged); then it queues the
     notification and returns. Sending happens on the hook's own thread.
+
+    Args:
+        name: The hook's name in logs.
+        resource_region: The region named by the hook's resource (topic ARN, queue
+            URL, endpoint host), or None.
+        settings: How to reach AWS (region, endpoint, client, retries, timeouts).
+        limits: The worker's queue and batch limits.
+
+    Raises:
+        InvalidInputError: No region is known, it contradicts the resource's, or a
+            setting or limit is out of range.
     """
 
     service: ClassVar[str]
@@ -48,44 +56,22 @@ class AWSHook:
 
     def __init__(
         self,
-        *,
         name: str,
-        region_name: str,
-        endpoint_url: str | None,
-        client: Any | None,
-        boto3_session: Any | None,
-        max_attempts: int,
-        connect_timeout: float,
-        read_timeout: float,
-        max_queue_size: int,
-        max_batch_size: int,
-        max_batch_bytes: int,
-        exit_timeout: float = DEFAULT_EXIT_TIMEOUT,
+        resource_region: str | None,
+        settings: ClientSettings,
+        limits: QueueLimits,
     ) -> None:
-        if max_attempts < 1 or connect_timeout <= 0 or read_timeout <= 0:
-            raise InvalidInputError(
-                f"{name}: max_attempts must be at least 1 and the timeouts positive "
-                f"(got {max_attempts}, {connect_timeout}, {read_timeout})"
-            )
+        feature = type(self).__name__
+        settings = settings.resolved(feature, resource_region)
+        settings.check(name)
         self.name = name
-        self.region_name = region_name
-        self.endpoint_url = endpoint_url
-        self.max_attempts = max_attempts
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
-        self._boto3_session = boto3_session
-        self._given_client = client
-        self._client: Any | None = client
-        self._client_pid = os.getpid()
-        self._client_lock = threading.Lock()
-        self._worker = DeliveryWorker(
-            name,
-            self._send_batch,
-            max_queue_size=max_queue_size,
-            max_batch_size=max_batch_size,
-            max_batch_bytes=max_batch_bytes,
-            exit_timeout=exit_timeout,
-        )
+        self.region_name: str = settings.region_name or ""
+        self.endpoint_url = settings.endpoint_url
+        self.max_attempts = settings.max_attempts
+        self.connect_timeout = settings.connect_timeout
+        self.read_timeout = settings.read_timeout
+        self._boto = BotoClient(self.service, feature, settings)
+        self._worker = DeliveryWorker(name, self._send_batch, limits)
 
     # ------------------------------------------------------------------ the hook protocol
 
@@ -139,65 +125,9 @@ class AWSHook:
         A client given to the constructor is used as it is. A forked child builds
         its own (a client's connections must not be shared across processes).
         """
-        if self._client is not None and self._client_pid == os.getpid():
-            return self._client
-        with self._client_lock:
-            if self._client is None or self._client_pid != os.getpid():
-                self._client = self._given_client or self._make_client()
-                self._client_pid = os.getpid()
-            return self._client
+        return self._boto.get()
 
-    def _make_client(self) -> Any:
-        boto3 = require_boto3(type(self).__name__)
-        from botocore.config import Config
-
-        session = self._boto3_session or boto3.session.Session()
-        config = Config(
-            retries={"mode": "standard", "total_max_attempts": self.max_attempts},
-            connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
-            max_pool_connections=2,  # one sending thread per hook
-            user_agent_extra="mongodb-session-manager",
-        )
-        return session.client(
-            self.service,
-            region_name=self.region_name,
-            endpoint_url=self.endpoint_url,
-            config=config,
-        )
-
-    # ------------------------------------------------------------------ batches with entries
-
-    def _send_entries(
-        self,
-        target: str,
-        batch: Sequence[Delivery],
-        build_entry: Callable[[Delivery], dict[str, Any]],
-        call: Callable[[list[dict[str, Any]]], dict[str, Any]],
-    ) -> Outcome:
-        """Send ``batch`` through a batch API (``PublishBatch`` / ``SendMessageBatch``).
-
-        Entries the service failed on its side are sent again (twice at most, with
-        pauses); entries refused as invalid are logged and not retried.
-        """
-        outcome = Outcome()
-        todo = {str(index): delivery for index, delivery in enumerate(batch)}
-        for attempt in range(len(_ENTRY_RETRY_PAUSES) + 1):
-            response = call([{"Id": key, **build_entry(d)} for key, d in todo.items()])
-            outcome.sent += len(response.get("Successful", []))
-            retry: dict[str, Delivery] = {}
-            for failure in response.get("Failed", []):
-                delivery = todo[failure["Id"]]
-                if not failure.get("SenderFault") and attempt < len(_ENTRY_RETRY_PAUSES):
-                    retry[failure["Id"]] = delivery
-                    continue
-                outcome.failed += 1
-                self._log_failure(delivery, failure.get("Code", "?"), failure.get("Message", ""))
-            if not retry:
-                break
-            time.sleep(_ENTRY_RETRY_PAUSES[attempt])
-            todo = retry
-        return outcome
+    # ------------------------------------------------------------------ failures
 
     def _log_failure(self, delivery: Delivery, code: str, message: str) -> None:
         logger.error(
@@ -239,6 +169,9 @@ class AWSHook:
 
     async def close_async(self, timeout: float | None = 10.0) -> bool:  # noqa: ASYNC109
         """:meth:`close` without blocking the event loop (``timeout`` bounds the flush)."""
+        # Written by hand, not with _twins: closing waits on the hook's own thread, not
+        # on the store loop (a hook has no runner), so the async form runs the blocking
+        # one in a worker thread instead of awaiting a coroutine on the store loop.
         import asyncio
 
         return await asyncio.to_thread(self.close, timeout)
@@ -251,3 +184,55 @@ class AWSHook:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, region_name={self.region_name!r})"
+
+
+class BatchAPIHook(AWSHook):
+    """An AWS hook sending through a batch API (SNS ``PublishBatch``, SQS ``SendMessageBatch``).
+
+    A subclass says what one entry holds besides its id and attributes
+    (:meth:`_entry`) and makes the call (:meth:`_call_batch`). Each delivery's
+    ``options["attributes"]`` become string message attributes; a FIFO target
+    (``.fifo``) gets one message group per session.
+    """
+
+    def _entry(self, delivery: Delivery) -> dict[str, Any]:
+        """The service-specific fields of one entry (the body, the subject...)."""
+        raise NotImplementedError
+
+    def _call_batch(self, target: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
+        """Send ``entries`` to ``target``; the service's response."""
+        raise NotImplementedError
+
+    def _send_batch(self, target: str, batch: Sequence[Delivery]) -> Outcome:
+        """Send ``batch`` in one request.
+
+        Entries the service failed on its side are sent again (twice at most, with
+        pauses); entries refused as invalid are logged and not retried.
+        """
+        fifo = target.endswith(".fifo")
+        outcome = Outcome()
+        todo = {str(index): delivery for index, delivery in enumerate(batch)}
+        for attempt in range(len(_ENTRY_RETRY_PAUSES) + 1):
+            entries = [
+                {
+                    "Id": key,
+                    **self._entry(d),
+                    **batch_entry_fields(d.session_id, d.options["attributes"], fifo),
+                }
+                for key, d in todo.items()
+            ]
+            response = self._call_batch(target, entries)
+            outcome.sent += len(response.get("Successful", []))
+            retry: dict[str, Delivery] = {}
+            for failure in response.get("Failed", []):
+                delivery = todo[failure["Id"]]
+                if not failure.get("SenderFault") and attempt < len(_ENTRY_RETRY_PAUSES):
+                    retry[failure["Id"]] = delivery
+                    continue
+                outcome.failed += 1
+                self._log_failure(delivery, failure.get("Code", "?"), failure.get("Message", ""))
+            if not retry:
+                break
+            time.sleep(_ENTRY_RETRY_PAUSES[attempt])
+            todo = retry
+        return outcome

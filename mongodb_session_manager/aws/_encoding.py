@@ -1,4 +1,4 @@
-"""JSON for notifications: every value is encoded, none is dropped.
+r"""JSON for notifications: every value is encoded, none is dropped.
 
 Metadata and feedback hold what the database holds: datetimes, bytes, ObjectId,
 Decimal128, Decimal, UUID, sets... ``pydantic_core.to_json`` encodes the common
@@ -6,7 +6,7 @@ ones (datetimes as ISO 8601, bytes as base64, Decimal as a string, so no
 precision is lost); anything else becomes its ``str()``.
 
 SNS and SQS accept only the characters of XML 1.0 in a message; JSON leaves a few
-of them raw (U+FFFE, U+FFFF...), so those are escaped as ``\\uXXXX``, which
+of them raw (U+FFFE, U+FFFF...), so those are escaped as ``\uXXXX``, which
 decodes back to the same string.
 """
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from mongodb_session_manager.aws._encoding import as_dict, encoded_bytes, to_json, utc_timestamp
@@ -93,3 +93,53 @@ def encode_change(change: dict[str, Any], max_bytes: int, hook_name: str) -> tup
         slim_size <= max_bytes,
     )
     return (slim_body, slim_size) if slim_size <= max_bytes else None
+
+
+class MetadataMessages:
+    """The metadata-change messages of one hook (the SQS and WebSocket hooks' shared part).
+
+    Args:
+        hook_name: The hook's name, in logs.
+        metadata_fields: Fields to send (None: all).
+        event: The ``event`` value of the messages.
+        max_bytes: Larger messages are sent without their values (or not at all).
+        on_too_large: Called when a message cannot fit even without its values
+            (the hook counts it as failed).
+        exclude: Keys never sent (the WebSocket hook's connection id).
+    """
+
+    def __init__(
+        self,
+        hook_name: str,
+        metadata_fields: Iterable[str] | None,
+        event: str,
+        max_bytes: int,
+        on_too_large: Callable[[], None],
+        exclude: frozenset[str] = frozenset(),
+    ) -> None:
+        self.hook_name = hook_name
+        self.fields = field_set(metadata_fields)
+        self.event = event
+        self.max_bytes = max_bytes
+        self.exclude = exclude
+        self._on_too_large = on_too_large
+
+    def encode(
+        self, action: str, session_id: str, kwargs: dict[str, Any]
+    ) -> tuple[dict[str, Any], str, int] | None:
+        """``(change, body, size)`` for a completed operation; None when nothing is sent.
+
+        Nothing is sent for reads, for changes touching no selected field, and for
+        messages too large even without their values (counted through ``on_too_large``).
+        """
+        change = metadata_change(
+            action, session_id, kwargs, fields=self.fields, exclude=self.exclude, event=self.event
+        )
+        if change is None:
+            return None
+        encoded = encode_change(change, self.max_bytes, self.hook_name)
+        if encoded is None:
+            self._on_too_large()
+            return None
+        body, size = encoded
+        return change, body, size

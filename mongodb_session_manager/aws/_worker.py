@@ -72,6 +72,23 @@ class DeliveryStats:
     """Notifications waiting or being sent now."""
 
 
+@dataclass(frozen=True)
+class QueueLimits:
+    """How much a hook's worker holds and sends at once.
+
+    Attributes:
+        max_queue_size: Pending notifications kept at most; more are dropped.
+        max_batch_size: Notifications per request at most (1 disables batching).
+        max_batch_bytes: Bytes per request at most.
+        exit_timeout: Seconds the process's exit waits for this worker.
+    """
+
+    max_queue_size: int = 1000
+    max_batch_size: int = 10
+    max_batch_bytes: int = 256 * 1024
+    exit_timeout: float = DEFAULT_EXIT_TIMEOUT
+
+
 @dataclass
 class Outcome:
     """What became of one batch (the sender logs failures itself)."""
@@ -91,33 +108,19 @@ class DeliveryWorker:
     Args:
         name: The hook's name, in logs and in the thread's name.
         send: Sends one batch (all for the same target) and says what became of it.
-        max_queue_size: Pending notifications kept at most; more are dropped.
-        max_batch_size: Notifications per request at most (1 disables batching).
-        max_batch_bytes: Bytes per request at most.
-        exit_timeout: Seconds the process's exit waits for this worker.
+        limits: Queue size, batch size and bytes, exit timeout.
     """
 
-    def __init__(
-        self,
-        name: str,
-        send: Sender,
-        *,
-        max_queue_size: int = 1000,
-        max_batch_size: int = 10,
-        max_batch_bytes: int = 256 * 1024,
-        exit_timeout: float = DEFAULT_EXIT_TIMEOUT,
-    ) -> None:
-        if max_queue_size < 1 or max_batch_size < 1:
+    def __init__(self, name: str, send: Sender, limits: QueueLimits | None = None) -> None:
+        limits = limits or QueueLimits()
+        if limits.max_queue_size < 1 or limits.max_batch_size < 1:
             raise InvalidInputError(
-                f"{name}: max_queue_size ({max_queue_size}) and max_batch_size "
-                f"({max_batch_size}) must be at least 1"
+                f"{name}: max_queue_size ({limits.max_queue_size}) and max_batch_size "
+                f"({limits.max_batch_size}) must be at least 1"
             )
         self.name = name
         self._send = send
-        self.max_queue_size = max_queue_size
-        self.max_batch_size = max_batch_size
-        self.max_batch_bytes = max_batch_bytes
-        self.exit_timeout = exit_timeout
+        self.limits = limits
         self._reset()
         _register_at_exit()
         _LIVE_WORKERS.add(self)
@@ -141,7 +144,7 @@ class DeliveryWorker:
         with self._cond:
             if self._closing:
                 reason = "closed"
-            elif len(self._queue) >= self.max_queue_size:
+            elif len(self._queue) >= self.limits.max_queue_size:
                 reason = "queue_full"
             else:
                 self._queue.append(delivery)
@@ -155,7 +158,7 @@ class DeliveryWorker:
             delivery.session_id,
             delivery.target,
             reason,
-            self.max_queue_size,
+            self.limits.max_queue_size,
         )
         return False
 
@@ -207,9 +210,9 @@ class DeliveryWorker:
         batch, size = [first], first.size
         while (
             self._queue
-            and len(batch) < self.max_batch_size
+            and len(batch) < self.limits.max_batch_size
             and self._queue[0].target == first.target
-            and size + self._queue[0].size <= self.max_batch_bytes
+            and size + self._queue[0].size <= self.limits.max_batch_bytes
         ):
             item = self._queue.popleft()
             batch.append(item)
@@ -324,7 +327,7 @@ def close_all_workers(timeout: float | None = None) -> None:
     workers = [w for w in list(_LIVE_WORKERS) if w._pid == os.getpid()]
     if not workers:
         return
-    budget = timeout if timeout is not None else max(w.exit_timeout for w in workers)
+    budget = timeout if timeout is not None else max(w.limits.exit_timeout for w in workers)
     deadline = time.monotonic() + budget
     for worker in workers:  # stop accepting first, so all of them drain at the same time
         with worker._cond:

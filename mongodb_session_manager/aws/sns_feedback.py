@@ -7,41 +7,51 @@ goes to the *good* topic, ``"down"`` to the *bad* one, no rating to the
 
 from __future__ import annotations
 
-import string
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Any, Literal
 
-from mongodb_session_manager.aws._base import DEFAULT_MAX_ATTEMPTS, AWSHook
-from mongodb_session_manager.aws._boto import region_from_arn, require_boto3, resolve_region
+from mongodb_session_manager.aws._base import (
+    DEFAULT_MAX_ATTEMPTS,
+    BatchAPIHook,
+    ClientSettings,
+    QueueLimits,
+)
+from mongodb_session_manager.aws._boto import is_boto3_available, region_from_arn, require_boto3
 from mongodb_session_manager.aws._encoding import (
     as_dict,
-    batch_entry_fields,
     encoded_bytes,
     sns_subject,
     to_json,
-    utc_timestamp,
     xml_safe,
 )
-from mongodb_session_manager.aws._worker import DEFAULT_EXIT_TIMEOUT, Delivery, Outcome
+from mongodb_session_manager.aws._feedback_message import (
+    LABELS,
+    TEMPLATE_FIELDS,
+    check_template,
+    per_label,
+    subject_text,
+    template_values,
+    text_body,
+)
+from mongodb_session_manager.aws._worker import DEFAULT_EXIT_TIMEOUT, Delivery
 from mongodb_session_manager.errors import InvalidInputError
+
+__all__ = [
+    "DEFAULT_SUBJECT_TEMPLATE",
+    "DISABLED_TOPIC",
+    "LABELS",
+    "SNS_MAX_MESSAGE_BYTES",
+    "TEMPLATE_FIELDS",
+    "BodyFormat",
+    "FeedbackSNSHook",
+    "create_feedback_sns_hook",
+    "is_feedback_sns_hook_available",
+]
 
 DEFAULT_SUBJECT_TEMPLATE = "Feedback ({label}) on session {session_id}"
 """The default subject: ``Feedback (bad) on session support-42``."""
 
-TEMPLATE_FIELDS = frozenset(
-    {"session_id", "rating", "label", "comment", "agent_id", "message_id", "timestamp"}
-)
-"""Placeholders of the subject and body templates.
-
-``rating`` is ``up`` / ``down`` / ``none``; ``label`` is the topic's name,
-``good`` / ``bad`` / ``neutral``; ``timestamp`` is ISO 8601 UTC; ``agent_id`` and
-``message_id`` are empty when the feedback names none.
-"""
-
 SNS_MAX_MESSAGE_BYTES = 256 * 1024
-_LABELS: dict[Any, str] = {"up": "good", "down": "bad", None: "neutral"}
-LABELS = ("good", "bad", "neutral")
 
 BodyFormat = Literal["json", "text"]
 """``"json"``: the JSON document below; ``"text"``: the reference library's text body."""
@@ -54,7 +64,7 @@ def _topic(arn: str | None) -> str | None:
     return None if isinstance(arn, str) and arn.strip().lower() == DISABLED_TOPIC else arn
 
 
-class FeedbackSNSHook(AWSHook):
+class FeedbackSNSHook(BatchAPIHook):
     """A feedback hook publishing each stored feedback to the SNS topic of its rating.
 
     Use an instance as the manager's ``feedback_hook``; it is thread-safe and meant
@@ -146,33 +156,24 @@ class FeedbackSNSHook(AWSHook):
                 f"FeedbackSNSHook: the topics are in different regions {sorted(regions)}; "
                 "use one hook per region and compose_hooks() them"
             )
-        self.subject_template = _check_template(subject_template, "subject_template")
+        self.subject_template = check_template(subject_template, "subject_template")
         self.body_template = (
-            None if body_template is None else _check_template(body_template, "body_template")
+            None if body_template is None else check_template(body_template, "body_template")
         )
         if body_format not in ("json", "text"):
             raise InvalidInputError(
                 f"FeedbackSNSHook: body_format must be 'json' or 'text', got {body_format!r}"
             )
         self.body_format: BodyFormat = body_format
-        self.subject_prefixes = _per_label(subject_prefixes, "subject prefix")
-        self.body_prefixes = _per_label(body_prefixes, "body prefix")
+        self.subject_prefixes = per_label(subject_prefixes, "subject prefix")
+        self.body_prefixes = per_label(body_prefixes, "body prefix")
         self.max_message_bytes = max_message_bytes
         super().__init__(
-            name=name,
-            region_name=resolve_region(
-                "FeedbackSNSHook", regions.pop(), region_name, boto3_session
-            ),
-            endpoint_url=endpoint_url,
-            client=client,
-            boto3_session=boto3_session,
-            max_attempts=max_attempts,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            max_queue_size=max_queue_size,
-            max_batch_size=10,  # PublishBatch's limit
-            max_batch_bytes=SNS_MAX_MESSAGE_BYTES,  # PublishBatch's limit, all entries together
-            exit_timeout=exit_timeout,
+            name,
+            regions.pop(),
+            ClientSettings.from_arguments(locals()),
+            # PublishBatch's limits: 10 entries, the bytes of all entries together.
+            QueueLimits(max_queue_size, 10, SNS_MAX_MESSAGE_BYTES, exit_timeout),
         )
 
     # ------------------------------------------------------------------ building
@@ -181,45 +182,14 @@ class FeedbackSNSHook(AWSHook):
         if action != "add" or "feedback" not in kwargs:
             return []
         feedback = as_dict(kwargs["feedback"])
-        rating = feedback.get("rating")
-        label = _LABELS.get(rating, "neutral")
+        values = template_values(session_id, feedback)
+        label = values["label"]
         topic = self.topics[label]
         if topic is None:
             return []
-        created = feedback.get("created_at")
-        timestamp = utc_timestamp(created if isinstance(created, datetime) else None)
-        values = {
-            "session_id": session_id,
-            "rating": "none" if rating is None else str(rating),
-            "label": label,
-            "comment": str(feedback.get("comment") or ""),
-            "agent_id": str(feedback.get("agent_id") or ""),
-            "message_id": "" if feedback.get("message_id") is None else str(feedback["message_id"]),
-            "timestamp": timestamp,
-        }
         prefix = self.subject_prefixes.get(label)
-        if prefix is not None:
-            subject_text = prefix.format_map(values)
-            if "{session_id}" not in prefix:
-                subject_text = f"{subject_text} - session {session_id}"
-        else:
-            subject_text = self.subject_template.format_map(values)
-        subject = sns_subject(subject_text, "Feedback")
-        if self.body_template is not None:
-            body = xml_safe(self.body_template.format_map(values))
-        elif self.body_format == "text":
-            body = xml_safe(_text_body(self.body_prefixes.get(label), values, feedback))
-        else:
-            body = to_json(
-                {
-                    "event": "feedback",
-                    "session_id": session_id,
-                    "rating": rating,
-                    "label": label,
-                    "timestamp": timestamp,
-                    "feedback": feedback,
-                }
-            )
+        subject = sns_subject(subject_text(prefix, self.subject_template, values), "Feedback")
+        body = self._body(feedback, values)
         attributes = {
             "event": "feedback",
             "session_id": xml_safe(session_id),
@@ -239,86 +209,37 @@ class FeedbackSNSHook(AWSHook):
             )
             self._worker.count_failed()
             return []
-        return [
-            Delivery(
-                session_id,
-                topic,
-                body,
-                size,
-                {"subject": subject, "attributes": attributes},
-            )
-        ]
+        options = {"subject": subject, "attributes": attributes}
+        return [Delivery(session_id, topic, body, size, options)]
+
+    def _body(self, feedback: dict[str, Any], values: Mapping[str, str]) -> str:
+        """The message: the body template, the text body or the JSON document."""
+        if self.body_template is not None:
+            return xml_safe(self.body_template.format_map(values))
+        if self.body_format == "text":
+            prefix = self.body_prefixes.get(values["label"])
+            return xml_safe(text_body(prefix, values, feedback))
+        return to_json(
+            {
+                "event": "feedback",
+                "session_id": values["session_id"],
+                "rating": feedback.get("rating"),
+                "label": values["label"],
+                "timestamp": values["timestamp"],
+                "feedback": feedback,
+            }
+        )
 
     # ------------------------------------------------------------------ sending
 
-    def _send_batch(self, target: str, batch: Sequence[Delivery]) -> Outcome:
-        fifo = target.endswith(".fifo")
+    def _entry(self, delivery: Delivery) -> dict[str, Any]:
+        return {"Message": delivery.body, "Subject": delivery.options["subject"]}
 
-        def entry(delivery: Delivery) -> dict[str, Any]:
-            item: dict[str, Any] = {
-                "Message": delivery.body,
-                "Subject": delivery.options["subject"],
-                **batch_entry_fields(delivery.session_id, delivery.options["attributes"], fifo),
-            }
-            return item
-
-        def publish(entries: list[dict[str, Any]]) -> dict[str, Any]:
-            response: dict[str, Any] = self.client.publish_batch(
-                TopicArn=target, PublishBatchRequestEntries=entries
-            )
-            return response
-
-        return self._send_entries(target, batch, entry, publish)
-
-
-def _check_template(template: str, what: str) -> str:
-    """Refuse placeholders other than :data:`TEMPLATE_FIELDS` now, not at the first feedback."""
-    try:
-        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
-    except ValueError as exc:
-        raise InvalidInputError(f"FeedbackSNSHook: {what} is not a valid template: {exc}") from exc
-    unknown = sorted({name for name in fields if name not in TEMPLATE_FIELDS})
-    if unknown:
-        raise InvalidInputError(
-            f"FeedbackSNSHook: {what} uses unknown placeholders {unknown}; "
-            f"available: {sorted(TEMPLATE_FIELDS)}"
+    def _call_batch(self, target: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
+        response: dict[str, Any] = self.client.publish_batch(
+            TopicArn=target, PublishBatchRequestEntries=entries
         )
-    return template
-
-
-def _per_label(values: Mapping[str, str | None] | None, what: str) -> dict[str, str]:
-    """Checked per-topic templates (``good`` / ``bad`` / ``neutral``), ``None`` ones left out."""
-    out: dict[str, str] = {}
-    for label, template in (values or {}).items():
-        if label not in LABELS:
-            raise InvalidInputError(
-                f"FeedbackSNSHook: {what} for unknown topic {label!r}; use {list(LABELS)}"
-            )
-        if template is not None:
-            out[label] = _check_template(template, f"{what} ({label})")
-    return out
-
-
-def _text_body(prefix: str | None, values: Mapping[str, str], feedback: Mapping[str, Any]) -> str:
-    """The reference library's text body: the prefix, the comment, then the session details."""
-    lines: list[str] = []
-    if prefix:
-        lines += [prefix.format_map(values), ""]
-    lines += [f"Comment: {values['comment'] or '(none)'}", ""]
-    lines += [
-        f"Session ID: {values['session_id']}",
-        f"Rating: {values['rating']}",
-        f"Timestamp: {values['timestamp']}",
-    ]
-    if values["agent_id"]:
-        lines.append(f"Agent: {values['agent_id']}")
-    if values["message_id"]:
-        lines.append(f"Message: {values['message_id']}")
-    known = {"rating", "comment", "created_at", "agent_id", "message_id"}
-    for key, value in feedback.items():
-        if key not in known:
-            lines.append(f"{key}: {value}")
-    return "\n".join(lines)
+        return response
 
 
 def create_feedback_sns_hook(
@@ -373,6 +294,4 @@ def create_feedback_sns_hook(
 
 def is_feedback_sns_hook_available() -> bool:
     """Whether :func:`create_feedback_sns_hook` can work (boto3 is installed)."""
-    from mongodb_session_manager.aws._boto import is_boto3_available
-
     return is_boto3_available()

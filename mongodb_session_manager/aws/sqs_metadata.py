@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
-from mongodb_session_manager.aws._base import DEFAULT_MAX_ATTEMPTS, AWSHook
+from mongodb_session_manager.aws._base import (
+    DEFAULT_MAX_ATTEMPTS,
+    BatchAPIHook,
+    ClientSettings,
+    QueueLimits,
+)
 from mongodb_session_manager.aws._boto import (
     is_aws_host,
+    is_boto3_available,
     origin,
     region_from_queue_url,
     require_boto3,
-    resolve_region,
 )
-from mongodb_session_manager.aws._encoding import batch_entry_fields, xml_safe
-from mongodb_session_manager.aws._metadata import (
-    DEFAULT_EVENT,
-    encode_change,
-    field_set,
-    metadata_change,
-)
-from mongodb_session_manager.aws._worker import DEFAULT_EXIT_TIMEOUT, Delivery, Outcome
+from mongodb_session_manager.aws._encoding import xml_safe
+from mongodb_session_manager.aws._metadata import DEFAULT_EVENT, MetadataMessages
+from mongodb_session_manager.aws._worker import DEFAULT_EXIT_TIMEOUT, Delivery
 from mongodb_session_manager.errors import InvalidInputError
 
 SQS_MAX_MESSAGE_BYTES = 256 * 1024
 
 
-class MetadataSQSHook(AWSHook):
+class MetadataSQSHook(BatchAPIHook):
     """A metadata hook sending each stored metadata change to an SQS queue.
 
     For ``update_metadata`` and ``delete_metadata`` (reads send nothing) the queue
@@ -87,44 +87,31 @@ class MetadataSQSHook(AWSHook):
         exit_timeout: float = DEFAULT_EXIT_TIMEOUT,
         name: str = "metadata-sqs",
     ) -> None:
-        boto3 = require_boto3(type(self).__name__)
+        require_boto3(type(self).__name__)
         if not isinstance(queue_url, str) or not queue_url.startswith(("https://", "http://")):
             raise InvalidInputError(f"MetadataSQSHook: {queue_url!r} is not a queue URL")
         self.queue_url = queue_url
-        self.metadata_fields = field_set(metadata_fields)
-        self.event = event
-        self.max_message_bytes = max_message_bytes
         if endpoint_url is None and client is None and not is_aws_host(queue_url):
             endpoint_url = origin(queue_url)
-        derived = region_from_queue_url(queue_url)
-        if derived is None and region_name is None and boto3_session is None:
-            boto3_session = boto3.session.Session()
         super().__init__(
-            name=name,
-            region_name=resolve_region("MetadataSQSHook", derived, region_name, boto3_session),
-            endpoint_url=endpoint_url,
-            client=client,
-            boto3_session=boto3_session,
-            max_attempts=max_attempts,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            max_queue_size=max_queue_size,
-            max_batch_size=10,  # SendMessageBatch's limit
-            max_batch_bytes=SQS_MAX_MESSAGE_BYTES,  # SendMessageBatch's limit, all entries
-            exit_timeout=exit_timeout,
+            name,
+            region_from_queue_url(queue_url),
+            ClientSettings.from_arguments(locals()),
+            # SendMessageBatch's limits: 10 entries, the bytes of all entries together.
+            QueueLimits(max_queue_size, 10, SQS_MAX_MESSAGE_BYTES, exit_timeout),
         )
+        self._messages = MetadataMessages(
+            name, metadata_fields, event, max_message_bytes, self._worker.count_failed
+        )
+        self.metadata_fields = self._messages.fields
+        self.event = event
+        self.max_message_bytes = max_message_bytes
 
     def _prepare(self, action: str, session_id: str, kwargs: dict[str, Any]) -> list[Delivery]:
-        change = metadata_change(
-            action, session_id, kwargs, fields=self.metadata_fields, event=self.event
-        )
-        if change is None:
+        message = self._messages.encode(action, session_id, kwargs)
+        if message is None:
             return []
-        encoded = encode_change(change, self.max_message_bytes, self.name)
-        if encoded is None:
-            self._worker.count_failed()
-            return []
-        body, size = encoded
+        change, body, size = message
         attributes = {
             "event": self.event,
             "operation": change["operation"],
@@ -132,23 +119,12 @@ class MetadataSQSHook(AWSHook):
         }
         return [Delivery(session_id, self.queue_url, body, size, {"attributes": attributes})]
 
-    def _send_batch(self, target: str, batch: Sequence[Delivery]) -> Outcome:
-        fifo = target.endswith(".fifo")
+    def _entry(self, delivery: Delivery) -> dict[str, Any]:
+        return {"MessageBody": delivery.body}
 
-        def entry(delivery: Delivery) -> dict[str, Any]:
-            item: dict[str, Any] = {
-                "MessageBody": delivery.body,
-                **batch_entry_fields(delivery.session_id, delivery.options["attributes"], fifo),
-            }
-            return item
-
-        def send(entries: list[dict[str, Any]]) -> dict[str, Any]:
-            response: dict[str, Any] = self.client.send_message_batch(
-                QueueUrl=target, Entries=entries
-            )
-            return response
-
-        return self._send_entries(target, batch, entry, send)
+    def _call_batch(self, target: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
+        response: dict[str, Any] = self.client.send_message_batch(QueueUrl=target, Entries=entries)
+        return response
 
 
 def create_metadata_sqs_hook(
@@ -174,6 +150,4 @@ def create_metadata_sqs_hook(
 
 def is_metadata_sqs_hook_available() -> bool:
     """Whether :func:`create_metadata_sqs_hook` can work (boto3 is installed)."""
-    from mongodb_session_manager.aws._boto import is_boto3_available
-
     return is_boto3_available()

@@ -9,24 +9,27 @@ Management API (``PostToConnection``).
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from mongodb_session_manager.aws._base import DEFAULT_MAX_ATTEMPTS, AWSHook
+from mongodb_session_manager.aws._base import (
+    DEFAULT_MAX_ATTEMPTS,
+    AWSHook,
+    ClientSettings,
+    QueueLimits,
+)
 from mongodb_session_manager.aws._boto import (
+    is_boto3_available,
     region_from_execute_api,
     require_boto3,
-    resolve_region,
+)
+from mongodb_session_manager.aws._connections import (
+    ConnectionIds,
+    check_connection_id_key,
+    http_endpoint,
 )
 from mongodb_session_manager.aws._encoding import as_dict
-from mongodb_session_manager.aws._metadata import (
-    DEFAULT_EVENT,
-    encode_change,
-    field_set,
-    metadata_change,
-)
+from mongodb_session_manager.aws._metadata import DEFAULT_EVENT, MetadataMessages
 from mongodb_session_manager.aws._worker import DEFAULT_EXIT_TIMEOUT, Delivery, Outcome
 from mongodb_session_manager.errors import InvalidInputError
 
@@ -37,6 +40,9 @@ logger = logging.getLogger("mongodb_session_manager.aws")
 
 WEBSOCKET_MAX_MESSAGE_BYTES = 128 * 1024
 """API Gateway's limit for a WebSocket message."""
+
+ConnectionChange = Literal["kept", "cleared", "deleted"]
+"""What an operation did to the session's connection id (see ``_track_connection``)."""
 
 ConnectionIdGetter = Callable[[str], "str | None"]
 """``getter(session_id) -> connection id or None``; called on the hook's thread."""
@@ -113,81 +119,41 @@ class MetadataWebSocketHook(AWSHook):
         exit_timeout: float = DEFAULT_EXIT_TIMEOUT,
         name: str = "metadata-websocket",
     ) -> None:
-        boto3 = require_boto3(type(self).__name__)
-        if not isinstance(endpoint_url, str) or not endpoint_url.startswith(
-            ("https://", "http://", "wss://", "ws://")
-        ):
-            raise InvalidInputError(
-                f"MetadataWebSocketHook: {endpoint_url!r} is not an endpoint URL "
-                "(https://{api-id}.execute-api.{region}.amazonaws.com/{stage})"
-            )
-        if endpoint_url.startswith("ws"):
-            endpoint_url = "http" + endpoint_url[2:]  # wss:// -> https://, ws:// -> http://
-        endpoint_url = endpoint_url.rstrip("/")
-        if (
-            not isinstance(connection_id_key, str)
-            or not connection_id_key
-            or "." in connection_id_key
-            or connection_id_key.startswith("$")
-            or "\x00" in connection_id_key
-        ):
-            raise InvalidInputError(
-                f"MetadataWebSocketHook: connection_id_key {connection_id_key!r} is not a "
-                "usable metadata key (non-empty, no '.', not starting with '$')"
-            )
+        require_boto3(type(self).__name__)
+        endpoint_url = http_endpoint(endpoint_url)
+        self.connection_id_key = check_connection_id_key(connection_id_key)
         if repository is not None and connection_id_getter is not None:
             raise InvalidInputError(
                 "MetadataWebSocketHook: pass repository= or connection_id_getter=, not both"
             )
-        self.connection_id_key = connection_id_key
-        self.metadata_fields = field_set(metadata_fields)
-        self.event = event
-        self.max_message_bytes = max_message_bytes
         self.max_sessions_remembered = max_sessions_remembered
         self._repository = repository
         self._getter = connection_id_getter
-        self._connections: OrderedDict[str, str] = OrderedDict()
-        self._connections_lock = threading.Lock()
-        derived = region_from_execute_api(endpoint_url)
-        if derived is None and region_name is None and boto3_session is None:
-            boto3_session = boto3.session.Session()
+        self._connections = ConnectionIds(max_sessions_remembered)
         super().__init__(
-            name=name,
-            region_name=resolve_region(
-                "MetadataWebSocketHook", derived, region_name, boto3_session
-            ),
-            endpoint_url=endpoint_url,
-            client=client,
-            boto3_session=boto3_session,
-            max_attempts=max_attempts,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            max_queue_size=max_queue_size,
-            max_batch_size=1,  # PostToConnection sends one message
-            max_batch_bytes=max_message_bytes,
-            exit_timeout=exit_timeout,
+            name,
+            region_from_execute_api(endpoint_url),
+            ClientSettings.from_arguments(locals()),
+            # PostToConnection sends one message per request.
+            QueueLimits(max_queue_size, 1, max_message_bytes, exit_timeout),
         )
+        self._messages = MetadataMessages(
+            name,
+            metadata_fields,
+            event,
+            max_message_bytes,
+            self._worker.count_failed,
+            exclude=frozenset({connection_id_key}),
+        )
+        self.metadata_fields = self._messages.fields
+        self.event = event
+        self.max_message_bytes = max_message_bytes
 
     # ------------------------------------------------------------------ connection ids
 
     def connection_id(self, session_id: str) -> str | None:
         """The connection id this hook knows for ``session_id`` (no I/O)."""
-        with self._connections_lock:
-            return self._connections.get(session_id)
-
-    def _remember(self, session_id: str, connection_id: str) -> None:
-        with self._connections_lock:
-            self._connections[session_id] = connection_id
-            self._connections.move_to_end(session_id)
-            while len(self._connections) > self.max_sessions_remembered:
-                self._connections.popitem(last=False)
-
-    def _forget(self, session_id: str, connection_id: str | None = None) -> str | None:
-        with self._connections_lock:
-            known = self._connections.get(session_id)
-            if connection_id is None or known == connection_id:
-                self._connections.pop(session_id, None)
-            return known
+        return self._connections.get(session_id)
 
     def _lookup(self, session_id: str) -> str | None:
         """The connection id from the getter or the store; runs on the hook's thread."""
@@ -209,7 +175,7 @@ class MetadataWebSocketHook(AWSHook):
             )
             return None
         if isinstance(found, str) and found:
-            self._remember(session_id, found)
+            self._connections.remember(session_id, found)
             return found
         return None
 
@@ -227,42 +193,45 @@ class MetadataWebSocketHook(AWSHook):
     # ------------------------------------------------------------------ building
 
     def _prepare(self, action: str, session_id: str, kwargs: dict[str, Any]) -> list[Delivery]:
+        # A change of the connection id itself is remembered (or forgotten) first; a
+        # deletion of it still goes to the client it was for, then nowhere.
+        change = self._track_connection(action, session_id, kwargs)
+        connection = self.connection_id(session_id)
+        if change == "deleted":
+            self._connections.forget(session_id)
+        if connection is None and change != "kept":
+            return []  # the connection id was removed and was not known: nobody to tell
+        message = self._messages.encode(action, session_id, kwargs)
+        if message is None:
+            return []
+        _, body, size = message
+        options = {"connection_id": connection}
+        return [Delivery(session_id, self.endpoint_url or "", body, size, options)]
+
+    def _track_connection(
+        self, action: str, session_id: str, kwargs: dict[str, Any]
+    ) -> ConnectionChange:
+        """Remember a connection id the operation sets, forget one it clears.
+
+        Returns:
+            ``"kept"``: untouched or set; ``"cleared"``: set to None or empty (forgotten
+            now); ``"deleted"``: the key is deleted (the caller forgets it once this
+            change is addressed to the connection it was for).
+        """
         key = self.connection_id_key
-        resolve = True
         if action == "update" and "metadata" in kwargs:
             metadata = as_dict(kwargs["metadata"])
             if key in metadata:
                 value = metadata[key]
-                if isinstance(value, str) and value:
-                    self._remember(session_id, value)
-                else:
-                    self._forget(session_id)
-                    resolve = False
-        connection = self.connection_id(session_id)
+                if not (isinstance(value, str) and value):
+                    self._connections.forget(session_id)
+                    return "cleared"
+                self._connections.remember(session_id, value)
         if action == "delete" and "keys" in kwargs:
             keys = kwargs["keys"]
             if key == keys or (not isinstance(keys, str) and key in keys):
-                self._forget(session_id)  # this change still goes to the client it was for
-                resolve = False
-        change = metadata_change(
-            action,
-            session_id,
-            kwargs,
-            fields=self.metadata_fields,
-            exclude=frozenset({key}),
-            event=self.event,
-        )
-        if change is None:
-            return []
-        if connection is None and not resolve:
-            return []
-        encoded = encode_change(change, self.max_message_bytes, self.name)
-        if encoded is None:
-            self._worker.count_failed()
-            return []
-        body, size = encoded
-        options = {"connection_id": connection}
-        return [Delivery(session_id, self.endpoint_url or "", body, size, options)]
+                return "deleted"
+        return "kept"
 
     # ------------------------------------------------------------------ sending
 
@@ -284,12 +253,12 @@ class MetadataWebSocketHook(AWSHook):
                 continue
             result = self._post(delivery, connection)
             if result == "gone":
-                self._forget(delivery.session_id, connection)
+                self._connections.forget(delivery.session_id, connection)
                 fresh = self._lookup(delivery.session_id)
                 if fresh is not None and fresh != connection:
                     result = self._post(delivery, fresh)
                     if result == "gone":
-                        self._forget(delivery.session_id, fresh)
+                        self._connections.forget(delivery.session_id, fresh)
             if result == "sent":
                 outcome.sent += 1
             elif result == "gone":
@@ -376,6 +345,4 @@ def create_metadata_websocket_hook(
 
 def is_metadata_websocket_hook_available() -> bool:
     """Whether :func:`create_metadata_websocket_hook` can work (boto3 is installed)."""
-    from mongodb_session_manager.aws._boto import is_boto3_available
-
     return is_boto3_available()

@@ -13,8 +13,9 @@ object (``app(obj={"pool": pool})``); the database options are then ignored.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from mongodb_session_manager._defaults import DEFAULT_COLLECTION, DEFAULT_DATABASE
 from mongodb_session_manager._utc import as_utc
 from mongodb_session_manager.cli._options import (
     CollectionOption,
@@ -59,6 +61,49 @@ def open_pool(
 
     with open_database(data_dir, uri, command=command) as db, borrowed_pool(db.uri) as pool:
         yield pool
+
+
+@dataclass(frozen=True)
+class StoreOptions:
+    """``--uri``, ``--data-dir``, ``--database``, ``--collection``: where the sessions are.
+
+    A command takes them as one parameter ``store: StoreOptions`` under
+    :func:`~mongodb_session_manager.cli._option_groups.with_option_groups`.
+    """
+
+    uri: Uri = None
+    data_dir: DataDir = None
+    database: Database = DEFAULT_DATABASE
+    collection: Collection = DEFAULT_COLLECTION
+
+
+@contextmanager
+def opened_pool(
+    ctx: typer.Context,
+    store: StoreOptions,
+    command: str,
+    errors: tuple[type[Exception], ...],
+    exit_codes: Mapping[type[Exception], int] | None = None,
+) -> Iterator[MongoDBConnectionPool]:
+    """:func:`open_pool` on ``store``; ``errors`` raised inside become a :func:`fail` exit.
+
+    Args:
+        ctx: The command's context (it may hold a ready pool).
+        store: Where the sessions are.
+        command: The command's name, for the error line (``"msm sessions"``).
+        errors: The exceptions reported as an error line; others propagate.
+        exit_codes: Exit code per exception type (checked in order); 2 otherwise.
+
+    Raises:
+        typer.Exit: One of ``errors`` was raised, by opening the pool or in the block.
+    """
+    try:
+        with open_pool(ctx, store.uri, store.data_dir, command) as pool:
+            yield pool
+    except errors as exc:
+        codes = exit_codes or {}
+        code = next((code for kind, code in codes.items() if isinstance(exc, kind)), 2)
+        raise fail(command, exc, code) from exc
 
 
 def fail(command: str, exc: BaseException, code: int = 2) -> typer.Exit:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -11,14 +14,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from mongodb_session_manager._defaults import DEFAULT_COLLECTION, DEFAULT_DATABASE
+from mongodb_session_manager.cli._option_groups import with_option_groups
 from mongodb_session_manager.cli._store_options import (
-    Collection,
-    Database,
-    DataDir,
-    Uri,
-    fail,
-    open_pool,
+    StoreOptions,
+    opened_pool,
     parse_datetime,
     parse_duration,
     parse_pairs,
@@ -37,7 +36,6 @@ from mongodb_session_manager.local.server import LocalServerUnavailableError
 if TYPE_CHECKING:
     from mongodb_session_manager.lifecycle import SessionQuery
     from mongodb_session_manager.repository.repository import MongoDBSessionRepository
-    from mongodb_session_manager.store.pool import MongoDBConnectionPool
 
 app = typer.Typer(
     name="sessions",
@@ -73,39 +71,33 @@ IncludeRedacted = Annotated[
 ]
 
 
-def _query(
-    session_ids: list[str] | None,
-    application: str | None,
-    inactive_for: str | None,
-    updated_before: str | None,
-    created_before: str | None,
-    metadata: list[str] | None,
-    schema_version: int | None,
-) -> SessionQuery:
-    inactive: timedelta | None = parse_duration(inactive_for) if inactive_for else None
-    from mongodb_session_manager.lifecycle import SessionQuery
+@dataclass(frozen=True)
+class SessionFilters:
+    """The filters of ``list`` and ``delete``: which sessions (all when none is given)."""
 
-    return SessionQuery(
-        session_ids=session_ids or None,
-        application_name=application,
-        inactive_for=inactive,
-        updated_before=parse_datetime(updated_before) if updated_before else None,
-        created_before=parse_datetime(created_before) if created_before else None,
-        metadata=parse_pairs(metadata) or None,
-        schema_version=schema_version,
-    )
+    application: Application = None
+    inactive_for: InactiveFor = None
+    updated_before: UpdatedBefore = None
+    created_before: CreatedBefore = None
+    metadata: MetadataFilter = None
+    schema_version: SchemaVersion = None
 
+    def query(self, session_ids: list[str] | None = None) -> SessionQuery:
+        """The lifecycle query (``BadParameter`` for an unreadable duration or date)."""
+        inactive: timedelta | None = (
+            parse_duration(self.inactive_for) if self.inactive_for else None
+        )
+        from mongodb_session_manager.lifecycle import SessionQuery
 
-def _repository(
-    pool: MongoDBConnectionPool, database: str, collection: str
-) -> MongoDBSessionRepository:
-    from mongodb_session_manager.repository.repository import MongoDBSessionRepository
-
-    return MongoDBSessionRepository(pool=pool, database_name=database, collection_name=collection)
-
-
-def _fail(exc: Exception, code: int = 2) -> typer.Exit:
-    return fail("msm sessions", exc, code)
+        return SessionQuery(
+            session_ids=session_ids or None,
+            application_name=self.application,
+            inactive_for=inactive,
+            updated_before=parse_datetime(self.updated_before) if self.updated_before else None,
+            created_before=parse_datetime(self.created_before) if self.created_before else None,
+            metadata=parse_pairs(self.metadata) or None,
+            schema_version=self.schema_version,
+        )
 
 
 _ERRORS = (
@@ -116,19 +108,30 @@ _ERRORS = (
 )
 
 
+@contextmanager
+def _repository(
+    ctx: typer.Context, store: StoreOptions, *, missing: bool = False
+) -> Iterator[MongoDBSessionRepository]:
+    """The repository of ``store``; errors inside exit with an error line.
+
+    With ``missing``, a session that does not exist exits with code 1 (else 2).
+    """
+    from mongodb_session_manager.repository.repository import MongoDBSessionRepository
+
+    errors = (SessionNotFoundError, *_ERRORS) if missing else _ERRORS
+    codes: dict[type[Exception], int] | None = {SessionNotFoundError: 1} if missing else None
+    with opened_pool(ctx, store, "msm sessions", errors, codes) as pool:
+        yield MongoDBSessionRepository(
+            pool=pool, database_name=store.database, collection_name=store.collection
+        )
+
+
 @app.command("list")
+@with_option_groups
 def list_command(
     ctx: typer.Context,
-    uri: Uri = None,
-    data_dir: DataDir = None,
-    database: Database = DEFAULT_DATABASE,
-    collection: Collection = DEFAULT_COLLECTION,
-    application: Application = None,
-    inactive_for: InactiveFor = None,
-    updated_before: UpdatedBefore = None,
-    created_before: CreatedBefore = None,
-    metadata: MetadataFilter = None,
-    schema_version: SchemaVersion = None,
+    store: StoreOptions,
+    filters: SessionFilters,
     limit: Annotated[int, typer.Option("--limit", min=1, max=10_000)] = 50,
     skip: Annotated[int, typer.Option("--skip", min=0)] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
@@ -136,15 +139,9 @@ def list_command(
     """Sessions, most recently written first (no messages are transferred)."""
     from mongodb_session_manager import lifecycle
 
-    query = _query(
-        None, application, inactive_for, updated_before, created_before, metadata, schema_version
-    )
-    try:
-        with open_pool(ctx, uri, data_dir, "msm sessions") as pool:
-            repository = _repository(pool, database, collection)
-            rows = lifecycle.list_sessions(query, limit=limit, skip=skip, repository=repository)
-    except _ERRORS as exc:
-        raise _fail(exc) from exc
+    query = filters.query()
+    with _repository(ctx, store) as repository:
+        rows = lifecycle.list_sessions(query, limit=limit, skip=skip, repository=repository)
     if as_json:
         for row in rows:
             typer.echo(json.dumps(vars(row), default=str, ensure_ascii=False))
@@ -175,7 +172,7 @@ def list_command(
         for row in rows
     ]
     console = Console()
-    title = f"{database}.{collection}: {len(rows)} session(s)"
+    title = f"{store.database}.{store.collection}: {len(rows)} session(s)"
     table = fitted_table(title, columns, cells, console.width)
     console.print(table)
     if len(rows) == limit:
@@ -200,13 +197,11 @@ def _text_of(blocks: Any) -> str:
 
 
 @app.command("show")
+@with_option_groups
 def show_command(
     ctx: typer.Context,
     session_id: Annotated[str, typer.Argument(help="The session id.")],
-    uri: Uri = None,
-    data_dir: DataDir = None,
-    database: Database = DEFAULT_DATABASE,
-    collection: Collection = DEFAULT_COLLECTION,
+    store: StoreOptions,
     messages: Annotated[
         int, typer.Option("--messages", min=0, help="Last messages shown per agent.")
     ] = 10,
@@ -215,17 +210,15 @@ def show_command(
     """A session's fields, metadata, feedback, agents and latest messages."""
     from mongodb_session_manager import lifecycle
 
-    try:
-        with open_pool(ctx, uri, data_dir, "msm sessions") as pool:
-            repository = _repository(pool, database, collection)
-            data = lifecycle.export_session_data(
-                session_id, include_redacted=include_redacted, repository=repository
-            )
-    except SessionNotFoundError as exc:
-        raise _fail(exc, 1) from exc
-    except _ERRORS as exc:
-        raise _fail(exc) from exc
-    out = Console()
+    with _repository(ctx, store, missing=True) as repository:
+        data = lifecycle.export_session_data(
+            session_id, include_redacted=include_redacted, repository=repository
+        )
+    _print_session(Console(), data, messages)
+
+
+def _print_session(out: Console, data: dict[str, Any], messages: int) -> None:
+    """The ``show`` output: fields and totals, metadata, feedback, then each agent's messages."""
     session = data["session"]
     header = Table(show_header=False, title=f"session {session['session_id']}")
     header.add_column()
@@ -267,13 +260,11 @@ def show_command(
 
 
 @app.command("export")
+@with_option_groups
 def export_command(
     ctx: typer.Context,
     session_id: Annotated[str, typer.Argument(help="The session id.")],
-    uri: Uri = None,
-    data_dir: DataDir = None,
-    database: Database = DEFAULT_DATABASE,
-    collection: Collection = DEFAULT_COLLECTION,
+    store: StoreOptions,
     fmt: Annotated[
         str, typer.Option("--format", help="json or markdown.", case_sensitive=False)
     ] = "json",
@@ -288,19 +279,13 @@ def export_command(
     fmt = fmt.lower()
     if fmt not in ("json", "markdown", "md"):
         raise typer.BadParameter("--format must be json or markdown")
-    try:
-        with open_pool(ctx, uri, data_dir, "msm sessions") as pool:
-            repository = _repository(pool, database, collection)
-            text = lifecycle.export_session(
-                session_id,
-                format="json" if fmt == "json" else "markdown",
-                include_redacted=include_redacted,
-                repository=repository,
-            )
-    except SessionNotFoundError as exc:
-        raise _fail(exc, 1) from exc
-    except _ERRORS as exc:
-        raise _fail(exc) from exc
+    with _repository(ctx, store, missing=True) as repository:
+        text = lifecycle.export_session(
+            session_id,
+            format="json" if fmt == "json" else "markdown",
+            include_redacted=include_redacted,
+            repository=repository,
+        )
     if output is None:
         typer.echo(text, nl=False)
     else:
@@ -309,21 +294,14 @@ def export_command(
 
 
 @app.command("delete")
+@with_option_groups
 def delete_command(
     ctx: typer.Context,
+    store: StoreOptions,
+    filters: SessionFilters,
     session_ids: Annotated[
         list[str] | None, typer.Argument(help="Session ids (or use the filters).")
     ] = None,
-    uri: Uri = None,
-    data_dir: DataDir = None,
-    database: Database = DEFAULT_DATABASE,
-    collection: Collection = DEFAULT_COLLECTION,
-    application: Application = None,
-    inactive_for: InactiveFor = None,
-    updated_before: UpdatedBefore = None,
-    created_before: CreatedBefore = None,
-    metadata: MetadataFilter = None,
-    schema_version: SchemaVersion = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be deleted; delete nothing.")
@@ -332,36 +310,25 @@ def delete_command(
     """Delete sessions by id or by filter (asks first; --dry-run shows the matches)."""
     from mongodb_session_manager import lifecycle
 
-    query = _query(
-        session_ids,
-        application,
-        inactive_for,
-        updated_before,
-        created_before,
-        metadata,
-        schema_version,
-    )
+    query = filters.query(session_ids)
     out = Console()
-    try:
-        with open_pool(ctx, uri, data_dir, "msm sessions") as pool:
-            repository = _repository(pool, database, collection)
-            preview = lifecycle.delete_sessions(query, dry_run=True, repository=repository)
-            out.print(plain(f"{preview.matched} session(s) match in {database}.{collection}"))
-            for session_id in preview.sample_ids:
-                out.print(plain(f"  {session_id}"))
-            if preview.matched > len(preview.sample_ids):
-                out.print(plain(f"  ... and {preview.matched - len(preview.sample_ids)} more"))
-            if dry_run or not preview.matched:
-                if dry_run:
-                    out.print("Dry run: nothing deleted.")
-                return
-            if not yes and not typer.confirm(f"Delete {preview.matched} session(s)?"):
-                out.print("Nothing deleted.")
-                raise typer.Exit(1)
-            # Never more than what was confirmed, even if more match by now.
-            report = lifecycle.delete_sessions(query, limit=preview.matched, repository=repository)
-    except _ERRORS as exc:
-        raise _fail(exc) from exc
+    with _repository(ctx, store) as repository:
+        preview = lifecycle.delete_sessions(query, dry_run=True, repository=repository)
+        where = f"{store.database}.{store.collection}"
+        out.print(plain(f"{preview.matched} session(s) match in {where}"))
+        for session_id in preview.sample_ids:
+            out.print(plain(f"  {session_id}"))
+        if preview.matched > len(preview.sample_ids):
+            out.print(plain(f"  ... and {preview.matched - len(preview.sample_ids)} more"))
+        if dry_run or not preview.matched:
+            if dry_run:
+                out.print("Dry run: nothing deleted.")
+            return
+        if not yes and not typer.confirm(f"Delete {preview.matched} session(s)?"):
+            out.print("Nothing deleted.")
+            raise typer.Exit(1)
+        # Never more than what was confirmed, even if more match by now.
+        report = lifecycle.delete_sessions(query, limit=preview.matched, repository=repository)
     out.print(plain(f"Deleted {report.deleted} session(s)."))
 
 

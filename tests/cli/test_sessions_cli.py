@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
+import typer
+from typer.testing import CliRunner
 
 from mongodb_session_manager import MongoDBSessionManagerFactory
+from mongodb_session_manager.cli._option_groups import with_option_groups
 from mongodb_session_manager.migrations.reference_layout import reference_to_v1
 from tests.migrations.legacy_fixtures import PNG, as_stored, legacy_session, small_legacy_session
 
@@ -119,3 +124,32 @@ def test_delete_by_id_with_yes_and_refusal_of_an_empty_filter(
     everything = msm("sessions", "delete", "--yes")
     assert everything.exit_code == 2 and "refusing to delete every session" in everything.output
     assert len(ids(stocked)) == 5
+
+
+@dataclass(frozen=True)
+class _Where:
+    uri: Annotated[str | None, typer.Option("--uri", help="Where.")] = None
+    depth: Annotated[int, typer.Option("--depth")] = 3
+
+
+def test_option_groups_become_options_in_place_and_arrive_as_one_value() -> None:
+    """``with_option_groups``: a dataclass parameter is its fields, for Typer and the command."""
+    seen: list[tuple[str, _Where, bool]] = []
+    demo = typer.Typer()
+
+    @demo.command()
+    @with_option_groups
+    def run(
+        name: Annotated[str, typer.Argument()],
+        where: _Where,
+        loud: Annotated[bool, typer.Option("--loud")] = False,
+    ) -> None:
+        seen.append((name, where, loud))
+
+    result = CliRunner().invoke(demo, ["x", "--depth", "5", "--loud"])
+    assert result.exit_code == 0, result.output
+    assert seen == [("x", _Where(uri=None, depth=5), True)]
+    options = [p.name for p in inspect.signature(run).parameters.values()]
+    assert options == ["name", "uri", "depth", "loud"]
+    usage = CliRunner().invoke(demo, ["--help"]).output
+    assert usage.index("--uri") < usage.index("--depth") < usage.index("--loud")
