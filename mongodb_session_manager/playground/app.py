@@ -42,6 +42,7 @@ from mongodb_session_manager.playground.service import (
     TurnInProgressError,
 )
 from mongodb_session_manager.playground.settings import PlaygroundSettings
+from mongodb_session_manager.store.gateway import CollectionGateway
 from mongodb_session_manager.web import bearer_guard, validation_details
 from mongodb_session_manager.web.app import harden
 from mongodb_session_manager.web.health import ping_error
@@ -166,7 +167,10 @@ def create_app(settings: PlaygroundSettings) -> FastAPI:
     @app.get("/health")
     async def health() -> JSONResponse:
         # Open to all: up or down, nothing else (no version, no database name or error).
-        if await ping_error(service.factory.pool, "playground") is None:
+        gateway = CollectionGateway(
+            service.factory.pool, settings.database_name, settings.collection_name
+        )
+        if await ping_error(gateway, "playground") is None:
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "unavailable"}, status_code=503)
 
