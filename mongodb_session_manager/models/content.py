@@ -33,6 +33,7 @@ __all__ = [
     "ToolResultBlock",
     "ToolUseBlock",
     "document_block",
+    "exported_size",
     "image_block",
     "json_safe",
     "plain_text",
