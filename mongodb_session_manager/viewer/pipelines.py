@@ -88,6 +88,7 @@ class Pipelines:
         return self.cut({"$ifNull": [{"$arrayElemAt": [texts, 0]}, ""]}, PREVIEW_CHARS)
 
     def rating_count(self, rating: str) -> dict[str, Any]:
+        """How many feedbacks have ``rating``."""
         return {
             "$size": {
                 "$filter": {
