@@ -217,12 +217,10 @@ class CallPoint(BaseModel):
     metrics: MessageMetrics
 
 
+# Not features.metrics.AgentMetrics (the manager's usage summary). The docstring is the
+# OpenAPI description and __qualname__ its component name: both stay as published.
 class AgentMetricsView(BaseModel):
-    """An agent's model and running totals (the metrics screen's view of an agent).
-
-    Not :class:`~mongodb_session_manager.features.metrics.AgentMetrics` (the manager's
-    usage summary); the published OpenAPI schema keeps its name ``AgentMetrics``.
-    """
+    """An agent's model and running totals."""
 
     __qualname__ = "AgentMetrics"  # the OpenAPI component name clients already know
     model_config = ConfigDict(title="AgentMetrics")
