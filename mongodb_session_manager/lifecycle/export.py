@@ -11,7 +11,7 @@ Redacted messages are shown as redacted: ``content`` is what the guardrail left
 Bytes (images, documents) are MongoDB Extended JSON in the JSON export
 (``{"$binary": {"base64": ..., "subType": "00"}}``, readable by ``bson.json_util``
 and ``mongoimport``) and a placeholder such as ``[image: png, 2,056 bytes]`` in
-Markdown.
+Markdown. The Markdown transcript is written by :mod:`.markdown` (re-exported here).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import json
 import math
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -27,7 +26,17 @@ from uuid import UUID
 
 from bson import Binary, Decimal128, ObjectId
 
+from mongodb_session_manager.lifecycle.markdown import to_markdown
 from mongodb_session_manager.models import as_utc, utcnow
+
+__all__ = [
+    "EXPORT_FORMAT",
+    "EXPORT_VERSION",
+    "export_document",
+    "jsonable",
+    "to_json",
+    "to_markdown",
+]
 
 EXPORT_FORMAT = "mongodb-session-manager/session-export"
 EXPORT_VERSION = 1
@@ -161,247 +170,3 @@ def export_document(
 def to_json(export: Mapping[str, Any], *, indent: int | None = 2) -> str:
     """The export as JSON text (UTF-8 characters kept, strict JSON: no NaN)."""
     return json.dumps(export, indent=indent, ensure_ascii=False, allow_nan=False)
-
-
-# ----------------------------------------------------------------------------- markdown
-
-# Stored text (what an LLM, a user or a tool wrote, and every id or name) can never
-# pass for the transcript's structure: message text goes inside a fence longer than
-# any backtick run in it; ids and names go inside code spans (no newline, a backtick
-# run longer than any inside); other inline values have every ASCII punctuation
-# character backslash-escaped (no heading, link, HTML, table cell or emphasis). So
-# every heading, list item and table row of the transcript is written here.
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-
-
-def _one_line(text: Any) -> str:
-    return _CONTROL.sub(" ", str(text).replace("\r\n", " ").replace("\n", " ")).strip()
-
-
-def _safe(text: Any) -> str:
-    """An inline value: one line, every Markdown / HTML character escaped."""
-    return _PUNCTUATION.sub(r"\\\1", _one_line(text))
-
-
-def _code(text: Any) -> str:
-    """An id or name as a code span that nothing inside can close or break."""
-    body = _one_line(text)
-    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
-    ticks = "`" * (longest + 1)
-    pad = " " if body.startswith("`") or body.endswith("`") or not body else ""
-    return f"{ticks}{pad}{body}{pad}{ticks}"
-
-
-def _fence(body: str, language: str = "") -> str:
-    """``body`` verbatim in a fenced block that no line of it can close."""
-    body = _CONTROL.sub("", body.replace("\r\n", "\n").replace("\r", "\n"))
-    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
-    ticks = "`" * max(3, longest + 1)
-    return f"{ticks}{language}\n{body}\n{ticks}"
-
-
-def _text(text: Any) -> str:
-    return _fence(str(text), "text")
-
-
-def _n(value: Any) -> str:
-    """A stored count or duration: grouped digits, or escaped text if it is not a number."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{value:,}"
-    return _safe(value)
-
-
-def _when(value: Any) -> str:
-    if not value:
-        return "-"
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return _safe(value)
-    return as_utc(parsed).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _size(byte_count: int) -> str:
-    return f"{byte_count:,} bytes"
-
-
-def _binary_size(value: Any) -> int | None:
-    if isinstance(value, Mapping) and isinstance(value.get("$binary"), Mapping):
-        encoded = str(value["$binary"].get("base64", ""))
-        return len(encoded) * 3 // 4 - encoded[-2:].count("=")
-    return None
-
-
-def _placeholders(value: Any) -> Any:
-    """``value`` with every exported bytes value replaced by ``[N bytes]``."""
-    size = _binary_size(value)
-    if size is not None:
-        return f"[{_size(size)}]"
-    if isinstance(value, Mapping):
-        return {k: _placeholders(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_placeholders(v) for v in value]
-    return value
-
-
-def _json_block(value: Any) -> str:
-    return _fence(json.dumps(_placeholders(value), indent=2, ensure_ascii=False), "json")
-
-
-def _media(kind: str, block: Mapping[str, Any]) -> str:
-    source = block.get("source") if isinstance(block.get("source"), Mapping) else {}
-    size = _binary_size((source or {}).get("bytes"))
-    parts = [kind]
-    for key in ("name", "format"):
-        if block.get(key):
-            parts.append(_safe(block[key]))
-    if size is not None:
-        parts.append(_size(size))
-    elif source and source.get("location"):
-        parts.append("stored elsewhere")
-    return f"*[{', '.join(parts)}]*"
-
-
-def _block(block: Mapping[str, Any]) -> str:
-    if "text" in block:
-        return _text(block["text"])
-    if "toolUse" in block:
-        use = block["toolUse"] or {}
-        head = f"**Tool call** {_code(use.get('name'))} ({_code(use.get('toolUseId'))})"
-        return head + "\n\n" + _json_block(use.get("input"))
-    if "toolResult" in block:
-        result = block["toolResult"] or {}
-        head = f"**Tool result** ({_code(result.get('toolUseId'))}, {_safe(result.get('status'))})"
-        parts = [head]
-        for item in result.get("content") or []:
-            if isinstance(item, Mapping) and "json" in item:
-                parts.append(_json_block(item["json"]))
-            elif isinstance(item, Mapping):
-                parts.append(_block(item))
-        return "\n\n".join(parts)
-    for kind in ("image", "document", "video"):
-        if kind in block and isinstance(block[kind], Mapping):
-            return _media(kind, block[kind])
-    if "reasoningContent" in block:
-        reasoning = block["reasoningContent"] or {}
-        text = (reasoning.get("reasoningText") or {}).get("text")
-        if text:
-            return "*Reasoning:*\n\n" + _text(text)
-        return "*[reasoning, redacted by the provider]*"
-    if "cachePoint" in block:
-        return "*[cache point]*"
-    kind = next(iter(block), "block")
-    return f"*[{_safe(kind)}]*\n\n" + _json_block(dict(block))
-
-
-def _figures(metadata: Any) -> str:
-    if not isinstance(metadata, Mapping):
-        return ""
-    usage = metadata.get("usage") or {}
-    metrics = metadata.get("metrics") or {}
-    parts = []
-    if usage.get("totalTokens"):
-        parts.append(
-            f"{_n(usage.get('inputTokens', 0))} in / {_n(usage.get('outputTokens', 0))} out tokens"
-        )
-    if metrics.get("latencyMs"):
-        parts.append(f"{_n(metrics['latencyMs'])} ms")
-    return " · ".join(parts)
-
-
-def _message_md(message: Mapping[str, Any]) -> str:
-    head = f"#### {_safe(message.get('message_id'))} · {_safe(message.get('role'))} · "
-    head += _when(message.get("created_at"))
-    figures = _figures(message.get("metadata"))
-    if figures:
-        head += f" · {figures}"
-    lines = [head]
-    if message.get("redacted"):
-        lines[0] += " · **redacted**"
-        lines.append("*Redacted by a guardrail; the content below is what replaced it.*")
-    for block in message.get("content") or []:
-        if isinstance(block, Mapping):
-            lines.append(_block(block))
-    if message.get("redacted") and message.get("original_content") is not None:
-        lines.append("*Original content (included on request):*")
-        lines.extend(_block(b) for b in message["original_content"] if isinstance(b, Mapping))
-    return "\n\n".join(lines)
-
-
-def _totals_md(totals: Mapping[str, Any]) -> list[str]:
-    if not totals:
-        return []
-    calls = f"{_n(totals.get('model_calls', 0))} model calls"
-    return [
-        f"| Messages | {_n(totals.get('messages', 0))} ({calls}) |",
-        f"| Tokens | {_tokens(totals)} |",
-        f"| Model latency | {_n(totals.get('latency_ms', 0))} ms |",
-    ]
-
-
-def _tokens(totals: Mapping[str, Any]) -> str:
-    return (
-        f"{_n(totals.get('input_tokens', 0))} in / {_n(totals.get('output_tokens', 0))} out"
-        f" / {_n(totals.get('total_tokens', 0))} total"
-    )
-
-
-def to_markdown(export: Mapping[str, Any]) -> str:
-    """The export as a readable Markdown transcript (bytes as placeholders)."""
-    session = export.get("session") or {}
-    out = [f"# Session {_code(session.get('session_id'))}", "", "| | |", "|---|---|"]
-    rows = [
-        ("Application", _safe(session.get("application_name") or "-")),
-        ("Created", _when(session.get("created_at"))),
-        ("Last write", _when(session.get("updated_at"))),
-        ("Expires", _when(session.get("expires_at"))),
-        ("Schema version", _n(session.get("schema_version"))),
-        ("Stored size", f"{_n(session.get('size_bytes') or 0)} bytes"),
-    ]
-    out += [f"| {name} | {value} |" for name, value in rows]
-    out += _totals_md(export.get("totals") or {})
-    out += ["", f"*Exported {_when(export.get('exported_at'))}.*", "", "## Metadata", ""]
-    out.append(_json_block(export.get("metadata") or {}))
-    feedbacks = export.get("feedbacks") or []
-    out += ["", f"## Feedback ({len(feedbacks)})", ""]
-    for feedback in feedbacks:
-        rating = {"up": "👍 up", "down": "👎 down"}.get(str(feedback.get("rating")), "no rating")
-        where = ""
-        if feedback.get("agent_id") is not None:
-            where = (
-                f" (agent {_code(feedback['agent_id'])}, "
-                f"message {_safe(feedback.get('message_id'))})"
-            )
-        comment = _safe(feedback.get("comment") or "")
-        out.append(f"- {rating} · {_when(feedback.get('created_at'))}{where}: {comment}")
-    if not feedbacks:
-        out.append("None.")
-    for agent in export.get("agents") or []:
-        out += ["", f"## Agent {_code(agent.get('agent_id'))}", ""]
-        out.append(f"- Model: {_code(agent.get('model') or '-')}")
-        count = agent.get("message_count", len(agent.get("messages") or []))
-        out.append(f"- Messages: {_safe(count)}")
-        totals = agent.get("totals") or {}
-        if totals:
-            latency = f"{_n(totals.get('latency_ms', 0))} ms"
-            out.append(f"- Tokens: {_tokens(totals)}; model latency {latency}")
-        if agent.get("system_prompt"):
-            out += ["", "### System prompt", "", _text(agent["system_prompt"])]
-        for name, title in (
-            ("prompt_metadata", "Prompt metadata"),
-            ("state", "State"),
-            ("conversation_manager_state", "Conversation manager state"),
-        ):
-            if agent.get(name):
-                out += ["", f"### {title}", "", _json_block(agent[name])]
-        out += ["", "### Conversation", ""]
-        for message in agent.get("messages") or []:
-            out += [_message_md(message), ""]
-    for multi in export.get("multi_agents") or []:
-        out += ["", f"## Multi-agent {_code(multi.get('multi_agent_id'))}", ""]
-        out.append(_json_block(multi.get("state") or {}))
-    if export.get("extra"):
-        out += ["", "## Other stored fields", "", _json_block(export["extra"])]
-    return "\n".join(out).rstrip() + "\n"

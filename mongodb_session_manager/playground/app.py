@@ -25,7 +25,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mongodb_session_manager._redact import redact_text
 from mongodb_session_manager._version import __version__
@@ -42,8 +41,10 @@ from mongodb_session_manager.playground.service import (
     TurnInProgressError,
 )
 from mongodb_session_manager.playground.settings import PlaygroundSettings
+from mongodb_session_manager.store.gateway import CollectionGateway
 from mongodb_session_manager.web import bearer_guard, validation_details
 from mongodb_session_manager.web.app import harden
+from mongodb_session_manager.web.headers import SecurityHeaders
 from mongodb_session_manager.web.health import ping_error
 
 logger = logging.getLogger(__name__)
@@ -56,33 +57,6 @@ CSP = (
     "frame-ancestors 'none'; object-src 'none'"
 )
 """No inline script, no other origin: model output that slips past sanitising cannot run."""
-
-
-class SecurityHeaders:
-    """ASGI middleware: CSP, no sniffing, no framing, no referrer, no caching of API data."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        static = str(scope.get("path", "")).startswith("/static/")
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"content-security-policy", CSP.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"cache-control", b"no-cache" if static else b"no-store"),
-                ]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 class ChatRequest(BaseModel):
@@ -129,9 +103,19 @@ def create_app(settings: PlaygroundSettings) -> FastAPI:
         openapi_url=None,
     )
     app.state.service = service
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, csp=CSP)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    guard = Depends(bearer_guard(settings, "playground"))
+    _install_error_handlers(app)
+    _add_pages(app, service, settings)
+    _add_api(app, service, settings)
+    harden(
+        app, app_name="playground", bind_host=settings.host, allowed_hosts=settings.allowed_hosts
+    )
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """Errors as ``{"detail": ...}`` JSON with the right status (no stack trace leaks)."""
 
     @app.exception_handler(RequestValidationError)
     async def refused(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -155,6 +139,10 @@ def create_app(settings: PlaygroundSettings) -> FastAPI:
         logger.warning("playground.store.unavailable | path=%s error=%s", request.url.path, message)
         return JSONResponse({"detail": message}, status_code=503)
 
+
+def _add_pages(app: FastAPI, service: PlaygroundService, settings: PlaygroundSettings) -> None:
+    """The page, its icon and the open ``/health``."""
+
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
@@ -166,9 +154,17 @@ def create_app(settings: PlaygroundSettings) -> FastAPI:
     @app.get("/health")
     async def health() -> JSONResponse:
         # Open to all: up or down, nothing else (no version, no database name or error).
-        if await ping_error(service.factory.pool, "playground") is None:
+        gateway = CollectionGateway(
+            service.factory.pool, settings.database_name, settings.collection_name
+        )
+        if await ping_error(gateway, "playground") is None:
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "unavailable"}, status_code=503)
+
+
+def _add_api(app: FastAPI, service: PlaygroundService, settings: PlaygroundSettings) -> None:
+    """The ``/api`` routes, behind the bearer token."""
+    guard = Depends(bearer_guard(settings, "playground"))
 
     @app.get("/api/config", dependencies=[guard])
     async def config() -> dict[str, Any]:
@@ -205,8 +201,3 @@ def create_app(settings: PlaygroundSettings) -> FastAPI:
     @app.post("/api/sessions/{session_id}/feedback", dependencies=[guard])
     async def feedback(session_id: str, body: FeedbackRequest) -> dict[str, Any]:
         return await service.add_feedback(session_id, body.message_id, body.rating, body.comment)
-
-    harden(
-        app, app_name="playground", bind_host=settings.host, allowed_hosts=settings.allowed_hosts
-    )
-    return app

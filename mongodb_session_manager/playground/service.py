@@ -80,30 +80,37 @@ def _tool_text(result: Mapping[str, Any]) -> str:
 
 def page_blocks(content: Sequence[Any]) -> list[dict[str, Any]]:
     """Strands content blocks as the page shows them (text, tool use, tool result)."""
+    from mongodb_session_manager.models.content import (
+        TextBlock,
+        ToolResultBlock,
+        ToolUseBlock,
+        result_text,
+        to_blocks,
+    )
+
     blocks: list[dict[str, Any]] = []
-    for block in content:
-        if not isinstance(block, Mapping):
-            continue
-        if isinstance(block.get("text"), str):
-            blocks.append({"type": "text", "text": block["text"]})
-        elif isinstance(block.get("toolUse"), Mapping):
-            use = block["toolUse"]
+    for block in to_blocks([b for b in content if isinstance(b, Mapping)]):
+        if isinstance(block, TextBlock):
+            blocks.append({"type": "text", "text": block.text})
+        elif isinstance(block, ToolUseBlock):
             blocks.append(
                 {
                     "type": "tool_use",
-                    "id": str(use.get("toolUseId", "")),
-                    "name": str(use.get("name", "")),
-                    "input": use.get("input"),
+                    "id": block.tool_use_id or "",
+                    "name": block.name,
+                    "input": block.input,
                 }
             )
-        elif isinstance(block.get("toolResult"), Mapping):
-            result = block["toolResult"]
+        elif isinstance(block, ToolResultBlock):
+            text = result_text(block)
+            if len(text) > MAX_TOOL_TEXT:
+                text = text[: MAX_TOOL_TEXT - 1] + "…"
             blocks.append(
                 {
                     "type": "tool_result",
-                    "id": str(result.get("toolUseId", "")),
-                    "status": str(result.get("status", "")),
-                    "text": _tool_text(result),
+                    "id": block.tool_use_id or "",
+                    "status": block.status or "",
+                    "text": text,
                 }
             )
     return blocks

@@ -6,12 +6,12 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
 from mongodb_session_manager.web.auth import resolve_token
+from mongodb_session_manager.web.settings import DEFAULT_HOST as DEFAULT_HOST
+from mongodb_session_manager.web.settings import AppSettings
 
 TOKEN_ENV = "MSM_PLAYGROUND_TOKEN"
 """Environment variable holding the playground's access token."""
-DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8881
 DEFAULT_SYSTEM_PROMPT = (
     "You are a helpful assistant in the mongodb-session-manager playground. Use the "
@@ -21,16 +21,14 @@ DEFAULT_SYSTEM_PROMPT = (
 
 
 @dataclass
-class PlaygroundSettings:
+class PlaygroundSettings(AppSettings):
     """Everything :func:`~mongodb_session_manager.playground.create_app` needs.
 
+    Its first fields, ``connection_string``, ``database_name``, ``collection_name``,
+    ``client``, ``host`` and ``port`` (default 8881), are documented on
+    :class:`~mongodb_session_manager.web.settings.AppSettings`.
+
     Attributes:
-        connection_string: MongoDB URI (ignored when ``client`` is given).
-        database_name: Database of the sessions collection.
-        collection_name: Collection of session documents.
-        client: An existing async client (a mongomock-motor one in tests).
-        host: Interface ``msm playground`` binds (loopback unless told otherwise).
-        port: TCP port ``msm playground`` listens on.
         allowed_hosts: Host names the playground answers to besides ``host``,
             ``localhost``, ``127.0.0.1`` and ``[::1]`` (the DNS-rebinding check; ``"*"``: any).
         model: Model spec: ``scripted`` (offline) or ``bedrock:<model-id>``
@@ -49,11 +47,6 @@ class PlaygroundSettings:
         pool_options: Extra PyMongo client options.
     """
 
-    connection_string: str | None = None
-    database_name: str = DEFAULT_DATABASE
-    collection_name: str = DEFAULT_COLLECTION
-    client: Any | None = None
-    host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     allowed_hosts: tuple[str, ...] = ()
     model: str | None = None

@@ -52,6 +52,25 @@ class Backend:
         """Whether every aggregation stage the viewer uses is supported."""
         return self.name == "server"
 
+    @property
+    def types_in_expressions(self) -> bool:
+        """Whether aggregation expressions have ``$type`` (and keep a missing path as missing).
+
+        mongomock lacks ``$type`` and drops a whole expression over a missing path
+        unless it is wrapped in ``$ifNull``.
+        """
+        return self.name == "server"
+
+    @property
+    def code_point_substrings(self) -> bool:
+        """Whether ``$substrCP`` exists (mongomock only has the byte-based ``$substr``)."""
+        return self.name == "server"
+
+    @property
+    def computed_slices(self) -> bool:
+        """Whether ``$slice`` in an expression accepts computed offsets (``$switch``...)."""
+        return self.name == "server"
+
 
 SERVER = Backend("server")
 MONGOMOCK = Backend("mongomock")

@@ -15,7 +15,6 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mongodb_session_manager._redact import redact_text
 from mongodb_session_manager._version import __version__
@@ -34,6 +33,7 @@ from mongodb_session_manager.viewer.schemas import ErrorResponse
 from mongodb_session_manager.viewer.settings import ViewerSettings
 from mongodb_session_manager.web import validation_details
 from mongodb_session_manager.web.app import harden
+from mongodb_session_manager.web.headers import SecurityHeaders
 from mongodb_session_manager.web.limits import MAX_ERROR_DETAILS
 
 logger = logging.getLogger(__name__)
@@ -49,37 +49,6 @@ CSP = (
 
 # Swagger UI sets inline styles; its page shows no session data, so only it gets them.
 DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
-
-
-class SecurityHeaders:
-    """ASGI middleware adding CSP, no-sniff, frame denial and cache rules to every response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope.get("path", "")
-        csp = DOCS_CSP if path == "/docs" else CSP
-        cache = b"no-cache" if path.startswith("/static/") else b"no-store"
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers += [
-                    (b"content-security-policy", csp.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"cross-origin-opener-policy", b"same-origin"),
-                    (b"cache-control", cache),
-                ]
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 def _error(status: int, code: str, message: str, details: list[Any] | None = None) -> JSONResponse:
@@ -196,7 +165,12 @@ def create_app(
             allow_headers=["Authorization"],
             allow_credentials=False,
         )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        SecurityHeaders,
+        csp=CSP,
+        csp_by_path={"/docs": DOCS_CSP},
+        extra=[(b"cross-origin-opener-policy", b"same-origin")],
+    )
     app.add_middleware(EncodedSessionIds)
     harden(app, app_name="viewer", bind_host=settings.host, allowed_hosts=settings.allowed_hosts)
     return app

@@ -125,35 +125,13 @@ class SessionSearch:
             clauses.append({"session_id": prefix_regex(self.session_id)})
         if self.application_name:
             clauses.append({"application_name": self.application_name})
-        for name, low, high in (
-            ("created_at", self.created_from, self.created_to),
-            ("updated_at", self.updated_from, self.updated_to),
-        ):
-            bounds: dict[str, Any] = {}
-            if low is not None:
-                bounds["$gte"] = low
-            if high is not None:
-                bounds["$lte"] = high
-            if bounds:
-                clauses.append({name: bounds})
-        if self.rating == "up" or self.rating == "down":
-            clauses.append({"feedbacks.rating": self.rating})
-        elif self.rating == "any":
-            clauses.append({"feedbacks.0": {"$exists": True}})
-        elif self.rating == "none":
-            clauses.append({"feedbacks.0": {"$exists": False}})
+        clauses += _range("created_at", self.created_from, self.created_to)
+        clauses += _range("updated_at", self.updated_from, self.updated_to)
+        clauses += _rating(self.rating)
         if self.guardrail is not None:
             clauses.append({"guardrail_events.0": {"$exists": self.guardrail}})
         if self.model:
-            # Agents are a map keyed by agent, so "some agent runs this model" needs $expr.
-            models = {
-                "$map": {
-                    "input": {"$objectToArray": {"$ifNull": ["$agents", {}]}},
-                    "as": "a",
-                    "in": "$$a.v.model",
-                }
-            }
-            clauses.append({"$expr": {"$in": [{"$literal": self.model}, models]}})
+            clauses.append(_runs_model(self.model))
         for condition in self.meta:
             clauses.append({f"metadata.{condition.field}": _meta_condition(condition)})
         if not clauses:
@@ -176,6 +154,40 @@ class SessionSearch:
 def prefix_regex(text: str) -> dict[str, str]:
     """An anchored, escaped, case-sensitive regex: an index range scan, never a pattern."""
     return {"$regex": "^" + re.escape(text)}
+
+
+def _range(name: str, low: datetime | None, high: datetime | None) -> list[dict[str, Any]]:
+    bounds: dict[str, Any] = {}
+    if low is not None:
+        bounds["$gte"] = low
+    if high is not None:
+        bounds["$lte"] = high
+    return [{name: bounds}] if bounds else []
+
+
+_RATING_CLAUSES: dict[str, dict[str, Any]] = {
+    "up": {"feedbacks.rating": "up"},
+    "down": {"feedbacks.rating": "down"},
+    "any": {"feedbacks.0": {"$exists": True}},
+    "none": {"feedbacks.0": {"$exists": False}},
+}
+
+
+def _rating(rating: Rating | None) -> list[dict[str, Any]]:
+    clause = _RATING_CLAUSES.get(rating) if rating is not None else None
+    return [dict(clause)] if clause is not None else []
+
+
+def _runs_model(model: str) -> dict[str, Any]:
+    # Agents are a map keyed by agent, so "some agent runs this model" needs $expr.
+    models = {
+        "$map": {
+            "input": {"$objectToArray": {"$ifNull": ["$agents", {}]}},
+            "as": "a",
+            "in": "$$a.v.model",
+        }
+    }
+    return {"$expr": {"$in": [{"$literal": model}, models]}}
 
 
 def _meta_condition(condition: MetaFilter) -> Any:

@@ -25,6 +25,7 @@ class EncodedSessionIds:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Keep the session id segment of the path percent-encoded, then pass the request on."""
         path: str = scope.get("path", "")
         if scope["type"] == "http" and path.startswith(SESSIONS_PREFIX):
             raw: bytes = scope.get("raw_path") or quote(path).encode("ascii")

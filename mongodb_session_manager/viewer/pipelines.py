@@ -4,8 +4,11 @@ Agents live in a map keyed by agent (``agents.<key>``), so per-agent figures
 are computed with ``$objectToArray`` + ``$map``; message arrays are only ever
 reduced server-side (``$arrayElemAt``, ``$slice``, ``$map`` to a few fields),
 never shipped whole. Guards (``$isArray``, ``$type``) keep one malformed
-document from failing a whole page on a real server; mongomock lacks ``$type``
-and ``$substrCP``, so the in-process test backend gets lenient equivalents.
+document from failing a whole page on a real server. Where the backend lacks an
+operator (:class:`~mongodb_session_manager.store.compat.Backend`: mongomock has no
+``$type``, ``$substrCP`` or computed ``$slice``), the builder writes a lenient
+equivalent; the pipelines are plain data, run by
+:class:`~mongodb_session_manager.store.browse.SessionBrowser`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from mongodb_session_manager.models import AGENT_HEADER_FIELDS
+from mongodb_session_manager.store.compat import SERVER, Backend
 
 PREVIEW_CHARS = 200
 
@@ -30,10 +34,14 @@ ROW_FIELDS = (
 
 
 class Pipelines:
-    """Builds the viewer's pipelines for a real server or for mongomock."""
+    """Builds the viewer's pipelines with the operators ``backend`` supports.
 
-    def __init__(self, mock: bool = False) -> None:
-        self.mock = mock
+    Args:
+        backend: What the server can do (a MongoDB server by default).
+    """
+
+    def __init__(self, backend: Backend = SERVER) -> None:
+        self.backend = backend
 
     # -- guards --------------------------------------------------------------------------
 
@@ -44,20 +52,21 @@ class Pipelines:
 
     def entries(self, expr: Any) -> dict[str, Any]:
         """``$objectToArray`` of ``expr`` if it is an object, else ``[]``."""
-        if self.mock:
+        if not self.backend.types_in_expressions:
             return {"$objectToArray": {"$ifNull": [expr, {}]}}
         return {"$objectToArray": {"$cond": [{"$eq": [{"$type": expr}, "object"]}, expr, {}]}}
 
     def is_text(self, expr: Any) -> dict[str, Any]:
         """Whether ``expr`` is a string."""
-        if self.mock:
+        if not self.backend.types_in_expressions:
             # mongomock drops the whole expression when a path is missing, unless $ifNull.
             return {"$gt": [{"$ifNull": [expr, None]}, None]}
         return {"$eq": [{"$type": expr}, "string"]}
 
     def cut(self, expr: Any, length: int) -> dict[str, Any]:
         """The first ``length`` characters of a string (code points, never half a character)."""
-        return {"$substr" if self.mock else "$substrCP": [expr, 0, length]}
+        operator = "$substrCP" if self.backend.code_point_substrings else "$substr"
+        return {operator: [expr, 0, length]}
 
     # -- expressions ---------------------------------------------------------------------
 
@@ -79,6 +88,7 @@ class Pipelines:
         return self.cut({"$ifNull": [{"$arrayElemAt": [texts, 0]}, ""]}, PREVIEW_CHARS)
 
     def rating_count(self, rating: str) -> dict[str, Any]:
+        """How many feedbacks have ``rating``."""
         return {
             "$size": {
                 "$filter": {
@@ -180,8 +190,8 @@ class Pipelines:
     ) -> list[dict[str, Any]]:
         """Each agent's next ``limit`` messages from its offset, and the next feedbacks.
 
-        On mongomock (``$slice`` takes no expression there) the arrays come whole and
-        the caller slices them; :attr:`slices_server_side` says which.
+        Where ``$slice`` takes no computed offset (mongomock) the arrays come whole
+        and the caller slices them; :attr:`slices_server_side` says which.
         """
         messages: Any = self.array("$$a.v.messages")
         feedbacks: Any = self.array("$feedbacks")
@@ -223,8 +233,8 @@ class Pipelines:
 
     @property
     def slices_server_side(self) -> bool:
-        """Whether :meth:`timeline` slices the arrays (always, but on mongomock)."""
-        return not self.mock
+        """Whether :meth:`timeline` slices the arrays (where the backend can)."""
+        return self.backend.computed_slices
 
     def metrics(self, session_id: str) -> list[dict[str, Any]]:
         """Per message: id, time and usage/metrics only (no content)."""

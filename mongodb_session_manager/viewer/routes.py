@@ -53,6 +53,45 @@ NOT_FOUND: dict[int | str, dict[str, object]] = {
 }
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    return as_utc(value) if value else None
+
+
+def _check_texts(**values: str | None) -> None:
+    """Refuse a text parameter a query cannot carry (see :func:`check_text`), in order."""
+    for name, value in values.items():
+        if value:
+            check_text(value, name)
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def _health_code(report: Health) -> int:
+    return status.HTTP_200_OK if report.database_reachable else 503
+
+
+async def _delete(
+    settings: ViewerSettings, queries: SessionQueries, request: Request, session_id: str
+) -> Deleted:
+    if not settings.allow_delete:
+        raise HTTPException(
+            status_code=status.HTTP_403_FORBIDDEN,
+            detail="deleting sessions is disabled; start the viewer with --allow-delete",
+        )
+    deleted = await queries.delete(session_id)
+    logger.warning(
+        "viewer.session.deleted | session_id=%s existed=%s client=%s",
+        session_id,
+        deleted,
+        _client(request),
+    )
+    if not deleted:
+        raise HTTPException(status_code=404, detail=f"session {session_id!r} does not exist")
+    return Deleted(session_id=session_id, deleted=True)
+
+
 def health_router(queries: SessionQueries) -> APIRouter:
     """``GET /health``: open to all, so it says up or down and nothing else.
 
@@ -65,8 +104,9 @@ def health_router(queries: SessionQueries) -> APIRouter:
     async def health() -> JSONResponse:
         """``{"status": "ok"}`` when the database answers a ping within 3 s, else 503."""
         report = await queries.health()
-        code = status.HTTP_200_OK if report.database_reachable else 503
-        return JSONResponse(HealthStatus(status=report.status).model_dump(), status_code=code)
+        return JSONResponse(
+            HealthStatus(status=report.status).model_dump(), status_code=_health_code(report)
+        )
 
     return router
 
@@ -99,8 +139,7 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
     async def health_detail() -> JSONResponse:
         """Database reachability, ping latency, the error (redacted) and pool figures."""
         report = await queries.health()
-        code = status.HTTP_200_OK if report.database_reachable else 503
-        return JSONResponse(report.model_dump(mode="json"), status_code=code)
+        return JSONResponse(report.model_dump(mode="json"), status_code=_health_code(report))
 
     @router.get("/metadata-fields", response_model=MetadataFields, tags=["sessions"])
     async def metadata_fields() -> MetadataFields:
@@ -141,20 +180,14 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
         """
         params = list(request.query_params.multi_items())
         unknown_params(name for name, _ in params)
-        for name, value in (
-            ("session_id", session_id),
-            ("application_name", application_name),
-            ("model", model),
-        ):
-            if value:
-                check_text(value, name)
+        _check_texts(session_id=session_id, application_name=application_name, model=model)
         found = SessionSearch(
             session_id=session_id or None,
             application_name=application_name or None,
-            created_from=as_utc(created_from) if created_from else None,
-            created_to=as_utc(created_to) if created_to else None,
-            updated_from=as_utc(updated_from) if updated_from else None,
-            updated_to=as_utc(updated_to) if updated_to else None,
+            created_from=_utc(created_from),
+            created_to=_utc(created_to),
+            updated_from=_utc(updated_from),
+            updated_to=_utc(updated_to),
             rating=rating,
             guardrail=guardrail,
             model=model or None,
@@ -224,20 +257,6 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
     )
     async def delete(request: Request, session_id: SessionId) -> Deleted:
         """Delete a session (only when the viewer was started with ``--allow-delete``)."""
-        if not settings.allow_delete:
-            raise HTTPException(
-                status_code=status.HTTP_403_FORBIDDEN,
-                detail="deleting sessions is disabled; start the viewer with --allow-delete",
-            )
-        deleted = await queries.delete(session_id)
-        logger.warning(
-            "viewer.session.deleted | session_id=%s existed=%s client=%s",
-            session_id,
-            deleted,
-            request.client.host if request.client else "?",
-        )
-        if not deleted:
-            raise HTTPException(status_code=404, detail=f"session {session_id!r} does not exist")
-        return Deleted(session_id=session_id, deleted=True)
+        return await _delete(settings, queries, request, session_id)
 
     return router

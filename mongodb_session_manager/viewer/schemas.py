@@ -19,96 +19,38 @@ from mongodb_session_manager.models import (
     Totals,
     UtcDatetime,
 )
+from mongodb_session_manager.models.content import (
+    Block as Block,
+)
+from mongodb_session_manager.models.content import (
+    DocumentBlock as DocumentBlock,
+)
+from mongodb_session_manager.models.content import (
+    ImageBlock as ImageBlock,
+)
+from mongodb_session_manager.models.content import (
+    JsonBlock as JsonBlock,
+)
+from mongodb_session_manager.models.content import (
+    OtherBlock as OtherBlock,
+)
+from mongodb_session_manager.models.content import (
+    ReasoningBlock as ReasoningBlock,
+)
+from mongodb_session_manager.models.content import (
+    ResultContent as ResultContent,
+)
+from mongodb_session_manager.models.content import (
+    TextBlock as TextBlock,
+)
+from mongodb_session_manager.models.content import (
+    ToolResultBlock as ToolResultBlock,
+)
+from mongodb_session_manager.models.content import (
+    ToolUseBlock as ToolUseBlock,
+)
 
-# ------------------------------------------------------------------ content blocks
-
-
-class TextBlock(BaseModel):
-    """Plain text (rendered as sanitised markdown by the page)."""
-
-    type: Literal["text"] = "text"
-    text: str
-
-
-class ToolUseBlock(BaseModel):
-    """A tool call the model asked for."""
-
-    type: Literal["tool_use"] = "tool_use"
-    tool_use_id: str | None = None
-    name: str
-    input: Any = None
-
-
-class JsonBlock(BaseModel):
-    """JSON returned by a tool."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    type: Literal["json"] = "json"
-    json_value: Any = Field(default=None, serialization_alias="json", validation_alias="json")
-
-
-class ImageBlock(BaseModel):
-    """An image; ``data_url`` is set when the bytes are stored and small enough."""
-
-    type: Literal["image"] = "image"
-    format: str | None = None
-    size_bytes: int | None = None
-    data_url: str | None = None
-    location: str | None = None
-    note: str | None = None
-
-
-class DocumentBlock(BaseModel):
-    """A document (its bytes are never sent; name, format and size are)."""
-
-    type: Literal["document"] = "document"
-    name: str | None = None
-    format: str | None = None
-    size_bytes: int | None = None
-    location: str | None = None
-
-
-class ReasoningBlock(BaseModel):
-    """The model's reasoning text, when the provider returns it."""
-
-    type: Literal["reasoning"] = "reasoning"
-    text: str = ""
-    redacted: bool = False
-
-
-class OtherBlock(BaseModel):
-    """Any other block (cache points, guard content, video...), as JSON-safe data."""
-
-    type: Literal["other"] = "other"
-    kind: str
-    data: Any = None
-
-
-class ToolResultBlock(BaseModel):
-    """The result of a tool call, with its status badge and content."""
-
-    type: Literal["tool_result"] = "tool_result"
-    tool_use_id: str | None = None
-    status: str | None = None
-    content: list[ResultContent] = Field(default_factory=list)
-
-
-ResultContent = Annotated[
-    TextBlock | JsonBlock | ImageBlock | DocumentBlock | OtherBlock, Field(discriminator="type")
-]
-Block = Annotated[
-    TextBlock
-    | ToolUseBlock
-    | ToolResultBlock
-    | ImageBlock
-    | DocumentBlock
-    | ReasoningBlock
-    | OtherBlock,
-    Field(discriminator="type"),
-]
-ToolResultBlock.model_rebuild()
-
+# Content blocks are the library's typed reading of Strands content (models/content.py).
 # ------------------------------------------------------------------ sessions
 
 
@@ -275,8 +217,13 @@ class CallPoint(BaseModel):
     metrics: MessageMetrics
 
 
-class AgentMetrics(BaseModel):
+# Not features.metrics.AgentMetrics (the manager's usage summary). The docstring is the
+# OpenAPI description and __qualname__ its component name: both stay as published.
+class AgentMetricsView(BaseModel):
     """An agent's model and running totals."""
+
+    __qualname__ = "AgentMetrics"  # the OpenAPI component name clients already know
+    model_config = ConfigDict(title="AgentMetrics")
 
     agent_id: str
     model: str | None = None
@@ -288,9 +235,12 @@ class SessionMetrics(BaseModel):
 
     session_id: str
     totals: Totals
-    agents: list[AgentMetrics]
+    agents: list[AgentMetricsView]
     calls: list[CallPoint]
 
+
+AgentMetrics = AgentMetricsView
+"""The old name of :class:`AgentMetricsView` (kept importable)."""
 
 # ------------------------------------------------------------------ fields, health, config
 

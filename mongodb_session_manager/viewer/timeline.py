@@ -94,6 +94,7 @@ class AgentStream:
     taken: int = 0
 
     def head(self) -> Mapping[str, Any] | None:
+        """The next message not yet taken (``None`` at the end of the slice)."""
         return self.messages[self.taken] if self.taken < len(self.messages) else None
 
     @property

@@ -1,5 +1,9 @@
-"""What the library's web apps (viewer, playground) share: access tokens, binding rules,
-host checking, request limits, and the static rendering code (``web/static``)."""
+"""What the library's web apps (viewer, playground) share.
+
+Access tokens, binding rules, host checking, request limits, security headers,
+the settings they start with, the health ping, and the static rendering code
+(``web/static``).
+"""
 
 from pathlib import Path
 

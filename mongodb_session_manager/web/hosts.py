@@ -61,6 +61,7 @@ class TrustedHosts:
         self.app_name = app_name
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on if its ``Host`` is allowed; otherwise refuse it here."""
         if scope["type"] not in ("http", "websocket") or "*" in self.allowed:
             await self.app(scope, receive, send)
             return

@@ -55,6 +55,7 @@ class QueryLimits:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on if its query string is within bounds; otherwise refuse it."""
         query: bytes = scope.get("query_string", b"") if scope["type"] == "http" else b""
         problem = None
         if len(query) > MAX_QUERY_BYTES:

@@ -13,7 +13,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
+from pymongo import monitoring
 
+from mongodb_session_manager.store import StoreLoop
 from mongodb_session_manager.testing import MongoBackend
 from mongodb_session_manager.viewer import SessionQueries, ViewerSettings
 from mongodb_session_manager.viewer.filters import MetaFilter, SessionSearch
@@ -27,32 +29,48 @@ from mongodb_session_manager.viewer.perf import (
 
 pytestmark = pytest.mark.usefixtures("needs_command_monitoring")
 
+DRIVER_COMMANDS = frozenset({"hello", "ismaster", "isMaster", "ping", "endSessions", "killCursors"})
+"""The driver's own commands (handshakes, heartbeats): not the viewer's work."""
 SESSIONS = 25
 SMALL = {"agents": 2, "messages_per_agent": 4, "text_chars": 300}
 LARGE = {"agents": 2, "messages_per_agent": 300, "text_chars": 1000}
 
 
-class StoreThreadProbe(SessionQueries):
-    """Records whether every collection access happens on the store loop's thread."""
+class ThreadListener(monitoring.CommandListener):
+    """Records, per application command, whether it starts on the store loop's thread.
 
-    on_store_thread: list[bool]
+    A PyMongo command listener runs on the thread that sends the command.
+    """
 
-    def _collection(self) -> Any:
-        self.on_store_thread.append(self.pool.store.in_store_thread())
-        return super()._collection()
+    def __init__(self) -> None:
+        self.on_store_thread: list[bool] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name not in DRIVER_COMMANDS:
+            self.on_store_thread.append(StoreLoop.get().in_store_thread())
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
 
 
-def _queries(backend: MongoBackend, shape: dict[str, int]) -> Iterator[StoreThreadProbe]:
+LISTENER = ThreadListener()
+"""One listener, so both collections' queries share one pool, as the viewer's screens would."""
+
+
+def _queries(backend: MongoBackend, shape: dict[str, int]) -> Iterator[SessionQueries]:
     database = f"msm_budget_{uuid.uuid4().hex[:10]}"
     options = backend.options(database)
-    queries = StoreThreadProbe(
+    queries = SessionQueries(
         ViewerSettings(
             connection_string=options.get("connection_string"),
             client=options.get("client"),
             database_name=database,
+            pool_options={"event_listeners": [LISTENER]},
         )
     )
-    queries.on_store_thread = []
     queries.pool.run(insert_synthetic_sessions(queries, SESSIONS, **shape))
     yield queries
 
@@ -64,19 +82,17 @@ def _queries(backend: MongoBackend, shape: dict[str, int]) -> Iterator[StoreThre
 
 
 @pytest.fixture(scope="module")
-def small(msm_backend: MongoBackend) -> Iterator[StoreThreadProbe]:
+def small(msm_backend: MongoBackend) -> Iterator[SessionQueries]:
     yield from _queries(msm_backend, SMALL)
 
 
 @pytest.fixture(scope="module")
-def large(msm_backend: MongoBackend) -> Iterator[StoreThreadProbe]:
+def large(msm_backend: MongoBackend) -> Iterator[SessionQueries]:
     yield from _queries(msm_backend, LARGE)
 
 
 @pytest.fixture
-async def costs(
-    small: StoreThreadProbe, large: StoreThreadProbe
-) -> AsyncIterator[Callable[..., Any]]:
+async def costs(small: SessionQueries, large: SessionQueries) -> AsyncIterator[Callable[..., Any]]:
     async def both(call: Callable[[SessionQueries], Any]) -> tuple[ScreenCost, ScreenCost]:
         return (
             await measure(small, lambda: call(small)),
@@ -124,7 +140,7 @@ async def test_timeline_page_reads_one_slice_per_agent(costs: Callable[..., Any]
     assert first_large.bytes_received * 10 < _stored_bytes(LARGE)
 
 
-async def test_later_timeline_pages_cost_the_same(large: StoreThreadProbe) -> None:
+async def test_later_timeline_pages_cost_the_same(large: SessionQueries) -> None:
     page = await large.timeline("synthetic-000004", None, 25)
     later = await measure(large, lambda: large.timeline("synthetic-000004", page.next_cursor, 25))
     assert later.round_trips == 1
@@ -138,7 +154,7 @@ async def test_metrics_read_figures_not_content(costs: Callable[..., Any]) -> No
     assert large_cost.bytes_received * 5 < _stored_bytes(LARGE)
 
 
-async def test_field_discovery_is_cached(large: StoreThreadProbe) -> None:
+async def test_field_discovery_is_cached(large: SessionQueries) -> None:
     large.catalog.invalidate()
     cold = await measure(large, large.fields)
     warm = await measure(large, large.fields)
@@ -147,9 +163,9 @@ async def test_field_discovery_is_cached(large: StoreThreadProbe) -> None:
     assert cold.bytes_received < 20_000
 
 
-async def test_all_database_work_runs_on_the_store_loop(large: StoreThreadProbe) -> None:
+async def test_all_database_work_runs_on_the_store_loop(large: SessionQueries) -> None:
     # The web server's loop awaits; PyMongo runs on the library's own loop thread.
-    large.on_store_thread.clear()
+    LISTENER.on_store_thread.clear()
     report = await measure_screens(large, "synthetic-000007")
     assert set(report) == {
         "search_page",
@@ -159,12 +175,12 @@ async def test_all_database_work_runs_on_the_store_loop(large: StoreThreadProbe)
         "timeline_page",
         "metrics",
     }
-    assert large.on_store_thread and all(large.on_store_thread)
+    assert LISTENER.on_store_thread and all(LISTENER.on_store_thread)
     assert report["search_deep_page"]["round_trips"] == 2
 
 
 async def test_an_unknown_field_rediscovers_at_most_every_few_seconds(
-    large: StoreThreadProbe,
+    large: SessionQueries,
 ) -> None:
     from mongodb_session_manager.errors import InvalidFilterError
 
