@@ -17,7 +17,6 @@ from strands.types.session import Session, SessionAgent, SessionMessage
 
 from mongodb_session_manager._twins import awaiting, blocking
 from mongodb_session_manager.errors import SessionConflictError
-from mongodb_session_manager.features.viewer_password import session_password
 from mongodb_session_manager.models import (
     DEFAULT_COLLECTION,
     DEFAULT_DATABASE,
@@ -51,6 +50,7 @@ from mongodb_session_manager.store.failures import message_id_error
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
 from mongodb_session_manager.store.settings import StoreSettings
 from mongodb_session_manager.store.updates import merge_update
+from mongodb_session_manager.store.viewer_secrets import session_password
 
 if TYPE_CHECKING:
     from strands.multiagent.base import MultiAgentBase
