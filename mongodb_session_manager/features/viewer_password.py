@@ -40,8 +40,10 @@ from mongodb_session_manager.store.viewer_secrets import SCHEME as SCHEME
 from mongodb_session_manager.store.viewer_secrets import SECRETS_COLLECTION as SECRETS_COLLECTION
 from mongodb_session_manager.store.viewer_secrets import VIEWER_ACCESS_FIELD as VIEWER_ACCESS_FIELD
 from mongodb_session_manager.store.viewer_secrets import deployment_key as deployment_key
+from mongodb_session_manager.store.viewer_secrets import derive_password as derive_password
 from mongodb_session_manager.store.viewer_secrets import new_viewer_access as new_viewer_access
 from mongodb_session_manager.store.viewer_secrets import read_viewer_access as read_viewer_access
+from mongodb_session_manager.store.viewer_secrets import session_password as session_password
 
 if TYPE_CHECKING:
     from mongodb_session_manager.store.pool import MongoDBConnectionPool
@@ -53,12 +55,6 @@ LEGACY_FIELD = "session_viewer_password"
 CREDENTIAL_PREFIX = "sv1."
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 _MAX_PASSWORD_LENGTH = 256
-
-
-def derive_password(key: bytes, session_id: str) -> str:
-    """The viewer password of ``session_id`` under ``key`` (43 URL-safe characters)."""
-    digest = hmac.new(key, b"msm-viewer-v1\x00" + session_id.encode("utf-8"), hashlib.sha256)
-    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii")
 
 
 def legacy_verifier(password: str) -> dict[str, Any]:
@@ -80,16 +76,6 @@ def _check_legacy(verifier: Mapping[str, Any], password: str) -> bool:
     except (KeyError, TypeError, ValueError):
         return False
     return hmac.compare_digest(digest, bytes(verifier["hash"]))
-
-
-async def session_password(
-    pool: MongoDBConnectionPool, database_name: str, collection_name: str, session_id: str
-) -> str | None:
-    """The viewer password of ``session_id``, or ``None`` for a session without one."""
-    access = await read_viewer_access(pool, database_name, collection_name, session_id)
-    if access is None:
-        return None
-    return derive_password(await deployment_key(pool, database_name), session_id)
 
 
 async def check_password(

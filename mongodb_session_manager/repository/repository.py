@@ -9,8 +9,6 @@ run the same coroutine on the store loop.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -18,8 +16,7 @@ from strands.session.session_repository import SessionRepository
 from strands.types.session import Session, SessionAgent, SessionMessage
 
 from mongodb_session_manager._twins import awaiting, blocking
-from mongodb_session_manager.errors import MessageIdError, SessionConflictError
-from mongodb_session_manager.features.viewer_password import session_password
+from mongodb_session_manager.errors import SessionConflictError
 from mongodb_session_manager.models import (
     DEFAULT_COLLECTION,
     DEFAULT_DATABASE,
@@ -35,27 +32,25 @@ from mongodb_session_manager.models.limits import (
 )
 from mongodb_session_manager.repository.multi_agent_sizes import MultiAgentSizes
 from mongodb_session_manager.repository.reference_api import ReferenceRepositoryAPI
+from mongodb_session_manager.repository.store_backed import StoreBacked
+from mongodb_session_manager.repository.transitional import TransitionalPrivates
 from mongodb_session_manager.store.codec import (
-    SESSION_HEADER_PROJECTION as SESSION_HEADER_PROJECTION,
-)
-from mongodb_session_manager.store.codec import agent_document as agent_document
-from mongodb_session_manager.store.codec import (
+    SESSION_HEADER_PROJECTION,
+    agent_document,
     agent_from,
-    message_to_record,
+    agent_state_fields,
+    check_schema_version,
     multi_agent_size,
     raw_to_session,
     raw_to_session_agent,
     raw_to_session_message,
-    record_to_document,
     updated_agent_fields,
 )
-from mongodb_session_manager.store.codec import agent_state_fields as agent_state_fields
-from mongodb_session_manager.store.codec import check_schema_version as check_schema_version
+from mongodb_session_manager.store.failures import message_id_error
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
-from mongodb_session_manager.store.sessions import SessionStore
 from mongodb_session_manager.store.settings import StoreSettings
-from mongodb_session_manager.store.updates import UpdateSpec
-from mongodb_session_manager.store.updates import merge_update as merge_update
+from mongodb_session_manager.store.updates import merge_update
+from mongodb_session_manager.store.viewer_secrets import session_password
 
 if TYPE_CHECKING:
     from strands.multiagent.base import MultiAgentBase
@@ -79,7 +74,9 @@ _agent_from = agent_from
 _updated_agent_fields = updated_agent_fields
 
 
-class MongoDBSessionRepository(ReferenceRepositoryAPI, SessionRepository):
+class MongoDBSessionRepository(
+    TransitionalPrivates, StoreBacked, ReferenceRepositoryAPI, SessionRepository
+):
     """Stores Strands sessions, agents, messages and multi-agent state in MongoDB.
 
     Args:
@@ -131,90 +128,10 @@ class MongoDBSessionRepository(ReferenceRepositoryAPI, SessionRepository):
         )
         self._attach(settings, pool)
 
-    @classmethod
-    def from_settings(
-        cls, settings: StoreSettings, pool: MongoDBConnectionPool | None = None
-    ) -> MongoDBSessionRepository:
-        """A repository for ``settings``, on ``pool`` (shared, not owned) or its own pool."""
-        repository = cls.__new__(cls)
-        repository._attach(settings, pool)
-        return repository
-
     def _attach(self, settings: StoreSettings, pool: MongoDBConnectionPool | None) -> None:
-        self._owns_pool = pool is None
-        if pool is None:
-            pool = MongoDBConnectionPool.acquire(
-                settings.connection_string, client=settings.client, **settings.client_options
-            )
-        self.pool = pool
-        self.store = SessionStore(pool, settings)
-        self._closed = False
+        super()._attach(settings, pool)
         # Sizes of stored multi-agent states, to keep the document size estimate right.
         self._multi_agent_bytes = MultiAgentSizes()
-
-    # ---------------------------------------------------------------- settings and plumbing
-
-    @property
-    def runner(self) -> MongoDBConnectionPool:
-        """What runs this repository's coroutines (its pool)."""
-        return self.pool
-
-    @property
-    def settings(self) -> StoreSettings:
-        """The store settings (database, collection, limits, ttl...)."""
-        return self.store.settings
-
-    @property
-    def database_name(self) -> str:
-        """Database holding the sessions."""
-        return self.store.settings.database_name
-
-    @property
-    def collection_name(self) -> str:
-        """Collection holding the sessions."""
-        return self.store.settings.collection_name
-
-    @property
-    def application_name(self) -> str | None:
-        """Stored on sessions this repository creates."""
-        return self.store.settings.application_name
-
-    @property
-    def metadata_fields(self) -> tuple[str, ...]:
-        """Indexed metadata fields (dotted paths)."""
-        return self.store.settings.metadata_fields
-
-    @property
-    def max_document_bytes(self) -> int:
-        """Writes that would grow a session past this estimated size are refused."""
-        return self.store.settings.max_document_bytes
-
-    @property
-    def ttl(self) -> timedelta | None:
-        """How long after its last write a session expires (``None``: never)."""
-        return self.store.settings.ttl
-
-    def with_ttl(self, ttl: timedelta | None) -> MongoDBSessionRepository:
-        """This repository (same pool, not owned) with another ``ttl``."""
-        clone = copy.copy(self)
-        clone.store = self.store.with_settings(ttl=check_ttl(ttl))
-        clone._owns_pool = False
-        return clone
-
-    def close(self) -> None:
-        """Release the pool if this repository acquired it."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._owns_pool:
-            self.pool.release()
-
-    async def _ensure_indexes(self) -> bool:
-        """Create the collection's indexes if this process has not yet. True if it did."""
-        return await self.store.ensure_indexes()
-
-    ensure_indexes = blocking(_ensure_indexes)
-    ensure_indexes_async = awaiting(_ensure_indexes)
 
     # ---------------------------------------------------------------- sessions
 
@@ -307,18 +224,9 @@ class MongoDBSessionRepository(ReferenceRepositoryAPI, SessionRepository):
         try:
             await self._append(session_id, agent_id, session_message)
         except SessionConflictError as exc:
-            if exc.expected is None or exc.actual is None:
+            if (error := message_id_error(exc)) is None:
                 raise
-            raise MessageIdError(
-                f"message_id {exc.expected} cannot be stored for agent {agent_id!r} of "
-                f"session {session_id!r}: its next message_id is {exc.actual} (messages "
-                "are stored by position; another writer may also have added one). "
-                "Nothing was written",
-                session_id=session_id,
-                agent_id=agent_id,
-                expected=exc.expected,
-                actual=exc.actual,
-            ) from exc
+            raise error from exc
 
     create_message = blocking(_create_message)
     create_message_async = awaiting(_create_message)
@@ -397,96 +305,3 @@ class MongoDBSessionRepository(ReferenceRepositoryAPI, SessionRepository):
         known = self._multi_agent_bytes.get(session_id, key)
         size = await self.store.write_multi_agent(session_id, multi_agent_id, state, known)
         self._multi_agent_bytes.remember(session_id, key, size)
-
-    # ------------------------------------------- transitional: removed at merge
-    # The manager and the features call these today; they move onto ``self.store``.
-
-    def _collection(self) -> Any:  # transitional: removed at merge
-        return self.store.collection()
-
-    async def _create_session(  # transitional: removed at merge
-        self, session: Session, application_name: str | None = None
-    ) -> bool:
-        return await self.store.create_session(session, application_name)
-
-    async def _read_agent_header(  # transitional: removed at merge
-        self, session_id: str, agent_id: str
-    ) -> dict[str, Any] | None:
-        return await self.store.read_agent(session_id, agent_id)
-
-    async def _read_raw_messages(  # transitional: removed at merge
-        self, session_id: str, agent_id: str, offset: int, limit: int | None
-    ) -> list[dict[str, Any]]:
-        return await self.store.read_messages(session_id, agent_id, offset, limit)
-
-    async def _read_messages(  # transitional: removed at merge
-        self, session_id: str, agent_id: str, offset: int, limit: int | None
-    ) -> list[SessionMessage]:
-        raws = await self.store.read_messages(session_id, agent_id, offset, limit)
-        return [raw_to_session_message(raw) for raw in raws]
-
-    async def _create_agent(  # transitional: removed at merge
-        self,
-        session_id: str,
-        document: dict[str, Any],
-        totals: Mapping[str, int] | None = None,
-        extra_update: UpdateSpec | None = None,
-    ) -> None:
-        await self.store.create_agent(session_id, document, increments=totals, extra=extra_update)
-
-    async def _update_agent_fields(  # transitional: removed at merge
-        self, session_id: str, agent_id: str, fields: Mapping[str, Any], added_bytes: int = 0
-    ) -> None:
-        await self.store.update_agent(session_id, agent_id, fields, added_bytes)
-
-    async def _append(  # transitional: removed at merge
-        self,
-        session_id: str,
-        agent_id: str,
-        session_message: SessionMessage,
-        agent_fields: Mapping[str, Any] | None = None,
-        state_bytes_delta: int = 0,
-        extra_update: UpdateSpec | None = None,
-    ) -> None:
-        document = record_to_document(message_to_record(session_message))
-        await self.store.append(
-            session_id,
-            agent_id,
-            document,
-            agent_fields=agent_fields,
-            added_state_bytes=state_bytes_delta,
-            extra=extra_update,
-        )
-
-    async def _update_message(  # transitional: removed at merge
-        self,
-        session_id: str,
-        agent_id: str,
-        session_message: SessionMessage,
-        extra_update: Callable[[str], UpdateSpec] | None = None,
-    ) -> None:
-        message_id, redact = session_message.message_id, session_message.redact_message
-        await self.store.update_message(session_id, agent_id, message_id, redact, extra_update)
-
-    async def _guarded_update(  # transitional: removed at merge
-        self,
-        session_id: str,
-        agent_id: str | None,
-        condition: Mapping[str, Any],
-        update: dict[str, Any],
-        added_bytes: int,
-        *,
-        expected_count: int | None = None,
-        creating: bool = False,
-        before: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any] | None:
-        return await self.store.update_session(
-            session_id,
-            update,
-            added_bytes=added_bytes,
-            agent_id=agent_id,
-            condition=condition,
-            before=before,
-            expected_count=expected_count,
-            creating=creating,
-        )

@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 from pymongo.errors import DocumentTooLarge, OperationFailure
 
 from mongodb_session_manager.errors import (
+    MessageIdError,
     SessionConflictError,
     SessionNotFoundError,
     SessionTooLargeError,
@@ -30,6 +31,7 @@ __all__ = [
     "GuardedWrite",
     "explain_miss",
     "is_too_large",
+    "message_id_error",
     "miss_projection",
     "too_large_errors",
 ]
@@ -129,3 +131,24 @@ def explain_miss(write: GuardedWrite, raw: Mapping[str, Any] | None) -> NoReturn
 
 def _too_large(write: GuardedWrite, size: int) -> SessionTooLargeError:
     return SessionTooLargeError(write.session_id, size, write.added_bytes, write.max_document_bytes)
+
+
+def message_id_error(exc: SessionConflictError) -> MessageIdError | None:
+    """A lost append race as Strands' ``create_message`` callers see it.
+
+    Returns:
+        A :class:`MessageIdError` (a ``ValueError``) when ``exc`` says which
+        ``message_id`` was expected and which one is next; ``None`` otherwise.
+    """
+    if exc.expected is None or exc.actual is None:
+        return None
+    return MessageIdError(
+        f"message_id {exc.expected} cannot be stored for agent {exc.agent_id!r} of "
+        f"session {exc.session_id!r}: its next message_id is {exc.actual} (messages "
+        "are stored by position; another writer may also have added one). "
+        "Nothing was written",
+        session_id=exc.session_id,
+        agent_id=exc.agent_id,
+        expected=exc.expected,
+        actual=exc.actual,
+    )

@@ -22,7 +22,6 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 from strands.types.session import Session
 
@@ -43,16 +42,8 @@ from mongodb_session_manager.store.codec import (
     multi_agent_size,
     session_document,
 )
-from mongodb_session_manager.store.failures import (
-    GuardedWrite,
-    explain_miss,
-    miss_projection,
-    too_large_errors,
-)
-from mongodb_session_manager.store.gateway import CollectionGateway
+from mongodb_session_manager.store.guarded import GuardedGateway
 from mongodb_session_manager.store.indexes import ensure_session_indexes
-from mongodb_session_manager.store.pool import MongoDBConnectionPool
-from mongodb_session_manager.store.settings import StoreSettings
 from mongodb_session_manager.store.updates import (
     UpdateSpec,
     agent_fields_update,
@@ -72,8 +63,10 @@ RawMessage = dict[str, Any]
 """A message document as stored (``message_id``, ``role``, ``content``...)."""
 
 
-class SessionStore(CollectionGateway):
+class SessionStore(GuardedGateway):
     """Reads and guarded writes of session documents, on one pool.
+
+    The guarded write itself (:meth:`update_session`) is :class:`GuardedGateway`'s.
 
     Args:
         pool: The connection pool (its client lives on the store loop).
@@ -81,24 +74,9 @@ class SessionStore(CollectionGateway):
             indexed metadata fields (the connection fields are the pool's business).
     """
 
-    def __init__(self, pool: MongoDBConnectionPool, settings: StoreSettings | None = None) -> None:
-        settings = settings if settings is not None else StoreSettings()
-        super().__init__(pool, settings.database_name, settings.collection_name)
-        self.settings = settings
-
-    @property
-    def max_document_bytes(self) -> int:
-        """Writes that would grow a session past this estimated size are refused."""
-        return self.settings.max_document_bytes
-
     def with_settings(self, **changes: Any) -> SessionStore:
         """A store on the same pool with some settings replaced (``ttl=...``)."""
         return SessionStore(self.pool, self.settings.with_overrides(**changes))
-
-    def _expires_at(self) -> dict[str, Any]:
-        """The ``expires_at`` a write sets (empty without a ttl); aware UTC, never naive."""
-        ttl = self.settings.ttl
-        return {} if ttl is None else {"expires_at": utcnow() + ttl}
 
     # ---------------------------------------------------------------- sessions
 
@@ -366,64 +344,3 @@ class SessionStore(CollectionGateway):
         update = multi_agent_update(key, multi_agent_id, record.state, added, now)
         await self.update_session(session_id, update, added_bytes=added)
         return size
-
-    # ---------------------------------------------------------------- the guarded write
-
-    async def update_session(
-        self,
-        session_id: str,
-        update: dict[str, Any],
-        *,
-        added_bytes: int,
-        agent_id: str | None = None,
-        condition: Mapping[str, Any] | None = None,
-        before: Mapping[str, Any] | None = None,
-        expected_count: int | None = None,
-        creating: bool = False,
-    ) -> dict[str, Any] | None:
-        """``update`` on the session if ``condition`` holds and the size stays in bounds.
-
-        When nothing matched, one extra read tells why, and a typed error says it
-        (see :mod:`~.failures`). Nothing was written in any of those cases. With a
-        ttl, the write also moves ``expires_at``.
-
-        Args:
-            session_id: The session.
-            update: The update document (``expires_at`` is added to it).
-            added_bytes: What it adds to ``size_bytes`` (negative: treated as 0).
-            agent_id: The agent the write needs to exist, for the error.
-            condition: More conditions on the document.
-            before: A projection: the write is a ``findAndModify`` that returns
-                those fields as they were before it, still one round trip.
-            expected_count: The message count an append expects, for the error.
-            creating: The write creates agent ``agent_id``, for the error.
-
-        Returns:
-            The fields of ``before`` (``None`` without it).
-        """
-        validate_id(session_id, "session_id")
-        added_bytes = max(added_bytes, 0)
-        if self.settings.ttl is not None:  # expiry after inactivity: refreshed in the same write
-            update.setdefault("$set", {}).update(self._expires_at())
-        query: dict[str, Any] = {"_id": session_id, **(condition or {})}
-        if added_bytes > 0:
-            query["size_bytes"] = {"$lte": self.max_document_bytes - added_bytes}
-        write = GuardedWrite(
-            session_id, agent_id, added_bytes, self.max_document_bytes, expected_count, creating
-        )
-        with too_large_errors(write):
-            if before is not None:
-                previous = await self.collection().find_one_and_update(
-                    query,
-                    update,
-                    projection={"_id": 1, **before},
-                    return_document=ReturnDocument.BEFORE,
-                )
-                if previous is not None:
-                    return dict(previous)
-            else:
-                result = await self.collection().update_one(query, update)
-                if result.matched_count:
-                    return None
-        raw = await self.collection().find_one({"_id": session_id}, miss_projection(agent_id))
-        explain_miss(write, raw)

@@ -1,14 +1,18 @@
 """Where session viewer passwords come from: the deployment key and each session's flag.
 
-The password rules (derivation, credentials, legacy verifiers) are in
-:mod:`mongodb_session_manager.features.viewer_password`; this module holds their
-database side: the key in the ``msm_secrets`` collection (created once by
+The credential rules (bearer credentials, legacy verifiers, checking) are in
+:mod:`mongodb_session_manager.features.viewer_password`; this module holds the
+password itself, ``HMAC-SHA256(deployment key, session_id)``, and its database
+side: the key in the ``msm_secrets`` collection (created once by
 whoever needs it first, an upsert so concurrent first users agree, cached per
 process) and the ``viewer_access`` flag every new session records.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 import weakref
 from collections.abc import Mapping
@@ -28,8 +32,10 @@ __all__ = [
     "SECRETS_COLLECTION",
     "VIEWER_ACCESS_FIELD",
     "deployment_key",
+    "derive_password",
     "new_viewer_access",
     "read_viewer_access",
+    "session_password",
 ]
 
 SECRETS_COLLECTION = "msm_secrets"
@@ -84,3 +90,19 @@ async def read_viewer_access(
     )
     access = raw.get(VIEWER_ACCESS_FIELD) if raw is not None else None
     return access if isinstance(access, Mapping) and access.get("scheme") == SCHEME else None
+
+
+def derive_password(key: bytes, session_id: str) -> str:
+    """The viewer password of ``session_id`` under ``key`` (43 URL-safe characters)."""
+    digest = hmac.new(key, b"msm-viewer-v1\x00" + session_id.encode("utf-8"), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii")
+
+
+async def session_password(
+    pool: MongoDBConnectionPool, database_name: str, collection_name: str, session_id: str
+) -> str | None:
+    """The viewer password of ``session_id``, or ``None`` for a session without one."""
+    access = await read_viewer_access(pool, database_name, collection_name, session_id)
+    if access is None:
+        return None
+    return derive_password(await deployment_key(pool, database_name), session_id)
