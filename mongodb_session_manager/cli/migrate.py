@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -81,13 +82,16 @@ class BarProgress:
         self._progress.stop()
 
     def start(self, description: str, total: int) -> None:
+        """A step starts: a new bar of ``total`` documents."""
         self._task = self._progress.add_task(description, total=max(total, 0))
 
     def advance(self, count: int) -> None:
+        """``count`` more documents were handled."""
         if self._task is not None:
             self._progress.advance(self._task, count)
 
     def finish(self) -> None:
+        """The step ended: the bar shows what was handled."""
         if self._task is not None:
             task = self._progress.tasks[self._task]
             # Documents added while migrating can push past the initial count.
@@ -143,46 +147,34 @@ def _report_lines(report: MigrationReport) -> list[str]:
     return lines
 
 
-def _run(
+_TRANSACTION_MODES: dict[str, bool | None] = {"auto": None, "on": True, "off": False}
+
+
+def _migrate(
     ctx: typer.Context,
     direction: str,
-    *,
     uri: str | None,
     data_dir: Path | None,
-    database: str,
-    collection: str,
-    target_collection: str | None,
-    to_version: int | None,
-    batch_size: int,
-    dry_run: bool,
-    transactions: TransactionMode,
+    options: dict[str, Any],
     no_progress: bool,
-) -> None:
-    console = Console(stderr=True)
-    out = Console()
-    mode = {"auto": None, "on": True, "off": False}[transactions.value]
+) -> MigrationReport:
+    """Run ``migrate_up`` / ``migrate_down`` with ``options`` on the command's pool."""
     from mongodb_session_manager.migrations import migrate_down, migrate_up
 
     run = migrate_up if direction == "up" else migrate_down
     try:
         with open_pool(ctx, uri, data_dir, "msm migrate") as pool:
-            options: dict[str, Any] = dict(
-                pool=pool,
-                database_name=database,
-                collection_name=collection,
-                target_collection=target_collection,
-                to_version=to_version,
-                batch_size=batch_size,
-                dry_run=dry_run,
-                transactions=mode,
-            )
             if no_progress:
-                report = run(**options)
-            else:
-                with BarProgress(console) as bar:
-                    report = run(progress=bar, **options)
+                return run(pool=pool, **options)
+            with BarProgress(Console(stderr=True)) as bar:
+                return run(progress=bar, pool=pool, **options)
     except (MigrationError, StoreUnavailableError, LocalServerUnavailableError) as exc:
         raise fail("msm migrate", exc) from exc
+
+
+def _print_report(report: MigrationReport) -> None:
+    """The report on stdout; exits 130 when interrupted, 1 when documents failed."""
+    out = Console()
     for line in _report_lines(report):
         out.print(plain(line))
     for warning in report.warnings:
@@ -222,6 +214,73 @@ def _status_json(status: MigrationStatus) -> dict[str, Any]:
     }
 
 
+def _counts_table(status: MigrationStatus) -> Table:
+    counts = Table(title="documents by schema version")
+    counts.add_column("version", justify="right")
+    counts.add_column("documents", justify="right")
+    counts.add_column("")
+    for version, number in status.counts.items():
+        note = "reference layout" if version == 0 else ""
+        if isinstance(version, int) and version < status.schema_version:
+            note = (note + ", " if note else "") + "needs `msm migrate up`"
+        elif version != status.schema_version:
+            note = "newer or unknown: upgrade the library"
+        counts.add_row(str(version), str(number), note)
+    return counts
+
+
+def _migrations_table(status: MigrationStatus) -> Table:
+    migrations = Table(title="migrations")
+    for column in ("name", "version", "description"):
+        migrations.add_column(column)
+    for migration in status.migrations:
+        migrations.add_row(
+            plain(migration.name), str(migration.version), plain(migration.description)
+        )
+    return migrations
+
+
+def _history_table(status: MigrationStatus) -> Table:
+    history = Table(title="runs")
+    for column in (
+        "migration",
+        "direction",
+        "target",
+        "state",
+        "migrated",
+        "failed",
+        "finished",
+    ):
+        history.add_column(column)
+    for entry in status.history:
+        history.add_row(
+            plain(entry.get("migration")),
+            plain(entry.get("direction")),
+            plain(entry.get("target_collection")),
+            plain(entry.get("state")),
+            str(entry.get("migrated", 0)),
+            str(entry.get("failed", 0)),
+            when(entry.get("finished_at")),
+        )
+    return history
+
+
+def _print_status(status: MigrationStatus) -> None:
+    out = Console()
+    where = f"{status.database}.{status.collection}"
+    out.print(plain(f"{where}: this library reads schema {status.schema_version}"))
+    out.print(_counts_table(status))
+    out.print(_migrations_table(status))
+    if status.history:
+        out.print(_history_table(status))
+    if status.pending:
+        out.print(f"{status.pending} document(s) need `msm migrate up`.", style="yellow")
+    elif status.newer:
+        out.print(f"{status.newer} document(s) are newer than this library.", style="yellow")
+    else:
+        out.print("Up to date.", style="green")
+
+
 @app.command("status")
 def status_command(
     ctx: typer.Context,
@@ -242,119 +301,51 @@ def status_command(
     if as_json:
         typer.echo(json.dumps(_status_json(status), indent=2, default=str))
         return
-    out = Console()
-    out.print(plain(f"{database}.{collection}: this library reads schema {status.schema_version}"))
-    counts = Table(title="documents by schema version")
-    counts.add_column("version", justify="right")
-    counts.add_column("documents", justify="right")
-    counts.add_column("")
-    for version, number in status.counts.items():
-        note = "reference layout" if version == 0 else ""
-        if isinstance(version, int) and version < status.schema_version:
-            note = (note + ", " if note else "") + "needs `msm migrate up`"
-        elif version != status.schema_version:
-            note = "newer or unknown: upgrade the library"
-        counts.add_row(str(version), str(number), note)
-    out.print(counts)
-    migrations = Table(title="migrations")
-    for column in ("name", "version", "description"):
-        migrations.add_column(column)
-    for migration in status.migrations:
-        migrations.add_row(
-            plain(migration.name), str(migration.version), plain(migration.description)
+    _print_status(status)
+
+
+def _direction_command(direction: str, summary: str) -> Callable[..., None]:
+    """The ``up`` or ``down`` command: the same options, one direction."""
+
+    def command(
+        ctx: typer.Context,
+        uri: Uri = None,
+        data_dir: DataDir = None,
+        database: Database = DEFAULT_DATABASE,
+        collection: Collection = DEFAULT_COLLECTION,
+        target_collection: Target = None,
+        to_version: ToVersion = None,
+        batch_size: BatchSize = DEFAULT_BATCH_SIZE,
+        dry_run: DryRun = False,
+        transactions: Transactions = TransactionMode.auto,
+        no_progress: NoProgress = False,
+    ) -> None:
+        options: dict[str, Any] = dict(
+            database_name=database,
+            collection_name=collection,
+            target_collection=target_collection,
+            to_version=to_version,
+            batch_size=batch_size,
+            dry_run=dry_run,
+            transactions=_TRANSACTION_MODES[transactions.value],
         )
-    out.print(migrations)
-    if status.history:
-        history = Table(title="runs")
-        for column in (
-            "migration",
-            "direction",
-            "target",
-            "state",
-            "migrated",
-            "failed",
-            "finished",
-        ):
-            history.add_column(column)
-        for entry in status.history:
-            history.add_row(
-                plain(entry.get("migration")),
-                plain(entry.get("direction")),
-                plain(entry.get("target_collection")),
-                plain(entry.get("state")),
-                str(entry.get("migrated", 0)),
-                str(entry.get("failed", 0)),
-                when(entry.get("finished_at")),
-            )
-        out.print(history)
-    if status.pending:
-        out.print(f"{status.pending} document(s) need `msm migrate up`.", style="yellow")
-    elif status.newer:
-        out.print(f"{status.newer} document(s) are newer than this library.", style="yellow")
-    else:
-        out.print("Up to date.", style="green")
+        _print_report(_migrate(ctx, direction, uri, data_dir, options, no_progress))
+
+    command.__name__ = command.__qualname__ = f"{direction}_command"
+    command.__doc__ = summary
+    return command
 
 
-@app.command("up")
-def up_command(
-    ctx: typer.Context,
-    uri: Uri = None,
-    data_dir: DataDir = None,
-    database: Database = DEFAULT_DATABASE,
-    collection: Collection = DEFAULT_COLLECTION,
-    target_collection: Target = None,
-    to_version: ToVersion = None,
-    batch_size: BatchSize = DEFAULT_BATCH_SIZE,
-    dry_run: DryRun = False,
-    transactions: Transactions = TransactionMode.auto,
-    no_progress: NoProgress = False,
-) -> None:
-    """Migrate forward (to this library's schema). Safe to interrupt and re-run."""
-    _run(
-        ctx,
-        "up",
-        uri=uri,
-        data_dir=data_dir,
-        database=database,
-        collection=collection,
-        target_collection=target_collection,
-        to_version=to_version,
-        batch_size=batch_size,
-        dry_run=dry_run,
-        transactions=transactions,
-        no_progress=no_progress,
+up_command = app.command("up")(
+    _direction_command(
+        "up", "Migrate forward (to this library's schema). Safe to interrupt and re-run."
     )
-
-
-@app.command("down")
-def down_command(
-    ctx: typer.Context,
-    uri: Uri = None,
-    data_dir: DataDir = None,
-    database: Database = DEFAULT_DATABASE,
-    collection: Collection = DEFAULT_COLLECTION,
-    target_collection: Target = None,
-    to_version: ToVersion = None,
-    batch_size: BatchSize = DEFAULT_BATCH_SIZE,
-    dry_run: DryRun = False,
-    transactions: Transactions = TransactionMode.auto,
-    no_progress: NoProgress = False,
-) -> None:
-    """Migrate backward (one version; --to 0 restores the reference layout)."""
-    _run(
-        ctx,
-        "down",
-        uri=uri,
-        data_dir=data_dir,
-        database=database,
-        collection=collection,
-        target_collection=target_collection,
-        to_version=to_version,
-        batch_size=batch_size,
-        dry_run=dry_run,
-        transactions=transactions,
-        no_progress=no_progress,
+)
+down_command = app.command("down")(
+    _direction_command(
+        "down", "Migrate backward (one version; --to 0 restores the reference layout)."
     )
+)
 
 
 def register(root: typer.Typer) -> None:

@@ -15,28 +15,34 @@ from mongodb_session_manager.migrations.api import (
     migration_status_async,
 )
 from mongodb_session_manager.migrations.base import DocumentMigration, Migration
-from mongodb_session_manager.migrations.registry import load_migrations
-from mongodb_session_manager.migrations.runner import (
+from mongodb_session_manager.migrations.options import (
     DEFAULT_BATCH_SIZE,
     LOG_COLLECTION,
+    MigrateOptions,
+    StatusOptions,
+)
+from mongodb_session_manager.migrations.registry import load_migrations
+from mongodb_session_manager.migrations.report import (
     Failure,
     MigrationProgress,
     MigrationReport,
-    MigrationRunner,
     MigrationStatus,
     StepReport,
 )
+from mongodb_session_manager.migrations.runner import MigrationRunner
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
     "LOG_COLLECTION",
     "DocumentMigration",
     "Failure",
+    "MigrateOptions",
     "Migration",
     "MigrationProgress",
     "MigrationReport",
     "MigrationRunner",
     "MigrationStatus",
+    "StatusOptions",
     "StepReport",
     "load_migrations",
     "migrate_down",

@@ -226,8 +226,9 @@ def test_two_runners_at_once_never_convert_a_document_twice(db: Harness) -> None
 class ConcurrentWriter(MigrationRunner):
     """Simulates the old application writing to a session right after the runner read it."""
 
-    async def _read_batch(self, collection: Any, query: Any, after: Any) -> Any:
-        batch = await super()._read_batch(collection, query, after)
+    async def _read_batch(self, collection_name: str, query: Any, after: Any) -> Any:
+        batch = await super()._read_batch(collection_name, query, after)
+        collection = self.pool.collection(self.database_name, collection_name)
         for item in batch:
             if item.session_id == "bulk-00003" and item.document.get("schema_version") is None:
                 await collection.update_one(

@@ -21,6 +21,7 @@ class Forward(DocumentMigration):
     target_version: ClassVar[int] = 1
 
     def convert(self, document: dict[str, Any]) -> dict[str, Any]:
+        """See :func:`~mongodb_session_manager.migrations.reference_layout.reference_to_v1`."""
         return reference_to_v1(document)
 
 
@@ -31,4 +32,5 @@ class Backward(DocumentMigration):
     target_version: ClassVar[int] = 0
 
     def convert(self, document: dict[str, Any]) -> dict[str, Any]:
+        """See :func:`~mongodb_session_manager.migrations.reference_layout.v1_to_reference`."""
         return v1_to_reference(document)
