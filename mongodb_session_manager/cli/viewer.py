@@ -36,10 +36,10 @@ def _require_viewer_extra() -> None:
 def _start_demo(database: str) -> tuple[str, Any]:
     """An embedded server with demo sessions; returns its URI and the server."""
     from mongodb_session_manager._redact import redact_uri
+    from mongodb_session_manager.demo.seeds import seed_demo_sessions
     from mongodb_session_manager.local import LocalMongoServer
     from mongodb_session_manager.local.server import LocalServerUnavailableError
     from mongodb_session_manager.manager import MongoDBSessionManagerFactory
-    from mongodb_session_manager.viewer.demo import seed_demo_sessions
 
     try:
         server = LocalMongoServer()

@@ -11,10 +11,10 @@ import pytest
 from strands import Agent
 
 from mongodb_session_manager import MongoDBSessionManager, MongoDBSessionManagerFactory
+from mongodb_session_manager.demo.seeds import REDACTED_TEXT, GuardrailModel
 from mongodb_session_manager.errors import InvalidInputError
 from mongodb_session_manager.models import GUARDRAIL_STOP_REASONS, summarize_guardrail_trace
 from mongodb_session_manager.testing import ScriptedModel
-from mongodb_session_manager.viewer.demo import REDACTED_TEXT, GuardrailModel
 
 Make = Callable[..., MongoDBSessionManager]
 Raw = Callable[[str], dict[str, Any] | None]

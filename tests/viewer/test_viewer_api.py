@@ -12,7 +12,7 @@ import httpx
 import pytest
 from viewer_helpers import LONG_TURNS, TOKEN, Seeded
 
-from mongodb_session_manager.viewer.demo import REDACTED_TEXT
+from mongodb_session_manager.demo.seeds import REDACTED_TEXT
 
 Client = httpx.AsyncClient
 MakeClient = Callable[..., httpx.AsyncClient]

@@ -25,8 +25,8 @@ import pytest
 import uvicorn
 from viewer_helpers import TOKEN, Seeded
 
+from mongodb_session_manager.demo.seeds import REDACTED_TEXT
 from mongodb_session_manager.viewer import create_app
-from mongodb_session_manager.viewer.demo import REDACTED_TEXT
 
 if shutil.which("chromium") is None:
     pytest.skip(
