@@ -169,11 +169,36 @@ class ModelUnavailableError(SessionManagerError, RuntimeError):
     """
 
 
+class LocalServerUnavailableError(SessionManagerError, RuntimeError):
+    """The embedded server cannot run here (Python too old, or mongoeco missing).
+
+    Raised by :mod:`mongodb_session_manager.local` (``msm demo``, ``msm viewer``,
+    ``msm playground`` without ``MONGODB_URI``); the message says what to do.
+    """
+
+
+class TurnInProgressError(SessionManagerError):
+    """A playground reply is still being written in this session (one turn at a time).
+
+    Nothing was written; the page may send the message again once the reply is stored.
+    """
+
+
+class CalculatorError(InvalidInputError):
+    """The demo calculator's expression is not plain arithmetic, or cannot be computed.
+
+    An :class:`InvalidInputError` (hence a ``ValueError``, as before): the
+    expression was refused.
+    """
+
+
 __all__ = [
+    "CalculatorError",
     "DocumentConversionError",
     "InvalidFilterError",
     "InvalidIdentifierError",
     "InvalidInputError",
+    "LocalServerUnavailableError",
     "MigrationError",
     "ModelUnavailableError",
     "OptionalDependencyError",
@@ -185,4 +210,5 @@ __all__ = [
     "StoreClosedError",
     "StoreThreadError",
     "StoreUnavailableError",
+    "TurnInProgressError",
 ]

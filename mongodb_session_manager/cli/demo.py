@@ -48,8 +48,11 @@ def register(app: typer.Typer) -> None:
         names a Bedrock model.
         """
         from mongodb_session_manager.demo import DemoOptions, run_demo
-        from mongodb_session_manager.errors import ModelUnavailableError, StoreUnavailableError
-        from mongodb_session_manager.local.server import LocalServerUnavailableError
+        from mongodb_session_manager.errors import (
+            LocalServerUnavailableError,
+            ModelUnavailableError,
+            StoreUnavailableError,
+        )
 
         options = DemoOptions(
             uri=uri or None,

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from mongodb_session_manager.errors import LocalServerUnavailableError
 from mongodb_session_manager.local.data_dir import (
     DATA_DIR_ENV,
     DEFAULT_PORT,
@@ -18,7 +19,6 @@ from mongodb_session_manager.local.data_dir import (
     free_port,
     port_is_free,
 )
-from mongodb_session_manager.local.server import LocalServerUnavailableError
 
 HOST = "127.0.0.1"  # mongoeco has no authentication: never reachable from other machines
 

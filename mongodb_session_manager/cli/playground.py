@@ -15,19 +15,13 @@ from mongodb_session_manager.cli._options import (
     ModelOption,
     UriOption,
 )
-
-
-def _require_web_extra() -> None:
-    try:
-        import fastapi  # noqa: F401
-        import uvicorn  # noqa: F401
-    except ImportError as exc:
-        typer.echo(
-            "msm playground needs FastAPI and uvicorn: "
-            "pip install 'mongodb-session-manager[viewer]'",
-            err=True,
-        )
-        raise typer.Exit(1) from exc
+from mongodb_session_manager.cli._serve import (
+    page_url,
+    refuse_no_auth_off_loopback,
+    require_web_extra,
+    token_url,
+    warn_exposed,
+)
 
 
 def _serve_viewer(uri: str, database: str, collection: str, port: int) -> Any:
@@ -91,20 +85,26 @@ def register(app: typer.Typer) -> None:
         remembers your name); --model bedrock:<model-id> talks to Amazon Bedrock.
         Binds 127.0.0.1 and requires the printed access token.
         """
-        _require_web_extra()
+        require_web_extra(
+            "msm playground needs FastAPI and uvicorn: "
+            "pip install 'mongodb-session-manager[viewer]'"
+        )
         import uvicorn
 
-        from mongodb_session_manager.errors import InvalidInputError, ModelUnavailableError
+        from mongodb_session_manager.errors import (
+            InvalidInputError,
+            LocalServerUnavailableError,
+            ModelUnavailableError,
+        )
         from mongodb_session_manager.local.data_dir import open_database
-        from mongodb_session_manager.local.server import LocalServerUnavailableError
         from mongodb_session_manager.playground import PlaygroundSettings, create_app
         from mongodb_session_manager.playground.settings import DEFAULT_HOST
         from mongodb_session_manager.web import is_loopback
 
         bind = host or DEFAULT_HOST
-        if no_auth and not is_loopback(bind):
-            typer.echo("msm playground: --no-auth is only allowed on a loopback address", err=True)
-            raise typer.Exit(2)
+        refuse_no_auth_off_loopback(
+            no_auth, bind, "msm playground: --no-auth is only allowed on a loopback address"
+        )
         try:
             with open_database(data_dir, uri, command="msm playground") as db:
                 viewer = None
@@ -124,22 +124,17 @@ def register(app: typer.Typer) -> None:
                     viewer_token=viewer.token if viewer else None,
                 )
                 app = create_app(settings)
-                shown = f"[{bind}]" if ":" in bind else bind
-                url = f"http://{shown}:{port}/"
+                url = page_url(bind, port)
                 typer.echo(f"Database: {db.describe()}")
                 typer.echo(f"Model:    {app.state.service.spec}")
-                if not is_loopback(bind):
-                    typer.echo(
-                        f"WARNING: bound to {bind}: other machines can reach the playground. "
-                        "Keep the token secret and put TLS in front of it.",
-                        err=True,
-                    )
-                if no_auth:
-                    typer.echo("WARNING: authentication is off (--no-auth).", err=True)
-                    typer.echo(f"Playground: {url}")
-                else:
-                    # The token travels in the fragment: browsers never send it to a server.
-                    typer.echo(f"Playground: {url}#token={settings.token}")
+                warn_exposed(
+                    not is_loopback(bind),
+                    f"WARNING: bound to {bind}: other machines can reach the playground. "
+                    "Keep the token secret and put TLS in front of it.",
+                    no_auth=no_auth,
+                )
+                # The token travels in the fragment: browsers never send it to a server.
+                typer.echo(f"Playground: {url if no_auth else token_url(url, settings.token)}")
                 if viewer is not None:
                     typer.echo(f"Viewer:     {viewer.base_url} (linked from the page)")
                 typer.echo("Press Ctrl-C to stop.")

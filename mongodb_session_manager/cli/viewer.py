@@ -17,29 +17,24 @@ from mongodb_session_manager.cli._options import (
     DataDirOption,
     UriOption,
 )
+from mongodb_session_manager.cli._serve import (
+    page_url,
+    refuse_no_auth_off_loopback,
+    require_web_extra,
+    token_url,
+    warn_exposed,
+)
 
 logger = logging.getLogger(__name__)
-
-
-def _require_viewer_extra() -> None:
-    try:
-        import fastapi  # noqa: F401
-        import uvicorn  # noqa: F401
-    except ImportError as exc:
-        typer.echo(
-            "msm viewer needs the 'viewer' extra: pip install 'mongodb-session-manager[viewer]'",
-            err=True,
-        )
-        raise typer.Exit(1) from exc
 
 
 def _start_demo(database: str) -> tuple[str, Any]:
     """An embedded server with demo sessions; returns its URI and the server."""
     from mongodb_session_manager._redact import redact_uri
+    from mongodb_session_manager.demo.seeds import seed_demo_sessions
+    from mongodb_session_manager.errors import LocalServerUnavailableError
     from mongodb_session_manager.local import LocalMongoServer
-    from mongodb_session_manager.local.server import LocalServerUnavailableError
     from mongodb_session_manager.manager import MongoDBSessionManagerFactory
-    from mongodb_session_manager.viewer.demo import seed_demo_sessions
 
     try:
         server = LocalMongoServer()
@@ -144,12 +139,12 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Browse, search and read stored sessions in a web page."""
-        _require_viewer_extra()
-        from mongodb_session_manager.web import is_loopback
-
-        if no_auth and not is_loopback(host):
-            typer.echo("--no-auth is only allowed when binding a loopback address", err=True)
-            raise typer.Exit(2)
+        require_web_extra(
+            "msm viewer needs the 'viewer' extra: pip install 'mongodb-session-manager[viewer]'"
+        )
+        refuse_no_auth_off_loopback(
+            no_auth, host, "--no-auth is only allowed when binding a loopback address"
+        )
         with contextlib.ExitStack() as stack:
             if demo:
                 uri, server = _start_demo(database)
@@ -175,8 +170,8 @@ def register(app: typer.Typer) -> None:
 
 def _resolve(stack: contextlib.ExitStack, data_dir: Path | None, uri: str | None) -> str:
     """The database the viewer reads, found like every msm command finds it."""
+    from mongodb_session_manager.errors import LocalServerUnavailableError
     from mongodb_session_manager.local.data_dir import open_database
-    from mongodb_session_manager.local.server import LocalServerUnavailableError
 
     try:
         db = stack.enter_context(open_database(data_dir, uri, command="msm viewer"))
@@ -226,23 +221,16 @@ def _serve(
     except InvalidInputError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
-    shown_host = f"[{host}]" if ":" in host else host
-    url = f"http://{shown_host}:{port}/"
+    url = page_url(host, port)
     typer.echo(f"Session viewer for {database}.{collection} on {url}")
-    if not settings.binds_loopback:
-        typer.echo(
-            f"WARNING: bound to {host}: reachable from other machines. "
-            "Put it behind TLS (a reverse proxy) and keep the token secret.",
-            err=True,
-        )
-    if no_auth:
-        typer.echo("WARNING: authentication is off (--no-auth).", err=True)
-    elif generated:
-        # Shown once, here only; the fragment is never sent to the server.
-        typer.echo(f"Access token (not shown again): {settings.token}")
-        typer.echo(f"Open: {url}#token={settings.token}")
-    else:
-        typer.echo("Access token: the one you set (--token / MSM_VIEWER_TOKEN).")
+    warn_exposed(
+        not settings.binds_loopback,
+        f"WARNING: bound to {host}: reachable from other machines. "
+        "Put it behind TLS (a reverse proxy) and keep the token secret.",
+        no_auth=no_auth,
+    )
+    if not no_auth:
+        _print_token(settings.token, url, generated=generated)
     if allow_delete:
         typer.echo("Deleting sessions is ENABLED (--allow-delete).")
     if (session is None) != (session_password is None):
@@ -252,3 +240,13 @@ def _serve(
         link = _session_link(settings, session, session_password, url)
         typer.echo(f"Read-only link to session {session!r} (that session only): {link}")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+def _print_token(token: str | None, url: str, *, generated: bool) -> None:
+    """The access token, once, when it was generated (else where it came from)."""
+    if generated:
+        # Shown once, here only; the fragment is never sent to the server.
+        typer.echo(f"Access token (not shown again): {token}")
+        typer.echo(f"Open: {token_url(url, token)}")
+    else:
+        typer.echo("Access token: the one you set (--token / MSM_VIEWER_TOKEN).")

@@ -10,7 +10,7 @@ import importlib
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import quote
 
 from rich.console import Console
@@ -21,6 +21,22 @@ logger = logging.getLogger(__name__)
 VIEWER_MODULE = "mongodb_session_manager.viewer"
 DEFAULT_VIEWER_HOST = "127.0.0.1"
 DEFAULT_VIEWER_PORT = 8882
+
+
+class ViewerOptions(TypedDict, total=False):
+    """Where and how the demo's viewer is served (every key optional).
+
+    Attributes:
+        host: Interface to bind (default ``127.0.0.1``).
+        port: Port (default 8882).
+        token: Access token (default ``$MSM_VIEWER_TOKEN``, else a generated one).
+        console: Where notes are printed (default a new ``rich`` console).
+    """
+
+    host: str
+    port: int
+    token: str | None
+    console: Console | None
 
 
 def viewer_base_url(host: str = DEFAULT_VIEWER_HOST, port: int = DEFAULT_VIEWER_PORT) -> str:
@@ -61,29 +77,30 @@ def _load_viewer(console: Console) -> Any | None:
 
 
 def build_viewer_app(
-    uri: str,
-    database: str,
-    collection: str,
-    *,
-    host: str = DEFAULT_VIEWER_HOST,
-    port: int = DEFAULT_VIEWER_PORT,
-    token: str | None = None,
-    console: Console | None = None,
+    uri: str, database: str, collection: str, **options: Unpack[ViewerOptions]
 ) -> tuple[Any, Any] | None:
     """The viewer's ASGI app and settings on ``uri``; ``None`` (with a note) if unavailable.
 
-    The token is ``token``, else ``$MSM_VIEWER_TOKEN``, else a generated one.
+    Args:
+        uri: The MongoDB URI.
+        database: Database of the sessions collection.
+        collection: The sessions collection.
+        **options: See :class:`ViewerOptions`; the token is ``token``, else
+            ``$MSM_VIEWER_TOKEN``, else a generated one.
+
+    Returns:
+        ``(app, settings)``, or ``None`` when the viewer is not installed.
     """
-    viewer = _load_viewer(console or Console())
+    viewer = _load_viewer(options.get("console") or Console())
     if viewer is None:
         return None
     settings = viewer.ViewerSettings.from_env(
         connection_string=uri,
         database_name=database,
         collection_name=collection,
-        host=host,
-        port=port,
-        token=token,
+        host=options.get("host", DEFAULT_VIEWER_HOST),
+        port=options.get("port", DEFAULT_VIEWER_PORT),
+        token=options.get("token"),
     )
     settings.ensure_token()
     return viewer.create_app(settings), settings
@@ -94,20 +111,28 @@ def serve_viewer(
     database: str,
     collection: str,
     *,
-    host: str = DEFAULT_VIEWER_HOST,
-    port: int = DEFAULT_VIEWER_PORT,
-    token: str | None = None,
     session_id: str | None = None,
-    console: Console | None = None,
+    **options: Unpack[ViewerOptions],
 ) -> bool:
     """Serve the session viewer on ``uri`` until Ctrl-C; ``False`` if it is not available.
 
     Prints the URL (with the session and the access token) before serving.
+
+    Args:
+        uri: The MongoDB URI.
+        database: Database of the sessions collection.
+        collection: The sessions collection.
+        session_id: The session the printed URL opens.
+        **options: See :class:`ViewerOptions`.
+
+    Returns:
+        Whether the viewer was served.
     """
-    console = console or Console()
-    built = build_viewer_app(
-        uri, database, collection, host=host, port=port, token=token, console=console
-    )
+    console = options.get("console") or Console()
+    host = options.get("host", DEFAULT_VIEWER_HOST)
+    port = options.get("port", DEFAULT_VIEWER_PORT)
+    with_console: ViewerOptions = {**options, "console": console}
+    built = build_viewer_app(uri, database, collection, **with_console)
     if built is None:
         return False
     import uvicorn

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mongodb_session_manager.testing.scripted_model import ScriptItem
+from mongodb_session_manager.offline import ScriptItem
 
 SUPPORT_AGENT = "support"
 BILLING_AGENT = "billing"

@@ -2,7 +2,7 @@
 
 A model spec is a string:
 
-* ``scripted`` (the default): :class:`~mongodb_session_manager.testing.ScriptedModel`,
+* ``scripted`` (the default): :class:`~mongodb_session_manager.offline.ScriptedModel`,
   offline and deterministic, no API key;
 * ``bedrock:<model-id>``: Amazon Bedrock through ``strands.models.BedrockModel``
   (needs ``boto3`` and AWS credentials; region from ``AWS_REGION`` /
@@ -21,8 +21,7 @@ from typing import Any
 from strands.models.model import Model
 
 from mongodb_session_manager.errors import ModelUnavailableError
-from mongodb_session_manager.testing import ScriptedModel
-from mongodb_session_manager.testing.scripted_model import ScriptItem
+from mongodb_session_manager.offline import ScriptedModel, ScriptItem
 
 MODEL_ENV = "MSM_MODEL"
 """Environment variable holding the model spec."""

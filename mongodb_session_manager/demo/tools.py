@@ -10,6 +10,18 @@ from typing import Any
 
 from strands import tool
 
+from mongodb_session_manager.errors import CalculatorError
+
+__all__ = [
+    "MAX_EXPONENT",
+    "MAX_EXPRESSION_LENGTH",
+    "MAX_INT_BITS",
+    "CalculatorError",
+    "calculator",
+    "evaluate",
+    "format_number",
+]
+
 MAX_EXPRESSION_LENGTH = 200
 MAX_EXPONENT = 100
 MAX_INT_BITS = 1024
@@ -28,10 +40,6 @@ _UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {
     ast.UAdd: operator.pos,
     ast.USub: operator.neg,
 }
-
-
-class CalculatorError(ValueError):
-    """The expression is not plain arithmetic, or cannot be computed."""
 
 
 def evaluate(expression: str) -> float | int:

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from mongodb_session_manager.local.server import LocalMongoServer, LocalServerUnavailableError
+from mongodb_session_manager.errors import LocalServerUnavailableError
+from mongodb_session_manager.local.server import LocalMongoServer
 
 logger = logging.getLogger(__name__)
 

@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from mongodb_session_manager._redact import redact_uri
+from mongodb_session_manager.errors import LocalServerUnavailableError
+
+__all__ = ["LocalMongoServer", "LocalServerUnavailableError", "require_mongoeco"]
 
 logger = logging.getLogger(__name__)
-
-
-class LocalServerUnavailableError(RuntimeError):
-    """The embedded server cannot run here (Python too old, or mongoeco missing)."""
 
 
 def require_mongoeco() -> None:

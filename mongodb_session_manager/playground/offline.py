@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from mongodb_session_manager.demo.tools import CalculatorError, evaluate, format_number
-from mongodb_session_manager.testing.scripted_model import ScriptItem
+from mongodb_session_manager.offline import ScriptItem
 
 _EXPRESSION = re.compile(r"[-+(\d][\d\s.+\-*/()^%]*[\d)]")
 _TIMES = re.compile(r"(?<=[\d)])\s*[x\u00d7]\s*(?=[\d(])", re.IGNORECASE)

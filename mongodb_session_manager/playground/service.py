@@ -28,12 +28,27 @@ from mongodb_session_manager.errors import (
     InvalidInputError,
     SessionConflictError,
     SessionNotFoundError,
+    TurnInProgressError,
 )
 from mongodb_session_manager.features.metrics import MetricsSummary
 from mongodb_session_manager.manager import MongoDBSessionManager, MongoDBSessionManagerFactory
 from mongodb_session_manager.models import Feedback
+from mongodb_session_manager.playground.events import Event, call_figures, drain, turn_events
 from mongodb_session_manager.playground.offline import offline_script
 from mongodb_session_manager.playground.settings import PlaygroundSettings
+
+__all__ = [
+    "MAX_TOOL_TEXT",
+    "SESSION_ID_PATTERN",
+    "TURN_SHUTDOWN_SECONDS",
+    "Event",
+    "PlaygroundService",
+    "TurnInProgressError",
+    "check_session_id",
+    "page_blocks",
+    "page_message",
+    "stats_of",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -43,13 +58,6 @@ MAX_TOOL_TEXT = 2_000
 """Tool results are cut to this many characters for the page."""
 TURN_SHUTDOWN_SECONDS = 30.0
 _CHUNK_SIZE = 6
-
-Event = tuple[str, dict[str, Any]]
-"""An event for the page: its name and its JSON data."""
-
-
-class TurnInProgressError(Exception):
-    """A reply is still being written in this session (one turn at a time)."""
 
 
 def check_session_id(session_id: str) -> str:
@@ -116,17 +124,6 @@ def page_blocks(content: Sequence[Any]) -> list[dict[str, Any]]:
     return blocks
 
 
-def _call_figures(message: Mapping[str, Any]) -> dict[str, Any]:
-    metadata = message.get("metadata") or {}
-    usage = metadata.get("usage") or {}
-    metrics = metadata.get("metrics") or {}
-    return {
-        "input_tokens": int(usage.get("inputTokens") or 0),
-        "output_tokens": int(usage.get("outputTokens") or 0),
-        "latency_ms": int(metrics.get("latencyMs") or 0),
-    }
-
-
 def page_message(stored: SessionMessage, feedback: str | None) -> dict[str, Any]:
     """A stored message for the page (the redaction when a guardrail redacted it)."""
     message = stored.redact_message or stored.message
@@ -138,7 +135,7 @@ def page_message(stored: SessionMessage, feedback: str | None) -> dict[str, Any]
         "feedback": feedback,
     }
     if message.get("role") == "assistant":
-        shown.update(_call_figures(stored.message))
+        shown.update(call_figures(stored.message))
     return shown
 
 
@@ -333,7 +330,7 @@ class PlaygroundService:
         task = asyncio.create_task(self._turn(session_id, text, queue))
         self._turns.add(task)
         task.add_done_callback(self._turns.discard)
-        return _drain(queue)
+        return drain(queue)
 
     async def _turn(self, session_id: str, text: str, queue: asyncio.Queue[Event | None]) -> None:
         agent_id = self.settings.agent_id
@@ -353,7 +350,7 @@ class PlaygroundService:
             )
             ids: list[int] = []
             try:
-                async for event in _turn_events(agent, manager, text, ids):
+                async for event in turn_events(agent, manager, text, ids, page_blocks):
                     queue.put_nowait(event)
             except SessionConflictError:
                 if ids:  # part of the turn is stored: report it, never store it twice
@@ -362,7 +359,7 @@ class PlaygroundService:
                 # memory (docs/failures.md): reload what is stored and run the turn again.
                 logger.info("playground.turn.reload | session_id=%s", session_id)
                 await manager.reload_async(agent)
-                async for event in _turn_events(agent, manager, text, ids):
+                async for event in turn_events(agent, manager, text, ids, page_blocks):
                     queue.put_nowait(event)
             done: dict[str, Any] = {
                 "message_ids": ids,
@@ -381,73 +378,9 @@ class PlaygroundService:
             queue.put_nowait(None)
 
 
-async def _drain(queue: asyncio.Queue[Event | None]) -> AsyncIterator[Event]:
-    while (event := await queue.get()) is not None:
-        yield event
-
-
 def _latest_ratings(feedbacks: Sequence[Feedback], agent_id: str) -> dict[int, str | None]:
     ratings: dict[int, str | None] = {}
     for feedback in feedbacks:  # oldest first: the latest wins
         if feedback.message_id is not None and feedback.agent_id in (agent_id, None):
             ratings[feedback.message_id] = feedback.rating
     return ratings
-
-
-async def _turn_events(
-    agent: Agent, manager: MongoDBSessionManager, text: str, ids: list[int]
-) -> AsyncIterator[Event]:
-    """Strands' stream events as page events; collects the ids of the stored messages."""
-    agent_id = agent.agent_id
-    before = manager.latest_message_id(agent_id)
-    announced_user = False
-    started_tools: set[str] = set()
-    async for event in agent.stream_async(text):
-        if not announced_user:
-            # The user's message is stored (a new latest id) before the model is called.
-            user_id = manager.latest_message_id(agent_id)
-            if user_id is not None and user_id != before:
-                ids.append(user_id)
-                yield "user", {"message_id": user_id}
-                announced_user = True
-        if "data" in event and isinstance(event["data"], str):
-            yield "token", {"text": event["data"]}
-        elif isinstance(event.get("current_tool_use"), Mapping):
-            use = event["current_tool_use"]
-            use_id = str(use.get("toolUseId", ""))
-            if use_id and use_id not in started_tools:
-                started_tools.add(use_id)
-                yield "tool_start", {"id": use_id, "name": str(use.get("name", ""))}
-        elif isinstance(event.get("message"), Mapping):
-            message = event["message"]
-            message_id = manager.latest_message_id(agent_id)
-            if message_id is not None:
-                ids.append(message_id)
-            blocks = page_blocks(message.get("content") or [])
-            for block in blocks:
-                if block["type"] == "tool_use":
-                    yield "tool_call", block
-                elif block["type"] == "tool_result":
-                    yield "tool_result", block
-            if message.get("role") == "assistant":
-                yield (
-                    "assistant",
-                    {"message_id": message_id, "blocks": blocks, **_call_figures(message)},
-                )
-            if any(
-                b["type"] == "tool_result" and b["id"] in _metadata_tool_ids(agent) for b in blocks
-            ):
-                metadata = await manager.get_session_metadata_async()
-                yield "metadata", {"metadata": metadata.model_dump()}
-
-
-def _metadata_tool_ids(agent: Agent) -> set[str]:
-    """Tool-use ids of the metadata tool in the agent's latest assistant message."""
-    for message in reversed(agent.messages):
-        if message.get("role") == "assistant":
-            return {
-                str(block["toolUse"].get("toolUseId"))
-                for block in message.get("content", [])
-                if "toolUse" in block and block["toolUse"].get("name") == "manage_metadata"
-            }
-    return set()

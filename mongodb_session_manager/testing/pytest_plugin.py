@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from mongodb_session_manager.manager import MongoDBSessionManagerFactory
+from mongodb_session_manager.offline import ScriptedModel
 from mongodb_session_manager.testing.backend import MongoBackend, start_backend
-from mongodb_session_manager.testing.scripted_model import ScriptedModel
 
 __all__ = ["MongoBackend", "start_backend"]  # re-exported for older imports
 

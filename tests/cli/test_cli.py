@@ -92,3 +92,25 @@ def test_help_shows_plain_metavars_and_consistent_options() -> None:
             assert flag in output, (args, flag)
         assert "database_name" in output and "collection_name" in output
     assert re.search(r"--batch-size\s+INTEGER", _help(["migrate", "up"], 200))
+
+
+def test_the_serve_helpers_shared_by_viewer_and_playground() -> None:
+    import typer
+
+    from mongodb_session_manager.cli._serve import (
+        page_url,
+        refuse_no_auth_off_loopback,
+        token_url,
+    )
+
+    assert page_url("127.0.0.1", 8882) == "http://127.0.0.1:8882/"
+    assert page_url("::1", 9000) == "http://[::1]:9000/"
+    assert token_url("http://h:1/", "t") == "http://h:1/#token=t"
+    refuse_no_auth_off_loopback(True, "127.0.0.1", "refused")
+    refuse_no_auth_off_loopback(False, "0.0.0.0", "refused")
+    try:
+        refuse_no_auth_off_loopback(True, "0.0.0.0", "refused")
+    except typer.Exit as exc:
+        assert exc.exit_code == 2
+    else:
+        raise AssertionError("--no-auth off loopback was accepted")

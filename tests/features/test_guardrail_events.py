@@ -12,10 +12,10 @@ from strands import Agent
 from strands.types.content import Message
 
 from mongodb_session_manager import MongoDBSessionManager, MongoDBSessionManagerFactory
+from mongodb_session_manager.demo.seeds import REDACTED_TEXT, GuardrailModel
 from mongodb_session_manager.errors import InvalidInputError
 from mongodb_session_manager.models import GUARDRAIL_STOP_REASONS, summarize_guardrail_trace
 from mongodb_session_manager.testing import ScriptedModel
-from mongodb_session_manager.viewer.demo import REDACTED_TEXT, GuardrailModel
 from tests.helpers.types import as_message
 
 Make = Callable[..., MongoDBSessionManager]

@@ -19,12 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mongodb_session_manager import MongoDBSessionManagerFactory
+from mongodb_session_manager.demo.seeds import seed_demo_sessions
 from mongodb_session_manager.playground import PlaygroundSettings
 from mongodb_session_manager.playground import create_app as create_playground
 from mongodb_session_manager.testing import MongoBackend
 from mongodb_session_manager.viewer import ViewerSettings
 from mongodb_session_manager.viewer import create_app as create_viewer
-from mongodb_session_manager.viewer.demo import seed_demo_sessions
 from mongodb_session_manager.viewer.filters import STANDARD_PARAMS
 
 TOKEN = "fuzz-token-0123456789abcdefghij"

@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from mongodb_session_manager import MongoDBSessionManagerFactory
+from mongodb_session_manager.demo.seeds import seed_demo_sessions
 from mongodb_session_manager.testing import MongoBackend
 from mongodb_session_manager.viewer import create_app
-from mongodb_session_manager.viewer.demo import seed_demo_sessions
 from tests.viewer.viewer_helpers import LONG_TURNS, TOKEN, Seeded
 
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from mongodb_session_manager.viewer.demo import REDACTED_TEXT
+from mongodb_session_manager.demo.seeds import REDACTED_TEXT
 from tests.viewer.viewer_helpers import LONG_TURNS, TOKEN, Seeded
 
 Client = httpx.AsyncClient

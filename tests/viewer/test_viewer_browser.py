@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
+from mongodb_session_manager.demo.seeds import REDACTED_TEXT
 from mongodb_session_manager.viewer import create_app
-from mongodb_session_manager.viewer.demo import REDACTED_TEXT
 from tests.helpers.browser import (
     fresh_page,
     launch_chromium,

@@ -15,17 +15,12 @@ from typing import Any
 import pytest
 from pymongo import monitoring
 
+from mongodb_session_manager.demo.synthetic import insert_synthetic_sessions, synthetic_session
 from mongodb_session_manager.store import StoreLoop
 from mongodb_session_manager.testing import MongoBackend
 from mongodb_session_manager.viewer import SessionQueries, ViewerSettings
 from mongodb_session_manager.viewer.filters import MetaFilter, SessionSearch
-from mongodb_session_manager.viewer.perf import (
-    ScreenCost,
-    insert_synthetic_sessions,
-    measure,
-    measure_screens,
-    synthetic_session,
-)
+from mongodb_session_manager.viewer.perf import ScreenCost, measure, measure_screens
 
 pytestmark = pytest.mark.usefixtures("needs_command_monitoring")
 

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from mongodb_session_manager.demo.seeds import tiny_png
 from mongodb_session_manager.models import AgentRecord
 from mongodb_session_manager.viewer.content import json_safe, to_blocks
-from mongodb_session_manager.viewer.demo import tiny_png
 from mongodb_session_manager.viewer.fields import indexed_metadata_fields, infer_fields
 from mongodb_session_manager.viewer.schemas import AgentView
 

@@ -7,7 +7,8 @@ metadata, a long conversation, and hostile text (HTML / script in messages).
 
 Feedback and metadata go through the manager's own ``add_feedback`` and
 ``update_metadata``; only the spreading of demo sessions over past days
-(:func:`shift_times`) rewrites documents directly.
+(:func:`shift_times`) rewrites documents, through
+:class:`~mongodb_session_manager.store.seeding.SeedingStore`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from strands.types.streaming import StreamEvent
 
 from mongodb_session_manager.manager import MongoDBSessionManagerFactory
 from mongodb_session_manager.models import Feedback
-from mongodb_session_manager.testing import ScriptedModel
+from mongodb_session_manager.offline import ScriptedModel
+from mongodb_session_manager.store.seeding import SeedingStore
 
 XSS_TEXT = (
     "Here is the page you asked for: <script>window.__msm_xss = 'script'</script>"
@@ -70,6 +72,15 @@ class GuardrailModel(ScriptedModel):
         self.redact_calls = redact_calls
 
     async def stream(self, *args: Any, **kwargs: Any) -> AsyncGenerator[StreamEvent, None]:
+        """Stream the scripted turn; on a redacting call, ``redactContent`` before ``messageStop``.
+
+        Args:
+            *args: Passed to :meth:`ScriptedModel.stream`.
+            **kwargs: Passed to :meth:`ScriptedModel.stream`.
+
+        Yields:
+            The scripted model's events, plus the redaction event on listed calls.
+        """
         redact = (self.calls + 1) in self.redact_calls
         async for event in super().stream(*args, **kwargs):
             if redact and "messageStop" in event:
@@ -111,23 +122,20 @@ def store_metadata(
 
 def shift_times(factory: MongoDBSessionManagerFactory, session_id: str, delta: timedelta) -> None:
     """Move every date of a session by ``delta`` (demo sessions spread over days)."""
-    collection = factory.repository._collection
+    repository = factory.repository
+    store = SeedingStore(factory.pool, repository.database_name, repository.collection_name)
+    factory.pool.run(store.rewrite_session(session_id, lambda document: _shifted(document, delta)))
 
-    def shifted(value: Any) -> Any:
-        if isinstance(value, datetime):
-            return value + delta
-        if isinstance(value, dict):
-            return {k: shifted(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [shifted(v) for v in value]
-        return value
 
-    async def rewrite() -> None:
-        document = await collection().find_one({"_id": session_id})
-        if document is not None:
-            await collection().replace_one({"_id": session_id}, shifted(document))
-
-    factory.pool.run(rewrite())
+def _shifted(value: Any, delta: timedelta) -> Any:
+    """``value`` with every datetime in it moved by ``delta`` (dicts and lists walked)."""
+    if isinstance(value, datetime):
+        return value + delta
+    if isinstance(value, dict):
+        return {k: _shifted(v, delta) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shifted(v, delta) for v in value]
+    return value
 
 
 # ------------------------------------------------------------------ sessions
