@@ -44,18 +44,14 @@ from mongodb_session_manager.playground.settings import PlaygroundSettings
 from mongodb_session_manager.store.gateway import CollectionGateway
 from mongodb_session_manager.web import bearer_guard, validation_details
 from mongodb_session_manager.web.app import harden
-from mongodb_session_manager.web.headers import SecurityHeaders
+from mongodb_session_manager.web.headers import SecurityHeaders, content_security_policy
 from mongodb_session_manager.web.health import ping_error
 
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
-CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; "
-    "frame-ancestors 'none'; object-src 'none'"
-)
+CSP = content_security_policy(form_action="'none'")
 """No inline script, no other origin: model output that slips past sanitising cannot run."""
 
 

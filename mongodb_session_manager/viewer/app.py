@@ -33,18 +33,14 @@ from mongodb_session_manager.viewer.schemas import ErrorResponse
 from mongodb_session_manager.viewer.settings import ViewerSettings
 from mongodb_session_manager.web import validation_details
 from mongodb_session_manager.web.app import harden
-from mongodb_session_manager.web.headers import SecurityHeaders
+from mongodb_session_manager.web.headers import SecurityHeaders, content_security_policy
 from mongodb_session_manager.web.limits import MAX_ERROR_DETAILS
 
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
-CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'; object-src 'none'"
-)
+CSP = content_security_policy(form_action="'self'")
 """No inline script, no other origin: LLM text that slips through cannot run or call out."""
 
 # Swagger UI sets inline styles; its page shows no session data, so only it gets them.

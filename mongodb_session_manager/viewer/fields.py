@@ -150,7 +150,7 @@ class FieldCatalog:
     """Caches discovered fields for ``ttl`` seconds; one discovery at a time.
 
     Args:
-        discover: Coroutine function doing the discovery (runs on the store loop).
+        discover: Coroutine function doing the discovery (its reads run on the store loop).
         ttl: Seconds a discovery stays fresh.
     """
 
