@@ -141,8 +141,6 @@ class ScriptedModel(Model):
             self.config["context_window_limit"] = context_window_limit
         self._validate_config(self.config)
 
-    # ------------------------------------------------------------------ config
-
     @staticmethod
     def _validate_config(config: Mapping[str, Any]) -> None:
         """Check value ranges of known configuration keys.
@@ -190,8 +188,6 @@ class ScriptedModel(Model):
             The live configuration dict (always contains ``model_id``).
         """
         return self.config
-
-    # ------------------------------------------------------------------ script
 
     def reset(self) -> None:
         """Rewind the script to its first item and zero :attr:`calls`."""
@@ -251,8 +247,6 @@ class ScriptedModel(Model):
             if texts:
                 return "\n".join(texts)
         return ""
-
-    # --------------------------------------------------------------- streaming
 
     @staticmethod
     def _input_chars(

@@ -1,9 +1,10 @@
-"""Writes that only demo and benchmark data need: bulk inserts, rewrites, scratch databases.
+"""Writes that only demo, benchmark and test data need: bulk inserts, rewrites, drops.
 
 :class:`SeedingStore` is the gateway behind :mod:`mongodb_session_manager.demo`'s
 seed conversations (spreading them over past days) and synthetic sessions (bulk
-inserts for the viewer's budgets and benchmarks). Application code never needs
-it: sessions are written through the session manager.
+inserts for the viewer's budgets and benchmarks), and the testing kit's scratch
+databases. Application code never needs it: sessions are written through the
+session manager.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ import pytest
 
 from mongodb_session_manager.manager import MongoDBSessionManagerFactory
 from mongodb_session_manager.offline import ScriptedModel
+from mongodb_session_manager.store.seeding import SeedingStore
 from mongodb_session_manager.testing.backend import MongoBackend, start_backend
 
 __all__ = ["MongoBackend", "start_backend"]  # re-exported for older imports
@@ -56,14 +57,12 @@ def msm_factory(
     """A factory on the test database; the database is dropped afterwards."""
     factory = MongoDBSessionManagerFactory(**msm_options)
     yield factory
+    repository = factory.repository
+    scratch = SeedingStore(factory.pool, repository.database_name, repository.collection_name)
     try:
-        factory.pool.run(_drop(factory.pool, msm_options["database_name"]))
+        factory.pool.run(scratch.drop_database())
     finally:
         factory.close()
-
-
-async def _drop(pool: Any, database_name: str) -> None:
-    await pool.client().drop_database(database_name)
 
 
 @pytest.fixture
