@@ -1,0 +1,58 @@
+"""The services of one session, built together (they share the size bookkeeping)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+from mongodb_session_manager.services._access import RepositoryAccess, SessionAccess
+from mongodb_session_manager.services._sized import SizedWrites
+from mongodb_session_manager.services.agent_config import AgentConfigService
+from mongodb_session_manager.services.feedback import FeedbackService
+from mongodb_session_manager.services.metadata import MetadataService
+from mongodb_session_manager.services.metrics import MetricsService
+
+if TYPE_CHECKING:
+    from mongodb_session_manager.repository.repository import MongoDBSessionRepository
+
+__all__ = ["SessionServices", "session_services"]
+
+
+@dataclass(frozen=True)
+class SessionServices:
+    """Metadata, feedback, agent configuration and metrics of one session."""
+
+    metadata: MetadataService
+    feedback: FeedbackService
+    agent_config: AgentConfigService
+    metrics: MetricsService
+
+
+def session_services(
+    store: SessionAccess | MongoDBSessionRepository, session_id: str
+) -> SessionServices:
+    """The services of ``session_id`` over ``store`` (a session store, or a repository).
+
+    Args:
+        store: What the services read and write with. A repository is wrapped in
+            :class:`RepositoryAccess`.
+        session_id: The session (already validated).
+
+    Returns:
+        The four services; metadata and configuration share one :class:`SizedWrites`.
+    """
+    if _is_access(store):
+        access = cast(SessionAccess, store)
+    else:
+        access = RepositoryAccess(cast("MongoDBSessionRepository", store))
+    sizes = SizedWrites(access, session_id)
+    return SessionServices(
+        metadata=MetadataService(sizes),
+        feedback=FeedbackService(access, session_id),
+        agent_config=AgentConfigService(sizes),
+        metrics=MetricsService(access, session_id),
+    )
+
+
+def _is_access(store: object) -> bool:
+    return hasattr(store, "read_fields") and hasattr(store, "update_session")
