@@ -219,7 +219,7 @@ class MetadataWebSocketHook(AWSHook):
         path = f"metadata.{self.connection_id_key}"
 
         async def read() -> Any:
-            raw = await repository._collection().find_one({"_id": session_id}, {path: 1})
+            raw = await repository.store.read_fields(session_id, {path: 1})
             return ((raw or {}).get("metadata") or {}).get(self.connection_id_key)
 
         return repository.pool.run(read())

@@ -229,9 +229,9 @@ def _play(
 
 def _count_demo_sessions(factory: MongoDBSessionManagerFactory, database: str, coll: str) -> int:
     async def count() -> int:
-        collection = factory.pool.collection(database, coll)
+        store = factory.repository.store.with_settings(database_name=database, collection_name=coll)
         # An anchored prefix: MongoDB answers it from the _id index.
-        return int(await collection.count_documents({"_id": {"$regex": f"^{SESSION_PREFIX}"}}))
+        return await store.count({"_id": {"$regex": f"^{SESSION_PREFIX}"}})
 
     return factory.pool.run(count())
 

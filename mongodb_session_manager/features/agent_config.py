@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from mongodb_session_manager.services._access import RepositoryAccess
 from mongodb_session_manager.services.agent_config import (
     CONFIG_FIELDS,
     LISTED_FIELDS,
@@ -22,4 +21,4 @@ __all__ = ["CONFIG_FIELDS", "LISTED_FIELDS", "MAX_MODEL_ID_LENGTH", "read_applic
 
 async def read_application_name(repository: Any, session_id: str) -> str | None:
     """The session's ``application_name`` (transitional: ``repository/reference_api.py``)."""
-    return await _read_application_name(RepositoryAccess(repository), session_id)
+    return await _read_application_name(repository.store, session_id)

@@ -26,60 +26,31 @@ import hashlib
 import hmac
 import logging
 import secrets
-import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from bson import Binary
-from pymongo import ReturnDocument
 
-from mongodb_session_manager.errors import SessionManagerError
-from mongodb_session_manager.models import utcnow
+# The database side (deployment key, each session's flag) is the store's.
+from mongodb_session_manager.store.viewer_secrets import KEY_CACHE as _keys  # noqa: F401 (tests clear it)
+from mongodb_session_manager.store.viewer_secrets import KEY_ID as KEY_ID
+from mongodb_session_manager.store.viewer_secrets import SCHEME as SCHEME
+from mongodb_session_manager.store.viewer_secrets import SECRETS_COLLECTION as SECRETS_COLLECTION
+from mongodb_session_manager.store.viewer_secrets import VIEWER_ACCESS_FIELD as VIEWER_ACCESS_FIELD
+from mongodb_session_manager.store.viewer_secrets import deployment_key as deployment_key
+from mongodb_session_manager.store.viewer_secrets import new_viewer_access as new_viewer_access
+from mongodb_session_manager.store.viewer_secrets import read_viewer_access as read_viewer_access
 
 if TYPE_CHECKING:
     from mongodb_session_manager.store.pool import MongoDBConnectionPool
 
 logger = logging.getLogger(__name__)
 
-SECRETS_COLLECTION = "msm_secrets"
-"""Collection (in the sessions' database) holding the deployment key. Not a session collection."""
-KEY_ID = "session_viewer_key"
-VIEWER_ACCESS_FIELD = "viewer_access"
 LEGACY_FIELD = "session_viewer_password"
 """Where the reference library stored the password in plain text (removed by the migration)."""
-SCHEME = "hmac-sha256"
 CREDENTIAL_PREFIX = "sv1."
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 _MAX_PASSWORD_LENGTH = 256
-
-# Deployment keys already read, per pool and database (a pool is per process).
-_keys: weakref.WeakKeyDictionary[MongoDBConnectionPool, dict[str, bytes]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def new_viewer_access() -> dict[str, Any]:
-    """The ``viewer_access`` a new session stores (a flag: the password is derived)."""
-    return {"scheme": SCHEME, "key_id": KEY_ID}
-
-
-async def deployment_key(pool: MongoDBConnectionPool, database_name: str) -> bytes:
-    """The database's viewer key: read (or created) once per process. Call on the store loop."""
-    cached = _keys.get(pool, {}).get(database_name)
-    if cached is not None:
-        return cached
-    collection = pool.collection(database_name, SECRETS_COLLECTION)
-    found = await collection.find_one_and_update(
-        {"_id": KEY_ID},
-        {"$setOnInsert": {"key": Binary(secrets.token_bytes(32)), "created_at": utcnow()}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-    )
-    if found is None or not isinstance(found.get("key"), bytes):
-        raise SessionManagerError(f"{SECRETS_COLLECTION}.{KEY_ID} in {database_name!r} is damaged")
-    key = bytes(found["key"])
-    _keys.setdefault(pool, {})[database_name] = key
-    return key
 
 
 def derive_password(key: bytes, session_id: str) -> str:
@@ -107,17 +78,6 @@ def _check_legacy(verifier: Mapping[str, Any], password: str) -> bool:
     except (KeyError, TypeError, ValueError):
         return False
     return hmac.compare_digest(digest, bytes(verifier["hash"]))
-
-
-async def read_viewer_access(
-    pool: MongoDBConnectionPool, database_name: str, collection_name: str, session_id: str
-) -> Mapping[str, Any] | None:
-    """The session's ``viewer_access`` (``None``: no session, or no password). One read."""
-    raw = await pool.collection(database_name, collection_name).find_one(
-        {"_id": session_id}, {VIEWER_ACCESS_FIELD: 1}
-    )
-    access = raw.get(VIEWER_ACCESS_FIELD) if raw is not None else None
-    return access if isinstance(access, Mapping) and access.get("scheme") == SCHEME else None
 
 
 async def session_password(

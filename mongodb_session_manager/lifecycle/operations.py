@@ -1,29 +1,29 @@
 """Operator tasks on stored sessions: list, export, delete (one, or by query).
 
 Each function takes either a ``repository`` (its pool, database and collection
-are used) or connection arguments, and has an ``*_async`` twin.
+are used) or connection arguments (:class:`StoreTarget`), and has an ``*_async``
+form. Each task is one coroutine over a
+:class:`~mongodb_session_manager.store.sessions.SessionStore`; both forms borrow
+the store for the call and run that coroutine on the store loop.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypedDict, TypeVar, Unpack
 
 from mongodb_session_manager.errors import InvalidInputError, SessionNotFoundError
 from mongodb_session_manager.lifecycle.export import export_document, to_json, to_markdown
 from mongodb_session_manager.lifecycle.query import SessionQuery
-from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE, validate_id
-from mongodb_session_manager.repository.repository import (
-    MongoDBSessionRepository,
-    check_schema_version,
-)
+from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
+from mongodb_session_manager.repository.repository import MongoDBSessionRepository
 from mongodb_session_manager.store.borrowed import borrowed_pool
-from mongodb_session_manager.store.pool import MongoDBConnectionPool
+from mongodb_session_manager.store.sessions import SessionStore
+from mongodb_session_manager.store.settings import StoreSettings
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -31,6 +31,24 @@ T = TypeVar("T")
 ExportFormat = Literal["json", "markdown"]
 _DELETE_BATCH = 500
 _SAMPLE_IDS = 20
+
+
+class StoreTarget(TypedDict, total=False):
+    """Which sessions collection a lifecycle function works on (all keys optional).
+
+    Attributes:
+        repository: Use this repository's pool, database and collection.
+        connection_string: MongoDB URI (without ``repository``).
+        database_name: Database (without ``repository``; default ``DEFAULT_DATABASE``).
+        collection_name: Collection (without ``repository``; default ``DEFAULT_COLLECTION``).
+        client: An existing client (without ``repository``).
+    """
+
+    repository: MongoDBSessionRepository | None
+    connection_string: str | None
+    database_name: str
+    collection_name: str
+    client: Any | None
 
 
 @dataclass
@@ -61,36 +79,44 @@ class DeletionReport:
     """Up to 20 of the matching session ids, to show before confirming."""
 
 
-@dataclass(frozen=True)
-class _Where:
-    pool: MongoDBConnectionPool
-    database_name: str
-    collection_name: str
-
-    def collection(self) -> Any:
-        return self.pool.collection(self.database_name, self.collection_name)
-
-
 @contextmanager
-def _where(
-    repository: MongoDBSessionRepository | None,
-    connection_string: str | None,
-    database_name: str,
-    collection_name: str,
-    client: Any | None,
-) -> Iterator[_Where]:
+def _store(target: StoreTarget) -> Iterator[SessionStore]:
+    """The target's store: the repository's, or one on a pool borrowed for the call."""
+    unknown = sorted(set(target) - set(StoreTarget.__annotations__))
+    if unknown:  # what Python says for a keyword argument that does not exist
+        raise TypeError(f"got an unexpected keyword argument {unknown[0]!r}")
+    repository = target.get("repository")
     if repository is not None:
-        yield _Where(repository.pool, repository.database_name, repository.collection_name)
+        yield repository.store
         return
-    with borrowed_pool(connection_string, client=client) as pool:
-        yield _Where(pool, database_name, collection_name)
+    settings = StoreSettings(
+        database_name=target.get("database_name", DEFAULT_DATABASE),
+        collection_name=target.get("collection_name", DEFAULT_COLLECTION),
+    )
+    client = target.get("client")
+    with borrowed_pool(target.get("connection_string"), client=client) as pool:
+        yield SessionStore(pool, settings)
+
+
+def _blocking(target: StoreTarget, task: Callable[[SessionStore], Coroutine[Any, Any, T]]) -> T:
+    """Run ``task`` on the target's store, blocking."""
+    with _store(target) as store:
+        return store.runner.run(task(store))
+
+
+async def _awaiting(
+    target: StoreTarget, task: Callable[[SessionStore], Coroutine[Any, Any, T]]
+) -> T:
+    """Await ``task`` on the target's store (run on the store loop)."""
+    with _store(target) as store:
+        return await store.runner.call(task(store))
 
 
 # ------------------------------------------------------------------------- coroutines
 
 
 async def _list(
-    where: _Where, query: SessionQuery | None, limit: int, skip: int
+    store: SessionStore, query: SessionQuery | None, limit: int, skip: int
 ) -> list[SessionSummary]:
     if not 1 <= limit <= 10_000 or skip < 0:
         raise InvalidInputError("limit must be 1..10000 and skip >= 0")
@@ -114,47 +140,33 @@ async def _list(
             }
         },
     ]
-    cursor = where.collection().aggregate(pipeline)
-    if inspect.isawaitable(cursor):  # PyMongo's async API returns the cursor from a coroutine
-        cursor = await cursor
-    rows: list[dict[str, Any]] = await cursor.to_list(None)
-    return [
-        SessionSummary(
-            session_id=str(row.get("session_id") or row["_id"]),
-            application_name=row.get("application_name"),
-            schema_version=int(row.get("schema_version") or 0),
-            created_at=row.get("created_at"),
-            updated_at=row.get("updated_at"),
-            expires_at=row.get("expires_at"),
-            agents=int(row.get("agents") or 0),
-            messages=row.get("messages"),
-            feedbacks=int(row.get("feedbacks") or 0),
-            size_bytes=row.get("size_bytes"),
-        )
-        for row in rows
-    ]
+    return [_summary(row) for row in await store.aggregate(pipeline)]
 
 
-async def _read(where: _Where, session_id: str) -> dict[str, Any]:
-    validate_id(session_id, "session_id")
-    document: dict[str, Any] | None = await where.collection().find_one({"_id": session_id})
+def _summary(row: dict[str, Any]) -> SessionSummary:
+    return SessionSummary(
+        session_id=str(row.get("session_id") or row["_id"]),
+        application_name=row.get("application_name"),
+        schema_version=int(row.get("schema_version") or 0),
+        created_at=row.get("created_at"),
+        updated_at=row.get("updated_at"),
+        expires_at=row.get("expires_at"),
+        agents=int(row.get("agents") or 0),
+        messages=row.get("messages"),
+        feedbacks=int(row.get("feedbacks") or 0),
+        size_bytes=row.get("size_bytes"),
+    )
+
+
+async def _read(store: SessionStore, session_id: str) -> dict[str, Any]:
+    document = await store.read_document(session_id)
     if document is None:
         raise SessionNotFoundError(session_id)
-    check_schema_version(document)
     return document
 
 
-async def _delete_one(where: _Where, session_id: str) -> bool:
-    repository = MongoDBSessionRepository(
-        pool=where.pool,
-        database_name=where.database_name,
-        collection_name=where.collection_name,
-    )
-    return await repository._delete_session(session_id)
-
-
 async def _delete_many(
-    where: _Where, query: SessionQuery, dry_run: bool, limit: int | None
+    store: SessionStore, query: SessionQuery, dry_run: bool, limit: int | None
 ) -> DeletionReport:
     if query.is_empty:
         raise InvalidInputError(
@@ -162,9 +174,8 @@ async def _delete_many(
             "(ids, application, inactivity, dates, metadata)"
         )
     conditions = query.to_filter()  # evaluated once: "inactive for 30 days" as of now
-    collection = where.collection()
-    matched = await collection.count_documents(conditions)
-    first = await _ids(collection, conditions, _SAMPLE_IDS)
+    matched = await store.count(conditions)
+    first = await store.find_ids(conditions, limit=_SAMPLE_IDS)
     report = DeletionReport(
         matched=matched, deleted=0, dry_run=dry_run, sample_ids=[str(i) for i in first]
     )
@@ -173,28 +184,23 @@ async def _delete_many(
     budget = matched if limit is None else min(limit, matched)
     while report.deleted < budget:
         batch = min(_DELETE_BATCH, budget - report.deleted)
-        ids = await _ids(collection, conditions, batch)
+        ids = await store.find_ids(conditions, limit=batch)
         if not ids:
             break
         # The conditions are applied again: a session written since the listing (no
         # longer inactive) is not deleted.
-        result = await collection.delete_many({"$and": [{"_id": {"$in": ids}}, conditions]})
-        report.deleted += result.deleted_count
-        if result.deleted_count == 0:
+        deleted = await store.delete_sessions({"$and": [{"_id": {"$in": ids}}, conditions]})
+        report.deleted += deleted
+        if deleted == 0:
             break
     logger.info(
         "sessions.deleted | matched=%d deleted=%d collection=%s.%s",
         report.matched,
         report.deleted,
-        where.database_name,
-        where.collection_name,
+        store.database_name,
+        store.collection_name,
     )
     return report
-
-
-async def _ids(collection: Any, conditions: dict[str, Any], limit: int) -> list[Any]:
-    rows = await collection.find(conditions, {"_id": 1}).sort("_id", 1).limit(limit).to_list(None)
-    return [row["_id"] for row in rows]
 
 
 def _render(document: dict[str, Any], fmt: ExportFormat, include_redacted: bool) -> str:
@@ -209,20 +215,12 @@ def _render(document: dict[str, Any], fmt: ExportFormat, include_redacted: bool)
 # ------------------------------------------------------------------------- public API
 
 
-def _blocking(where: _Where, coro: Coroutine[Any, Any, T]) -> T:
-    return where.pool.run(coro)
-
-
 def list_sessions(
     query: SessionQuery | None = None,
     *,
     limit: int = 50,
     skip: int = 0,
-    repository: MongoDBSessionRepository | None = None,
-    connection_string: str | None = None,
-    database_name: str = DEFAULT_DATABASE,
-    collection_name: str = DEFAULT_COLLECTION,
-    client: Any | None = None,
+    **target: Unpack[StoreTarget],
 ) -> list[SessionSummary]:
     """Sessions matching ``query``, most recently written first (no messages transferred).
 
@@ -230,14 +228,10 @@ def list_sessions(
         query: Conditions (``None``: every session).
         limit: At most this many (1..10000).
         skip: Skip this many first (paging).
-        repository: Use this repository's pool, database and collection.
-        connection_string: MongoDB URI (without ``repository``).
-        database_name: Database (without ``repository``).
-        collection_name: Collection (without ``repository``).
-        client: An existing async client (without ``repository``).
+        **target: Where the sessions are (:class:`StoreTarget`: ``repository``, or
+            ``connection_string`` / ``database_name`` / ``collection_name`` / ``client``).
     """
-    with _where(repository, connection_string, database_name, collection_name, client) as where:
-        return _blocking(where, _list(where, query, limit, skip))
+    return _blocking(target, lambda store: _list(store, query, limit, skip))
 
 
 async def list_sessions_async(
@@ -245,15 +239,10 @@ async def list_sessions_async(
     *,
     limit: int = 50,
     skip: int = 0,
-    repository: MongoDBSessionRepository | None = None,
-    connection_string: str | None = None,
-    database_name: str = DEFAULT_DATABASE,
-    collection_name: str = DEFAULT_COLLECTION,
-    client: Any | None = None,
+    **target: Unpack[StoreTarget],
 ) -> list[SessionSummary]:
-    """Async twin of :func:`list_sessions`."""
-    with _where(repository, connection_string, database_name, collection_name, client) as where:
-        return await where.pool.call(_list(where, query, limit, skip))
+    """Async form of :func:`list_sessions`."""
+    return await _awaiting(target, lambda store: _list(store, query, limit, skip))
 
 
 def export_session(
@@ -261,23 +250,24 @@ def export_session(
     *,
     format: ExportFormat = "json",
     include_redacted: bool = False,
-    repository: MongoDBSessionRepository | None = None,
-    connection_string: str | None = None,
-    database_name: str = DEFAULT_DATABASE,
-    collection_name: str = DEFAULT_COLLECTION,
-    client: Any | None = None,
+    **target: Unpack[StoreTarget],
 ) -> str:
     """One session, everything in it, as JSON or Markdown text.
 
     Redacted messages show what replaced them (``include_redacted=True`` adds the
     original). Bytes are base64 (Extended JSON) in JSON, placeholders in Markdown.
 
+    Args:
+        session_id: The session.
+        format: ``"json"`` or ``"markdown"``.
+        include_redacted: Also show the originals of redacted messages.
+        **target: Where the sessions are (:class:`StoreTarget`).
+
     Raises:
         SessionNotFoundError: no such session.
         SchemaVersionError: the session needs ``msm migrate up`` first.
     """
-    with _where(repository, connection_string, database_name, collection_name, client) as where:
-        document = _blocking(where, _read(where, session_id))
+    document = _blocking(target, lambda store: _read(store, session_id))
     return _render(document, format, include_redacted)
 
 
@@ -286,60 +276,29 @@ async def export_session_async(
     *,
     format: ExportFormat = "json",
     include_redacted: bool = False,
-    repository: MongoDBSessionRepository | None = None,
-    connection_string: str | None = None,
-    database_name: str = DEFAULT_DATABASE,
-    collection_name: str = DEFAULT_COLLECTION,
-    client: Any | None = None,
+    **target: Unpack[StoreTarget],
 ) -> str:
-    """Async twin of :func:`export_session`."""
-    with _where(repository, connection_string, database_name, collection_name, client) as where:
-        document = await where.pool.call(_read(where, session_id))
+    """Async form of :func:`export_session`."""
+    document = await _awaiting(target, lambda store: _read(store, session_id))
     return _render(document, format, include_redacted)
 
 
 def export_session_data(
-    session_id: str,
-    *,
-    include_redacted: bool = False,
-    repository: MongoDBSessionRepository | None = None,
-    connection_string: str | None = None,
-    database_name: str = DEFAULT_DATABASE,
-    collection_name: str = DEFAULT_COLLECTION,
-    client: Any | None = None,
+    session_id: str, *, include_redacted: bool = False, **target: Unpack[StoreTarget]
 ) -> dict[str, Any]:
     """The export of :func:`export_session` as a JSON-ready ``dict``."""
-    with _where(repository, connection_string, database_name, collection_name, client) as where:
-        document = _blocking(where, _read(where, session_id))
+    document = _blocking(target, lambda store: _read(store, session_id))
     return export_document(document, include_redacted=include_redacted)
 
 
-def delete_session(
-    session_id: str,
-    *,
-    repository: MongoDBSessionRepository | None = None,
-    connection_string: str | None = None,
-    database_name: str = DEFAULT_DATABASE,
-    collection_name: str = DEFAULT_COLLECTION,
-    client: Any | None = None,
-) -> bool:
+def delete_session(session_id: str, **target: Unpack[StoreTarget]) -> bool:
     """Delete one session (all its agents, messages, metadata, feedback). True if it existed."""
-    with _where(repository, connection_string, database_name, collection_name, client) as where:
-        return _blocking(where, _delete_one(where, session_id))
+    return _blocking(target, lambda store: store.delete_session(session_id))
 
 
-async def delete_session_async(
-    session_id: str,
-    *,
-    repository: MongoDBSessionRepository | None = None,
-    connection_string: str | None = None,
-    database_name: str = DEFAULT_DATABASE,
-    collection_name: str = DEFAULT_COLLECTION,
-    client: Any | None = None,
-) -> bool:
-    """Async twin of :func:`delete_session`."""
-    with _where(repository, connection_string, database_name, collection_name, client) as where:
-        return await where.pool.call(_delete_one(where, session_id))
+async def delete_session_async(session_id: str, **target: Unpack[StoreTarget]) -> bool:
+    """Async form of :func:`delete_session`."""
+    return await _awaiting(target, lambda store: store.delete_session(session_id))
 
 
 def delete_sessions(
@@ -347,11 +306,7 @@ def delete_sessions(
     *,
     dry_run: bool = False,
     limit: int | None = None,
-    repository: MongoDBSessionRepository | None = None,
-    connection_string: str | None = None,
-    database_name: str = DEFAULT_DATABASE,
-    collection_name: str = DEFAULT_COLLECTION,
-    client: Any | None = None,
+    **target: Unpack[StoreTarget],
 ) -> DeletionReport:
     """Delete the sessions matching ``query`` (in batches of 500).
 
@@ -359,12 +314,12 @@ def delete_sessions(
         query: Conditions; an empty query is refused (it would delete everything).
         dry_run: Count and sample the matches, delete nothing.
         limit: Delete at most this many (e.g. the count a user confirmed).
+        **target: Where the sessions are (:class:`StoreTarget`).
 
     Raises:
         InvalidInputError: empty or invalid query.
     """
-    with _where(repository, connection_string, database_name, collection_name, client) as where:
-        return _blocking(where, _delete_many(where, query, dry_run, limit))
+    return _blocking(target, lambda store: _delete_many(store, query, dry_run, limit))
 
 
 async def delete_sessions_async(
@@ -372,12 +327,7 @@ async def delete_sessions_async(
     *,
     dry_run: bool = False,
     limit: int | None = None,
-    repository: MongoDBSessionRepository | None = None,
-    connection_string: str | None = None,
-    database_name: str = DEFAULT_DATABASE,
-    collection_name: str = DEFAULT_COLLECTION,
-    client: Any | None = None,
+    **target: Unpack[StoreTarget],
 ) -> DeletionReport:
-    """Async twin of :func:`delete_sessions`."""
-    with _where(repository, connection_string, database_name, collection_name, client) as where:
-        return await where.pool.call(_delete_many(where, query, dry_run, limit))
+    """Async form of :func:`delete_sessions`."""
+    return await _awaiting(target, lambda store: _delete_many(store, query, dry_run, limit))

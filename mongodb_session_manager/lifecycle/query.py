@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mongodb_session_manager.errors import InvalidInputError
-from mongodb_session_manager.features.keys import validate_key
 from mongodb_session_manager.models import as_utc, utcnow, validate_id
+from mongodb_session_manager.models.keys import validate_key
 
 Scalar = str | int | float | bool | None
 
@@ -66,7 +66,11 @@ class SessionQuery:
         )
 
     def to_filter(self, now: datetime | None = None) -> dict[str, Any]:
-        """The MongoDB filter; raises :class:`InvalidInputError` on a bad condition."""
+        """The MongoDB filter; raises :class:`InvalidInputError` on a bad condition.
+
+        Args:
+            now: The time ``inactive_for`` counts back from (default: now).
+        """
         conditions: dict[str, Any] = {}
         if self.session_ids is not None:
             if isinstance(self.session_ids, str):
@@ -74,6 +78,21 @@ class SessionQuery:
             conditions["_id"] = {"$in": [validate_id(i, "session_id") for i in self.session_ids]}
         if self.application_name is not None:
             conditions["application_name"] = _scalar(self.application_name, "application_name")
+        updated = self._updated_range(now)
+        if updated:
+            conditions["updated_at"] = updated
+        created = _range(self.created_before, self.created_after, "created")
+        if created:
+            conditions["created_at"] = created
+        for key, value in (self.metadata or {}).items():
+            path = ".".join(validate_key(key, "metadata key"))  # the metadata feature's rules
+            conditions[f"metadata.{path}"] = _scalar(value, f"metadata {key!r}")
+        if self.schema_version is not None:
+            conditions["schema_version"] = _schema_condition(self.schema_version)
+        return conditions
+
+    def _updated_range(self, now: datetime | None) -> dict[str, Any]:
+        """``updated_at`` bounds: before / after, and ``inactive_for`` as of ``now``."""
         updated: dict[str, Any] = {}
         if self.updated_before is not None:
             updated["$lt"] = _date(self.updated_before, "updated_before")
@@ -86,24 +105,22 @@ class SessionQuery:
             updated["$lt"] = min(updated.get("$lt", cutoff), cutoff)
         if self.updated_after is not None:
             updated["$gt"] = _date(self.updated_after, "updated_after")
-        if updated:
-            conditions["updated_at"] = updated
-        created: dict[str, Any] = {}
-        if self.created_before is not None:
-            created["$lt"] = _date(self.created_before, "created_before")
-        if self.created_after is not None:
-            created["$gt"] = _date(self.created_after, "created_after")
-        if created:
-            conditions["created_at"] = created
-        for key, value in (self.metadata or {}).items():
-            path = ".".join(validate_key(key, "metadata key"))  # the metadata feature's rules
-            conditions[f"metadata.{path}"] = _scalar(value, f"metadata {key!r}")
-        if self.schema_version is not None:
-            version = self.schema_version
-            if isinstance(version, bool) or not isinstance(version, int) or version < 0:
-                raise InvalidInputError(f"schema_version must be an int >= 0: {version!r}")
-            conditions["schema_version"] = {"$in": [None, 0]} if version == 0 else version
-        return conditions
+        return updated
+
+
+def _range(before: datetime | None, after: datetime | None, name: str) -> dict[str, Any]:
+    bounds: dict[str, Any] = {}
+    if before is not None:
+        bounds["$lt"] = _date(before, f"{name}_before")
+    if after is not None:
+        bounds["$gt"] = _date(after, f"{name}_after")
+    return bounds
+
+
+def _schema_condition(version: object) -> Any:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise InvalidInputError(f"schema_version must be an int >= 0: {version!r}")
+    return {"$in": [None, 0]} if version == 0 else version
 
 
 def _scalar(value: object, what: str) -> Scalar:

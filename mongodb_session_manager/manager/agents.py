@@ -17,6 +17,7 @@ from mongodb_session_manager.manager.restore import ReloadRead, restore_agent
 from mongodb_session_manager.manager.tracking import AgentTracker
 from mongodb_session_manager.manager.writer import AgentWriter
 from mongodb_session_manager.models import validate_id
+from mongodb_session_manager.repository.repository import MongoDBSessionRepository
 
 __all__ = ["AgentRegistry"]
 
@@ -27,19 +28,21 @@ class AgentRegistry:
     """Per-agent trackers of one manager, and what was read ahead when it opened.
 
     Args:
-        writer: The session's writer (its repository serves the reads too).
+        repository: The repository (its blocking reads restore agents).
+        writer: The session's writer.
         opened: What opening the session read.
         fix_broken_tool_use: Strands' repair of a dangling tool use in a history.
     """
 
     def __init__(
         self,
+        repository: MongoDBSessionRepository,
         writer: AgentWriter,
         opened: OpenedSession,
         fix_broken_tool_use: Callable[[list[Message]], list[Message]],
     ) -> None:
         self.writer = writer
-        self.repository = writer.repository
+        self.repository = repository
         self.session_id = writer.session_id
         self.trackers: dict[str, AgentTracker] = {}
         self.is_new_session = opened.is_new
@@ -93,7 +96,7 @@ class AgentRegistry:
             )
             return
         try:
-            self.repository.pool.run(self.writer.create_agent(agent, tracker, None))
+            self.writer.store.runner.run(self.writer.create_agent(agent, tracker, None))
         except SessionConflictError:
             # Another writer created it since this manager looked (a preload is a
             # snapshot of when the session was opened): restore it instead.

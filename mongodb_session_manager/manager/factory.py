@@ -13,16 +13,13 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from mongodb_session_manager.errors import InvalidInputError
+from mongodb_session_manager.errors import InvalidInputError, StoreClosedError
 from mongodb_session_manager.manager.manager import Hook, MongoDBSessionManager
 from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
-from mongodb_session_manager.repository.repository import (
-    DEFAULT_MAX_DOCUMENT_BYTES,
-    MongoDBSessionRepository,
-    check_max_document_bytes,
-    check_ttl,
-)
+from mongodb_session_manager.models.limits import DEFAULT_MAX_DOCUMENT_BYTES
+from mongodb_session_manager.repository.repository import MongoDBSessionRepository
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
+from mongodb_session_manager.store.settings import StoreSettings
 
 logger = logging.getLogger(__name__)
 
@@ -71,20 +68,28 @@ class MongoDBSessionManagerFactory:
         keep_original: bool = True,
         **pool_options: Any,
     ) -> None:
-        self.keep_original = bool(keep_original)
-        self._setup(
-            connection_string,
-            database_name,
-            collection_name,
-            client,
-            metadata_hook,
-            feedback_hook,
-            application_name,
-            metadata_fields,
-            max_document_bytes,
-            pool_options,
-            ttl,
+        # Checked (ttl, size limit, metadata field paths) before the pool is acquired.
+        settings = StoreSettings(
+            connection_string=connection_string,
+            database_name=database_name,
+            collection_name=collection_name,
+            client=client,
+            application_name=application_name,
+            metadata_fields=tuple(metadata_fields or ()),
+            max_document_bytes=max_document_bytes,
+            ttl=ttl,
+            client_options=pool_options,
         )
+        if connection_string is None and client is None:
+            raise InvalidInputError(
+                "MongoDBSessionManagerFactory needs a connection_string or a client"
+            )
+        self.keep_original = bool(keep_original)
+        self.metadata_hook = metadata_hook
+        self.feedback_hook = feedback_hook
+        self.pool = MongoDBConnectionPool.acquire(connection_string, client=client, **pool_options)
+        self.repository = MongoDBSessionRepository.from_settings(settings, self.pool)
+        self._closed = False
         if ensure_indexes:
             self.repository.ensure_indexes()
 
@@ -98,55 +103,12 @@ class MongoDBSessionManagerFactory:
             await self.repository.ensure_indexes_async()
         return self
 
-    def _setup(
-        self,
-        connection_string: str | None,
-        database_name: str,
-        collection_name: str,
-        client: Any | None,
-        metadata_hook: Hook | None,
-        feedback_hook: Hook | None,
-        application_name: str | None,
-        metadata_fields: Sequence[str] | None,
-        max_document_bytes: int,
-        pool_options: dict[str, Any],
-        ttl: timedelta | None = None,
-    ) -> None:
-        check_ttl(ttl)  # before acquiring the pool: a bad ttl leaves nothing open
-        check_max_document_bytes(max_document_bytes)
-        if connection_string is None and client is None:
-            raise InvalidInputError(
-                "MongoDBSessionManagerFactory needs a connection_string or a client"
-            )
-        self.pool = MongoDBConnectionPool.acquire(connection_string, client=client, **pool_options)
-        self.repository = MongoDBSessionRepository(
-            database_name=database_name,
-            collection_name=collection_name,
-            pool=self.pool,
-            application_name=application_name,
-            metadata_fields=tuple(metadata_fields or ()),
-            max_document_bytes=max_document_bytes,
-            ttl=ttl,
-        )
-        self.metadata_hook = metadata_hook
-        self.feedback_hook = feedback_hook
-        self._closed = False
+    @property
+    def settings(self) -> StoreSettings:
+        """The store settings of the managers it builds (unless overridden per call)."""
+        return self.repository.settings
 
-    def _manager_kwargs(self, overrides: dict[str, Any]) -> dict[str, Any]:
-        if self._closed:
-            from mongodb_session_manager.errors import StoreClosedError
-
-            raise StoreClosedError("the session manager factory is closed")
-        kwargs: dict[str, Any] = {
-            "repository": self.repository,
-            "metadata_hook": self.metadata_hook,
-            "feedback_hook": self.feedback_hook,
-            "keep_original": self.keep_original,
-        }
-        kwargs.update(overrides)
-        return kwargs
-
-    def _overrides(
+    def _manager_kwargs(
         self,
         database_name: str | None,
         collection_name: str | None,
@@ -154,11 +116,19 @@ class MongoDBSessionManagerFactory:
         application_name: str | None,
         kwargs: dict[str, Any],
     ) -> dict[str, Any]:
-        """The manager's keyword arguments with this call's overrides applied."""
+        """The manager's keyword arguments: the factory's, with this call's overrides."""
+        if self._closed:
+            raise StoreClosedError("the session manager factory is closed")
         repository = self._repository_for(database_name, collection_name, metadata_fields)
         if application_name is not None:
             kwargs["application_name"] = application_name
-        return self._manager_kwargs({"repository": repository, **kwargs})
+        return {
+            "repository": repository,
+            "metadata_hook": self.metadata_hook,
+            "feedback_hook": self.feedback_hook,
+            "keep_original": self.keep_original,
+            **kwargs,
+        }
 
     def _repository_for(
         self,
@@ -170,15 +140,12 @@ class MongoDBSessionManagerFactory:
         base = self.repository
         if database_name is None and collection_name is None and metadata_fields is None:
             return base
-        return MongoDBSessionRepository(
+        settings = base.settings.with_overrides(
             database_name=database_name or base.database_name,
             collection_name=collection_name or base.collection_name,
-            pool=self.pool,
-            application_name=base.application_name,
             metadata_fields=tuple(metadata_fields or base.metadata_fields),
-            max_document_bytes=base.max_document_bytes,
-            ttl=base.ttl,
         )
+        return MongoDBSessionRepository.from_settings(settings, self.pool)
 
     def create_session_manager(
         self,
@@ -201,7 +168,7 @@ class MongoDBSessionManagerFactory:
                 ``create``: ``False`` makes a missing session a
                 :class:`SessionNotFoundError` and writes nothing).
         """
-        overrides = self._overrides(
+        overrides = self._manager_kwargs(
             database_name, collection_name, metadata_fields, application_name, kwargs
         )
         return MongoDBSessionManager(session_id, **overrides)
@@ -216,7 +183,7 @@ class MongoDBSessionManagerFactory:
         **kwargs: Any,
     ) -> MongoDBSessionManager:
         """Async twin of :meth:`create_session_manager` (never blocks the loop)."""
-        overrides = self._overrides(
+        overrides = self._manager_kwargs(
             database_name, collection_name, metadata_fields, application_name, kwargs
         )
         return await MongoDBSessionManager.create_async(session_id, **overrides)

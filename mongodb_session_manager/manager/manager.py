@@ -147,12 +147,12 @@ class MongoDBSessionManager(SessionFeaturesAPI, RepositorySessionManager):
         self.metadata_hook = settings.metadata_hook
         self.feedback_hook = settings.feedback_hook
         self.keep_original = settings.keep_original
-        self._services = session_services(self._repo, self.session_id)
-        self._writer = AgentWriter(self._repo, self.session_id)
+        self._services = session_services(self._repo.store, self.session_id)
+        self._writer = AgentWriter(self._repo.store, self.session_id)
 
         def preload(with_messages: bool) -> Any:
             return open_session(
-                self._repo,
+                self._repo.store,
                 self.session_id,
                 self.application_name,
                 settings.preload_agents,
@@ -165,7 +165,7 @@ class MongoDBSessionManager(SessionFeaturesAPI, RepositorySessionManager):
     def _opened(self, opened: OpenedSession) -> None:
         self.session = opened.session
         self._is_new_session = opened.is_new  # Strands' initialize_multi_agent reads it
-        self._agents = AgentRegistry(self._writer, opened, self._fix_broken_tool_use)
+        self._agents = AgentRegistry(self._repo, self._writer, opened, self._fix_broken_tool_use)
 
     @property
     def repository(self) -> MongoDBSessionRepository:
@@ -281,13 +281,13 @@ class MongoDBSessionManager(SessionFeaturesAPI, RepositorySessionManager):
         # Hand-written pair: the sync form logs when it blocks a running loop.
         warn_if_blocking_loop("reloading agent %r", agent.agent_id)
         agent_id = self._agents.tracker(agent).agent_id
-        read = self.runner.run(read_for_reload(self._repo, self.session_id, agent_id))
+        read = self.runner.run(read_for_reload(self._repo.store, self.session_id, agent_id))
         self._agents.reloaded(agent, read)
 
     async def reload_async(self, agent: Agent) -> None:
         """Async twin of :meth:`reload` (the reads run on the store loop)."""
         agent_id = self._agents.tracker(agent).agent_id
-        read = await self.runner.call(read_for_reload(self._repo, self.session_id, agent_id))
+        read = await self.runner.call(read_for_reload(self._repo.store, self.session_id, agent_id))
         self._agents.reloaded(agent, read)
 
     # ------------------------------------------------------------------ agent state

@@ -8,14 +8,14 @@ from typing import Any
 from strands.types.session import Session, SessionMessage, SessionType
 
 from mongodb_session_manager.errors import SessionNotFoundError
-from mongodb_session_manager.models import AGENT_HEADER_FIELDS, storage_key, validate_id
-from mongodb_session_manager.repository.codec import read_stamp, session_type_of
-from mongodb_session_manager.repository.repository import (
-    SESSION_HEADER_PROJECTION,
-    MongoDBSessionRepository,
-    _agent_from,
-    check_schema_version,
+from mongodb_session_manager.models import storage_key
+from mongodb_session_manager.store.codec import (
+    agent_from,
+    raw_to_session_message,
+    read_stamp,
+    session_type_of,
 )
+from mongodb_session_manager.store.sessions import SessionStore
 
 __all__ = ["OpenedSession", "open_session", "removed_count"]
 
@@ -40,7 +40,7 @@ def removed_count(stored_agent: dict[str, Any]) -> int:
 
 
 async def open_session(
-    repository: MongoDBSessionRepository,
+    store: SessionStore,
     session_id: str,
     application_name: str | None,
     preload_agents: tuple[str, ...],
@@ -57,23 +57,17 @@ async def open_session(
         SessionNotFoundError: ``create=False`` and the session does not exist.
         SchemaVersionError: The stored session needs a migration.
     """
-    keys = {agent_id: storage_key(validate_id(agent_id, "agent_id")) for agent_id in preload_agents}
-    projection: dict[str, Any] = dict(SESSION_HEADER_PROJECTION)
-    for key in keys.values():
-        projection.update({f"agents.{key}.{name}": 1 for name in AGENT_HEADER_FIELDS})
-    collection = repository._collection()
-    raw = await collection.find_one({"_id": session_id}, projection)
+    raw = await store.read_header(session_id, preload_agents)
     if raw is None and not create:
         raise SessionNotFoundError(session_id)
     if raw is None:
         session = Session(session_id=session_id, session_type=SessionType.AGENT)
-        if await repository._create_session(session, application_name):
+        if await store.create_session(session, application_name):
             return OpenedSession(session, is_new=True)
-        raw = await collection.find_one({"_id": session_id}, projection)
+        raw = await store.read_header(session_id, preload_agents)
         if raw is None:  # created and deleted in between: start over as new
-            await repository._create_session(session, application_name)
+            await store.create_session(session, application_name)
             return OpenedSession(session, is_new=True)
-    check_schema_version(raw)
     opened = OpenedSession(
         Session(
             session_id=session_id,
@@ -82,11 +76,11 @@ async def open_session(
             updated_at=read_stamp(raw, "updated_at"),
         )
     )
-    for agent_id, key in keys.items():
-        agent = _agent_from(raw, key, agent_id)
+    for agent_id in preload_agents:
+        agent = agent_from(raw, storage_key(agent_id), agent_id)
         opened.agents[agent_id] = agent
         if agent is not None and with_messages:
             offset = removed_count(agent)
-            messages = await repository._read_messages(session_id, agent_id, offset, None)
-            opened.messages[(agent_id, offset)] = messages
+            raws = await store.read_messages(session_id, agent_id, offset, None)
+            opened.messages[(agent_id, offset)] = [raw_to_session_message(m) for m in raws]
     return opened

@@ -12,10 +12,10 @@ from strands.types.session import SessionMessage
 from mongodb_session_manager.errors import SessionNotFoundError
 from mongodb_session_manager.manager.opening import removed_count
 from mongodb_session_manager.manager.tracking import STATE_FIELDS, AgentTracker
-from mongodb_session_manager.repository.codec import raw_to_session_agent
+from mongodb_session_manager.store.codec import raw_to_session_agent, raw_to_session_message
 
 if TYPE_CHECKING:
-    from mongodb_session_manager.repository.repository import MongoDBSessionRepository
+    from mongodb_session_manager.store.sessions import SessionStore
 
 __all__ = ["ReloadRead", "read_for_reload", "restore_agent"]
 
@@ -66,17 +66,15 @@ def restore_agent(
     agent.messages = fix_broken_tool_use(agent.messages)
 
 
-async def read_for_reload(
-    repository: MongoDBSessionRepository, session_id: str, agent_id: str
-) -> ReloadRead:
+async def read_for_reload(store: SessionStore, session_id: str, agent_id: str) -> ReloadRead:
     """Two reads: the agent's fields, then its messages past the conversation manager's offset.
 
     Raises:
         SessionNotFoundError: The agent (or the session) is not stored.
     """
-    stored = await repository._read_agent_header(session_id, agent_id)
+    stored = await store.read_agent(session_id, agent_id)
     if stored is None:
         raise SessionNotFoundError(session_id, agent_id)
     offset = removed_count(stored)
-    messages = await repository._read_messages(session_id, agent_id, offset, None)
-    return stored, offset, messages
+    raws = await store.read_messages(session_id, agent_id, offset, None)
+    return stored, offset, [raw_to_session_message(raw) for raw in raws]

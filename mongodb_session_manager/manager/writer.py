@@ -22,12 +22,13 @@ from strands.types.session import SessionAgent, SessionMessage
 from mongodb_session_manager.manager.tool_usage import plan_tool_usage
 from mongodb_session_manager.manager.tracking import AgentTracker, snapshot_agent
 from mongodb_session_manager.models import Totals, storage_key
-from mongodb_session_manager.repository.codec import message_to_record, record_to_document
-from mongodb_session_manager.repository.repository import (
-    MongoDBSessionRepository,
-    agent_document,
-)
 from mongodb_session_manager.services.guardrail import plan_redaction, redaction_update
+from mongodb_session_manager.store.codec import (
+    agent_document,
+    message_to_record,
+    record_to_document,
+)
+from mongodb_session_manager.store.sessions import SessionStore
 
 __all__ = ["AgentWriter", "RedactionRequest"]
 
@@ -41,12 +42,12 @@ class AgentWriter:
     """Writes the agents of one session (every coroutine runs on the store loop).
 
     Args:
-        repository: What the writes go through.
+        store: What the writes go through.
         session_id: The session.
     """
 
-    def __init__(self, repository: MongoDBSessionRepository, session_id: str) -> None:
-        self.repository = repository
+    def __init__(self, store: SessionStore, session_id: str) -> None:
+        self.store = store
         self.session_id = session_id
 
     async def create_agent(
@@ -83,7 +84,7 @@ class AgentWriter:
         events = [plan.session_event for plan in redactions if plan is not None]
         if events:
             extra = {**extra, "$push": {"guardrail_events": {"$each": events}}}
-        await self.repository._create_agent(self.session_id, document, increments, extra)
+        await self.store.create_agent(self.session_id, document, increments=increments, extra=extra)
         tracker.pending_redactions = {}
         tool_usage.commit()
         tracker.stored = True
@@ -124,13 +125,13 @@ class AgentWriter:
         changes = tracker.changes(snapshot_agent(agent))
         fields, state_bytes = tracker.fields_to_write(changes)
         tool_usage = plan_tool_usage(tracker, agent, [session_message])
-        await self.repository._append(
+        await self.store.append(
             self.session_id,
             tracker.agent_id,
-            session_message,
+            record_to_document(message_to_record(session_message)),
             agent_fields=fields,
-            state_bytes_delta=state_bytes - tracker.state_bytes,
-            extra_update=tool_usage.update(storage_key(tracker.agent_id)),
+            added_state_bytes=state_bytes - tracker.state_bytes,
+            extra=tool_usage.update(storage_key(tracker.agent_id)),
         )
         tool_usage.commit()
         tracker.remember(changes, state_bytes)
@@ -151,7 +152,7 @@ class AgentWriter:
             await self.create_agent(agent, tracker, None)
             return
         fields, state_bytes = tracker.fields_to_write(changes)
-        await self.repository._update_agent_fields(
+        await self.store.update_agent(
             self.session_id, tracker.agent_id, fields, state_bytes - tracker.state_bytes
         )
         tracker.remember(changes, state_bytes)
@@ -188,14 +189,15 @@ class AgentWriter:
         if not tracker.stored:
             tracker.pending_redactions[latest.message_id] = plan  # written with the agent
             return
-        repository = self.repository
+        store = self.store
         try:
-            repository.pool.run(
-                repository._update_message(
+            store.runner.run(
+                store.update_message(
                     self.session_id,
                     tracker.agent_id,
-                    latest,
-                    extra_update=lambda path: redaction_update(path, plan),
+                    latest.message_id,
+                    latest.redact_message,
+                    lambda path: redaction_update(path, plan),
                 )
             )
         except BaseException:

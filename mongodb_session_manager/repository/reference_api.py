@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mongodb_session_manager.models import Feedback
     from mongodb_session_manager.store.pool import MongoDBConnectionPool
+    from mongodb_session_manager.store.sessions import SessionStore
 
 
 @functools.cache
@@ -47,8 +48,7 @@ class ReferenceRepositoryAPI:
     """``.client`` / ``.database`` / ``.collection`` and the per-session calls."""
 
     pool: MongoDBConnectionPool
-    database_name: str
-    collection_name: str
+    store: SessionStore
 
     @property
     def client(self) -> Any:
@@ -58,12 +58,12 @@ class ReferenceRepositoryAPI:
     @property
     def database(self) -> Any:
         """The sessions' database as a synchronous PyMongo ``Database``."""
-        return self.client[self.database_name]
+        return self.client[self.store.database_name]
 
     @property
     def collection(self) -> Any:
         """The sessions' collection as a synchronous PyMongo ``Collection``."""
-        return self.database[self.collection_name]
+        return self.database[self.store.collection_name]
 
     def _view(self, session_id: str) -> Any:
         return _session_view(self, session_id)
@@ -92,6 +92,6 @@ class ReferenceRepositoryAPI:
 
     def get_application_name(self, session_id: str) -> str | None:
         """The session's ``application_name``, or ``None``."""
-        from mongodb_session_manager.features.agent_config import read_application_name
-
-        return self.pool.run(read_application_name(self, session_id))
+        raw = self.pool.run(self.store.read_fields(session_id, {"application_name": 1}))
+        value = (raw or {}).get("application_name")
+        return value if isinstance(value, str) else None

@@ -8,7 +8,7 @@ application hooks (:mod:`.hooks`). :func:`session_services` builds the set for
 one session, as the manager and the repository's reference API use it.
 """
 
-from mongodb_session_manager.services._access import RepositoryAccess, SessionAccess
+from mongodb_session_manager.services._access import SessionAccess
 from mongodb_session_manager.services._sized import SizedWrites
 from mongodb_session_manager.services.agent_config import AgentConfigService
 from mongodb_session_manager.services.bundle import SessionServices, session_services
@@ -25,7 +25,6 @@ __all__ = [
     "MetadataService",
     "MetricsService",
     "MetricsSummary",
-    "RepositoryAccess",
     "SessionAccess",
     "SessionServices",
     "SizedWrites",

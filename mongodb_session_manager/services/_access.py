@@ -1,10 +1,9 @@
-"""What the services need of the session store, and its transitional implementation.
+"""What the services need of the session store.
 
 The services never hold a collection: they ask for fields of a session, an
 aggregation of it, or a guarded update. :class:`SessionAccess` names those
-calls; :class:`RepositoryAccess` provides them over a
-:class:`~mongodb_session_manager.repository.repository.MongoDBSessionRepository`
-until the store gateway (``store/sessions.py``) provides them itself.
+calls; :class:`~mongodb_session_manager.store.sessions.SessionStore` (a
+repository's ``.store``) provides them.
 """
 
 from __future__ import annotations
@@ -16,9 +15,8 @@ from mongodb_session_manager.errors import SessionNotFoundError
 
 if TYPE_CHECKING:
     from mongodb_session_manager._twins import Runner
-    from mongodb_session_manager.repository.repository import MongoDBSessionRepository
 
-__all__ = ["RepositoryAccess", "SessionAccess", "read_agents"]
+__all__ = ["SessionAccess", "read_agents"]
 
 
 class SessionAccess(Protocol):
@@ -51,51 +49,6 @@ class SessionAccess(Protocol):
     ) -> dict[str, Any] | None:
         """A guarded update (size limit, ``condition``); with ``before``, the pre-image."""
         ...
-
-
-class RepositoryAccess:
-    """:class:`SessionAccess` over a repository (transitional: the gateway replaces it).
-
-    Args:
-        repository: The repository whose pool and collection the calls use.
-    """
-
-    def __init__(self, repository: MongoDBSessionRepository) -> None:
-        self.repository = repository
-
-    @property
-    def runner(self) -> Runner:
-        """The repository's pool."""
-        return self.repository.pool
-
-    async def read_fields(
-        self, session_id: str, projection: Mapping[str, Any]
-    ) -> dict[str, Any] | None:
-        """One ``find_one`` of the session with ``projection``."""
-        raw = await self.repository._collection().find_one({"_id": session_id}, dict(projection))
-        return dict(raw) if raw is not None else None
-
-    async def aggregate(self, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Run ``pipeline`` and return all its documents (PyMongo async and mongomock-motor)."""
-        cursor = self.repository._collection().aggregate(pipeline)
-        if hasattr(cursor, "__await__"):
-            cursor = await cursor
-        return [dict(document) for document in await cursor.to_list(None)]
-
-    async def update_session(
-        self,
-        session_id: str,
-        update: dict[str, Any],
-        *,
-        added_bytes: int,
-        agent_id: str | None = None,
-        condition: Mapping[str, Any] | None = None,
-        before: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any] | None:
-        """The repository's guarded update."""
-        return await self.repository._guarded_update(
-            session_id, agent_id, dict(condition or {}), update, added_bytes, before=before
-        )
 
 
 async def read_agents(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
-from mongodb_session_manager.services._access import RepositoryAccess, SessionAccess
+from mongodb_session_manager.services._access import SessionAccess
 from mongodb_session_manager.services._sized import SizedWrites
 from mongodb_session_manager.services.agent_config import AgentConfigService
 from mongodb_session_manager.services.feedback import FeedbackService
@@ -34,17 +34,14 @@ def session_services(
     """The services of ``session_id`` over ``store`` (a session store, or a repository).
 
     Args:
-        store: What the services read and write with. A repository is wrapped in
-            :class:`RepositoryAccess`.
+        store: What the services read and write with (a ``SessionStore``); a
+            repository stands for its ``.store``.
         session_id: The session (already validated).
 
     Returns:
         The four services; metadata and configuration share one :class:`SizedWrites`.
     """
-    if _is_access(store):
-        access = cast(SessionAccess, store)
-    else:
-        access = RepositoryAccess(cast("MongoDBSessionRepository", store))
+    access = cast(SessionAccess, getattr(store, "store", store))
     sizes = SizedWrites(access, session_id)
     return SessionServices(
         metadata=MetadataService(sizes),
@@ -52,7 +49,3 @@ def session_services(
         agent_config=AgentConfigService(sizes),
         metrics=MetricsService(access, session_id),
     )
-
-
-def _is_access(store: object) -> bool:
-    return hasattr(store, "read_fields") and hasattr(store, "update_session")

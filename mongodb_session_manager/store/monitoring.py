@@ -72,6 +72,7 @@ class CommandStats(monitoring.CommandListener):
         self._captures: list[CommandLog] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
+        """Count an application command (and its size, while a capture runs)."""
         if event.command_name in _DRIVER_COMMANDS:
             return
         with self._lock:
@@ -83,6 +84,7 @@ class CommandStats(monitoring.CommandListener):
                     log.bytes_sent += size
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        """Add a reply's size to the running captures."""
         if event.command_name in _DRIVER_COMMANDS or not self._captures:
             return
         size = len(bson.encode(event.reply))
@@ -91,6 +93,7 @@ class CommandStats(monitoring.CommandListener):
                 log.bytes_received += size
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        """Count a failed application command."""
         if event.command_name in _DRIVER_COMMANDS:
             return
         with self._lock:

@@ -11,23 +11,19 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import re
 import threading
 from collections.abc import Coroutine
 from typing import Any, ClassVar, TypeVar
-from urllib.parse import parse_qs, urlsplit
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import ConfigurationError, ConnectionFailure, ServerSelectionTimeoutError
+from pymongo.errors import ConfigurationError
 
 from mongodb_session_manager._redact import redact_text, redact_uri
 from mongodb_session_manager.errors import (
     InvalidInputError,
     StoreClosedError,
-    StoreUnavailableError,
 )
-from mongodb_session_manager.models.session import session_indexes
 from mongodb_session_manager.store.clients import (
     async_arguments_of,
     check_client,
@@ -38,34 +34,21 @@ from mongodb_session_manager.store.clients import (
     sync_view_of_mock,
 )
 from mongodb_session_manager.store.compat import Backend, backend_of
+from mongodb_session_manager.store.connection_errors import translate_errors
+from mongodb_session_manager.store.indexes import ensure_session_indexes
 from mongodb_session_manager.store.loop import StoreLoop
 from mongodb_session_manager.store.monitoring import CommandStats
+from mongodb_session_manager.store.pool_options import (
+    DEFAULT_CONNECTION_STRING,
+    client_options,
+    registry_key,
+)
+from mongodb_session_manager.store.pool_options import (
+    DEFAULT_POOL_OPTIONS as DEFAULT_POOL_OPTIONS,
+)
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
-
-DEFAULT_POOL_OPTIONS: dict[str, Any] = {
-    "maxPoolSize": 100,
-    "minPoolSize": 0,
-    "maxIdleTimeMS": 30_000,
-    "waitQueueTimeoutMS": 5_000,
-    "serverSelectionTimeoutMS": 5_000,
-    "connectTimeoutMS": 5_000,
-    "retryWrites": True,
-    "retryReads": True,
-}
-"""Client options used unless overridden (``maxPoolSize=...`` etc.)."""
-
-DEFAULT_CONNECTION_STRING = "mongodb://localhost:27017/"
-
-
-def _uri_option_names(uri: str) -> set[str]:
-    """Lower-cased names of the options in a connection string's query (no DNS lookups)."""
-    try:
-        query = urlsplit(uri).query
-    except ValueError:
-        return set()
-    return {name.lower() for name in parse_qs(query, keep_blank_values=True)}
 
 
 class MongoDBConnectionPool:
@@ -112,14 +95,9 @@ class MongoDBConnectionPool:
             connection_string = describe_host(self._derived[0], self._derived[1].get("port"))
             client = None
         self.connection_string = connection_string or DEFAULT_CONNECTION_STRING
-        # PyMongo lets keyword options override the URI's: apply a default only
-        # where the URI does not set that option itself (a sync client's own
-        # options are used as they are).
-        in_uri = _uri_option_names(self.connection_string)
-        defaults = {k: v for k, v in DEFAULT_POOL_OPTIONS.items() if k.lower() not in in_uri}
-        if self._derived is not None:
-            defaults = {}
-        self.options = {**defaults, **pool_options}
+        self.options = client_options(
+            self.connection_string, pool_options, defaults=self._derived is None
+        )
         self.command_stats = CommandStats()
         self._external_client = client
         self._client: Any | None = client
@@ -153,13 +131,7 @@ class MongoDBConnectionPool:
                 client._users += 1
             return client
         check_client(client)
-        if client is not None:
-            # One pool (so one async twin) per sync client, including the ones
-            # `initialize()` handed out: they are registered under the same key.
-            kind = "sync" if is_sync_client(client) else "client"
-            key: tuple[Any, ...] = (kind, id(client))
-        else:
-            key = cls._uri_key(connection_string, pool_options)
+        key = registry_key(connection_string, client, pool_options)
         with cls._registry_lock:
             pool = cls._registry.get(key)
             if pool is None or pool._closed or pool._pid != os.getpid():
@@ -200,19 +172,12 @@ class MongoDBConnectionPool:
         """
         with cls._registry_lock:
             current = cls._default
-        wanted = cls._uri_key(connection_string, pool_options)
+        wanted = registry_key(connection_string, None, pool_options)
         if current is not None and not current._closed and current._key == wanted:
             return current.sync_client()
         pool = cls.acquire(connection_string, **pool_options)
         cls._default = pool
         return pool.sync_client()
-
-    @classmethod
-    def _uri_key(
-        cls, connection_string: str | None, pool_options: dict[str, Any]
-    ) -> tuple[Any, ...]:
-        options = tuple(sorted((k, repr(v)) for k, v in pool_options.items()))
-        return ("uri", connection_string or DEFAULT_CONNECTION_STRING, options)
 
     @classmethod
     def get_instance(cls) -> MongoDBConnectionPool | None:
@@ -286,28 +251,26 @@ class MongoDBConnectionPool:
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    host: Any = self.connection_string
-                    options = dict(self.options)
-                    if self._derived is not None:
-                        host, derived = self._derived
-                        options = {**derived, **options}
-                    # The application's own listeners run beside the pool's counter.
-                    listeners = [self.command_stats, *options.pop("event_listeners", ())]
-                    options.setdefault("appname", "mongodb-session-manager")
-                    try:
-                        self._client = AsyncMongoClient(
-                            host,
-                            tz_aware=True,
-                            event_listeners=listeners,
-                            **options,
-                        )
-                    except (ConfigurationError, ValueError) as exc:
-                        # PyMongo's message may quote the URI: show the redacted one only.
-                        raise InvalidInputError(
-                            f"invalid connection string {redact_uri(self.connection_string)}: "
-                            f"{redact_text(str(exc))}"
-                        ) from None
+                    self._client = self._new_client()
         return self._client
+
+    def _new_client(self) -> Any:
+        host: Any = self.connection_string
+        options = dict(self.options)
+        if self._derived is not None:
+            host, derived = self._derived
+            options = {**derived, **options}
+        # The application's own listeners run beside the pool's counter.
+        listeners = [self.command_stats, *options.pop("event_listeners", ())]
+        options.setdefault("appname", "mongodb-session-manager")
+        try:
+            return AsyncMongoClient(host, tz_aware=True, event_listeners=listeners, **options)
+        except (ConfigurationError, ValueError) as exc:
+            # PyMongo's message may quote the URI: show the redacted one only.
+            raise InvalidInputError(
+                f"invalid connection string {redact_uri(self.connection_string)}: "
+                f"{redact_text(str(exc))}"
+            ) from None
 
     def server_selection_timeout_ms(self) -> int:
         """The effective server selection timeout (the URI may override the options)."""
@@ -348,11 +311,11 @@ class MongoDBConnectionPool:
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run ``coro`` on the store loop, blocking; translate connection failures."""
-        return self.store.run(_translate_errors(coro, self))
+        return self.store.run(translate_errors(coro, self))
 
     async def call(self, coro: Coroutine[Any, Any, T]) -> T:
         """Await ``coro`` on the store loop; translate connection failures."""
-        return await self.store.call(_translate_errors(coro, self))
+        return await self.store.call(translate_errors(coro, self))
 
     # -- indexes -------------------------------------------------------------------------
 
@@ -360,20 +323,19 @@ class MongoDBConnectionPool:
         self, database_name: str, collection_name: str, metadata_fields: tuple[str, ...] = ()
     ) -> bool:
         """Create the session indexes once per process per collection. True if it ran now."""
-        key = (database_name, collection_name, tuple(sorted(metadata_fields)))
-        if key in self._indexed:
-            return False
-        await self.collection(database_name, collection_name).create_indexes(
-            session_indexes(list(key[2]))
-        )
-        self._indexed.add(key)
-        logger.info(
-            "indexes.ensured | database=%s collection=%s metadata_fields=%s",
-            database_name,
-            collection_name,
-            list(key[2]),
-        )
-        return True
+        return await ensure_session_indexes(self, database_name, collection_name, metadata_fields)
+
+    def is_indexed(
+        self, database_name: str, collection_name: str, metadata_fields: tuple[str, ...]
+    ) -> bool:
+        """Whether this process created these indexes already (``metadata_fields`` sorted)."""
+        return (database_name, collection_name, metadata_fields) in self._indexed
+
+    def mark_indexed(
+        self, database_name: str, collection_name: str, metadata_fields: tuple[str, ...]
+    ) -> None:
+        """Remember that this process created these indexes (``metadata_fields`` sorted)."""
+        self._indexed.add((database_name, collection_name, metadata_fields))
 
     # -- stats and closing ------------------------------------------------------------------
 
@@ -428,34 +390,6 @@ class MongoDBConnectionPool:
         pool, cls._default = cls._default, None
         if pool is not None:
             pool.close()
-
-
-def _first_reason(exc: Exception) -> str:
-    """The driver's first reason, without its timeout settings and topology dump."""
-    text = re.split(r" \(configured timeouts|, Timeout: |, Topology Description", str(exc))[0]
-    return " ".join(text.split())
-
-
-async def _translate_errors(coro: Coroutine[Any, Any, T], pool: MongoDBConnectionPool) -> T:
-    try:
-        return await coro
-    except ServerSelectionTimeoutError as exc:
-        raise StoreUnavailableError(
-            f"MongoDB at {redact_uri(pool.connection_string)} is unreachable "
-            f"(no server answered within {pool.server_selection_timeout_ms()} ms): "
-            f"{redact_text(_first_reason(exc))}"
-        ) from exc
-    except ConfigurationError as exc:
-        # mongodb+srv:// resolves its hosts on first use: a DNS failure lands here.
-        raise StoreUnavailableError(
-            f"MongoDB at {redact_uri(pool.connection_string)} cannot be reached: "
-            f"{redact_text(str(exc))}"
-        ) from exc
-    except ConnectionFailure as exc:
-        raise StoreUnavailableError(
-            f"lost the connection to MongoDB at {redact_uri(pool.connection_string)}: "
-            f"{redact_text(str(exc))}"
-        ) from exc
 
 
 atexit.register(MongoDBConnectionPool.close_all)
