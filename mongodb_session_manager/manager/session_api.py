@@ -262,8 +262,11 @@ class SessionFeaturesAPI:
     get_application_name_async = awaiting(_get_application_name)
 
     async def _list_agents(self) -> list[dict[str, Any]]:
-        """Every agent of the session: id, model, system prompt, prompt metadata,
-        message count, created / updated times (one read; no message is transferred)."""
+        """Every agent of the session (one read; no message is transferred).
+
+        Each: id, model, system prompt, prompt metadata, message count, created /
+        updated times.
+        """
         return await self._services.agent_config.list_agents()
 
     list_agents = blocking(_list_agents)

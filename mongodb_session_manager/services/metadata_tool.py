@@ -50,9 +50,11 @@ class KeyPolicy:
         self.protected = _key_set(protected, "protected_keys") or frozenset()
 
     def can_read(self, key: str) -> bool:
+        """Whether the agent may read ``key``."""
         return self.readable is None or _covered(key, self.readable)
 
     def can_write(self, key: str) -> bool:
+        """Whether the agent may set or delete ``key``."""
         if self.writable is not None and not _covered(key, self.writable):
             return False
         if _covered(key, self.protected):
@@ -165,6 +167,7 @@ def metadata_tool(
             metadata: For "set": an object of key -> value, e.g. {"language": "es"}.
                 A dotted key such as "profile.city" sets one nested field.
             keys: For "get" and "delete": a list of key names, e.g. ["language"].
+            tool_context: Given by Strands when an agent calls the tool (not in its spec).
         """
         text, failed = _answer(target, policy, allow_delete, action, metadata, keys)
         if tool_context is None:  # called directly: the reference library's string

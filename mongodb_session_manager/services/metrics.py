@@ -39,6 +39,7 @@ class UsageAverages(BaseModel):
 
     @classmethod
     def of(cls, counts: UsageCounts) -> UsageAverages:
+        """The averages of ``counts``."""
         calls = counts.model_calls
         if not calls:
             return cls()
@@ -60,6 +61,7 @@ class ToolStats(ToolTotals):
 
     @classmethod
     def of(cls, totals: ToolTotals) -> ToolStats:
+        """``totals`` with its average time and error rate."""
         calls = totals.calls
         return cls(
             **totals.model_dump(),
@@ -78,6 +80,7 @@ class UsageSummary(BaseModel):
 
     @classmethod
     def of(cls, raw_totals: Any) -> UsageSummary:
+        """The summary of stored ``totals`` (anything unexpected counts as nothing)."""
         raw = dict(raw_totals) if isinstance(raw_totals, Mapping) else {}
         raw_tools = raw.pop("tools", None)
         counts = UsageCounts.model_validate(
