@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from strands.types.session import SessionAgent, SessionMessage
 
-from mongodb_session_manager.repository.codec import encoded_size
+from mongodb_session_manager.store.codec import encoded_size
 
 if TYPE_CHECKING:
     from mongodb_session_manager.services.guardrail import RedactionPlan

@@ -18,12 +18,12 @@ from typing import Any
 
 from mongodb_session_manager._twins import Runner
 from mongodb_session_manager.errors import InvalidInputError
-from mongodb_session_manager.features.keys import validate_value
 from mongodb_session_manager.models import as_utc, storage_key, utcnow, validate_id
-from mongodb_session_manager.repository.codec import encoded_size
+from mongodb_session_manager.models.keys import validate_value
 from mongodb_session_manager.services._access import SessionAccess, read_agents
 from mongodb_session_manager.services._sized import SizedWrites
 from mongodb_session_manager.services.metadata import entry_bytes
+from mongodb_session_manager.store.codec import encoded_size
 
 __all__ = [
     "CONFIG_FIELDS",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import Protocol, cast
 
 from mongodb_session_manager.services._access import SessionAccess
 from mongodb_session_manager.services._sized import SizedWrites
@@ -12,10 +12,16 @@ from mongodb_session_manager.services.feedback import FeedbackService
 from mongodb_session_manager.services.metadata import MetadataService
 from mongodb_session_manager.services.metrics import MetricsService
 
-if TYPE_CHECKING:
-    from mongodb_session_manager.repository.repository import MongoDBSessionRepository
-
 __all__ = ["SessionServices", "session_services"]
+
+
+class HasStore(Protocol):
+    """Something holding a session store (a repository: ``repository.store``)."""
+
+    @property
+    def store(self) -> SessionAccess:
+        """The session store."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -28,9 +34,7 @@ class SessionServices:
     metrics: MetricsService
 
 
-def session_services(
-    store: SessionAccess | MongoDBSessionRepository, session_id: str
-) -> SessionServices:
+def session_services(store: SessionAccess | HasStore, session_id: str) -> SessionServices:
     """The services of ``session_id`` over ``store`` (a session store, or a repository).
 
     Args:

@@ -10,12 +10,12 @@ from pydantic import ValidationError
 
 from mongodb_session_manager._twins import Runner
 from mongodb_session_manager.errors import InvalidIdentifierError, InvalidInputError
-from mongodb_session_manager.features.keys import validate_value
 from mongodb_session_manager.models import Feedback, utcnow, validate_id
 from mongodb_session_manager.models.feedback import MAX_FEEDBACK_BYTES
-from mongodb_session_manager.repository.codec import encoded_size
+from mongodb_session_manager.models.keys import validate_value
 from mongodb_session_manager.services._access import SessionAccess
 from mongodb_session_manager.services.hooks import Hook, run_hooked, run_hooked_async
+from mongodb_session_manager.store.codec import encoded_size
 
 __all__ = ["FeedbackService", "read_feedback", "validate_feedback"]
 

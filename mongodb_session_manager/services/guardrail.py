@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from mongodb_session_manager.errors import InvalidInputError
-from mongodb_session_manager.features.keys import validate_value
 from mongodb_session_manager.models.guardrail import (
     DEFAULT_GUARDRAIL_ACTION,
     GuardrailEvent,
@@ -21,7 +20,8 @@ from mongodb_session_manager.models.guardrail import (
     scrub_trace,
     summarize_guardrail_trace,
 )
-from mongodb_session_manager.repository.codec import encoded_size
+from mongodb_session_manager.models.keys import validate_value
+from mongodb_session_manager.store.codec import encoded_size
 
 MAX_LABEL_LENGTH = 128
 """Longest ``action`` / ``stop_reason`` accepted."""

@@ -18,17 +18,17 @@ from pymongo.errors import OperationFailure
 
 from mongodb_session_manager._twins import Runner
 from mongodb_session_manager.errors import InvalidInputError, SessionNotFoundError
-from mongodb_session_manager.features.keys import (
+from mongodb_session_manager.models import Metadata, utcnow
+from mongodb_session_manager.models.keys import (
     MAX_UPDATE_BYTES,
     get_path,
     validate_key,
     validate_keys,
     validate_value,
 )
-from mongodb_session_manager.models import Metadata, utcnow
-from mongodb_session_manager.repository.codec import encoded_size
 from mongodb_session_manager.services._sized import SizedWrites
 from mongodb_session_manager.services.hooks import Hook, run_hooked, run_hooked_async
+from mongodb_session_manager.store.codec import encoded_size
 
 __all__ = [
     "MetadataInput",

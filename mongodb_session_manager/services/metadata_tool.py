@@ -20,7 +20,7 @@ from strands import ToolContext, tool
 from strands.tools.decorator import DecoratedFunctionTool
 
 from mongodb_session_manager.errors import InvalidInputError, SessionManagerError
-from mongodb_session_manager.features.keys import get_path, validate_key
+from mongodb_session_manager.models.keys import get_path, validate_key
 
 __all__ = ["TOOL_NAME", "KeyPolicy", "MetadataAccess", "metadata_tool"]
 
