@@ -1,19 +1,15 @@
-"""Session features beyond the conversation, as mixins of ``MongoDBSessionManager``.
+"""Old import paths of the session features (now :mod:`mongodb_session_manager.services`).
 
-One module per capability: :mod:`.metadata` (and :mod:`.keys` for its key rules),
-:mod:`.metadata_tool`, :mod:`.hooks`, :mod:`.feedback`, :mod:`.agent_config`,
-:mod:`.metrics`.
+The features used to be mixins of ``MongoDBSessionManager``; they are services
+the manager holds. Their public names stay importable from here.
 """
 
-from mongodb_session_manager.features.agent_config import AgentConfigMixin
 from mongodb_session_manager.features.compose import compose_hooks
-from mongodb_session_manager.features.feedback import FeedbackMixin, validate_feedback
+from mongodb_session_manager.features.feedback import validate_feedback
 from mongodb_session_manager.features.hooks import chain_hooks
-from mongodb_session_manager.features.metadata import MetadataMixin
-from mongodb_session_manager.features.metadata_tool import TOOL_NAME, MetadataToolMixin
+from mongodb_session_manager.features.metadata_tool import TOOL_NAME
 from mongodb_session_manager.features.metrics import (
     AgentMetrics,
-    MetricsMixin,
     MetricsSummary,
     ToolStats,
     UsageAverages,
@@ -22,12 +18,7 @@ from mongodb_session_manager.features.metrics import (
 
 __all__ = [
     "TOOL_NAME",
-    "AgentConfigMixin",
     "AgentMetrics",
-    "FeedbackMixin",
-    "MetadataMixin",
-    "MetadataToolMixin",
-    "MetricsMixin",
     "MetricsSummary",
     "ToolStats",
     "UsageAverages",

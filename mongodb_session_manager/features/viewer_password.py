@@ -31,8 +31,6 @@ from typing import TYPE_CHECKING, Any
 
 from bson import Binary
 
-from mongodb_session_manager.features._base import FeatureBase
-
 # The database side (deployment key, each session's flag) is the store's.
 from mongodb_session_manager.store.viewer_secrets import KEY_CACHE as _keys  # noqa: F401 (tests clear it)
 from mongodb_session_manager.store.viewer_secrets import KEY_ID as KEY_ID
@@ -117,26 +115,3 @@ def parse_credential(credential: str) -> tuple[str, str] | None:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     return (session_id, password) if session_id else None
-
-
-class ViewerPasswordMixin(FeatureBase):
-    """``get_session_viewer_password()`` on the manager."""
-
-    def get_session_viewer_password(self) -> str | None:
-        """This session's viewer password (stable everywhere); ``None`` if it has none.
-
-        Hand it (or :func:`session_credential`) to someone who may read this one
-        session in ``msm viewer``, read-only. It is never stored: it is derived
-        from a per-deployment key.
-        """
-        return self._run(self._viewer_password())
-
-    async def get_session_viewer_password_async(self) -> str | None:
-        """Async twin of :meth:`get_session_viewer_password`."""
-        return await self._call(self._viewer_password())
-
-    async def _viewer_password(self) -> str | None:
-        repo = self._repo
-        return await session_password(
-            repo.pool, repo.database_name, repo.collection_name, self.session_id
-        )

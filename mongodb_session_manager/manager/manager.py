@@ -11,19 +11,19 @@ Round trips (proved by ``tests/manager/test_budgets.py``):
 
 In async apps (``invoke_async`` / ``stream_async``) the writes are awaited on
 the store loop from async hooks, so the app's loop never waits on the database.
+
+The work is done by the modules next to this one (:mod:`.opening`,
+:mod:`.writer`, :mod:`.restore`, :mod:`.settings`) and by the session services
+(:mod:`mongodb_session_manager.services`) the manager holds; this class is
+Strands' interface, the hook registration and the delegation.
 """
 
 from __future__ import annotations
 
-import asyncio
-import copy
 import logging
-import warnings
-from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from strands.agent.state import AgentState
 from strands.hooks.events import (
     AfterInvocationEvent,
     AfterMultiAgentInvocationEvent,
@@ -34,49 +34,20 @@ from strands.hooks.events import (
 )
 from strands.hooks.registry import HookRegistry
 from strands.session.repository_session_manager import RepositorySessionManager
+from strands.types.agent import LocalAgent
 from strands.types.content import Message
-from strands.types.exceptions import SessionException
-from strands.types.session import Session, SessionAgent, SessionMessage, SessionType
 
-from mongodb_session_manager.errors import SessionConflictError, SessionNotFoundError
-from mongodb_session_manager.features import (
-    AgentConfigMixin,
-    FeedbackMixin,
-    MetadataToolMixin,
-    MetricsMixin,
-)
-from mongodb_session_manager.features.guardrail import plan_redaction, redaction_update
-from mongodb_session_manager.features.viewer_password import ViewerPasswordMixin
-from mongodb_session_manager.manager.tracking import (
-    STATE_FIELDS,
-    AgentTracker,
-    snapshot_agent,
-)
-from mongodb_session_manager.models import (
-    AGENT_HEADER_FIELDS,
-    DEFAULT_COLLECTION,
-    DEFAULT_DATABASE,
-    DEFAULT_GUARDRAIL_ACTION,
-    Totals,
-    storage_key,
-    validate_id,
-)
-from mongodb_session_manager.repository.codec import (
-    message_to_record,
-    raw_to_session_agent,
-    read_stamp,
-    record_to_document,
-    session_type_of,
-)
-from mongodb_session_manager.repository.repository import (
-    DEFAULT_MAX_DOCUMENT_BYTES,
-    SESSION_HEADER_PROJECTION,
-    MongoDBSessionRepository,
-    _agent_from,
-    agent_document,
-    check_schema_version,
-)
-from mongodb_session_manager.store.clients import split_client_options
+from mongodb_session_manager._twins import awaiting, blocking, takes_parameters_of
+from mongodb_session_manager.manager._loop import warn_if_blocking_loop
+from mongodb_session_manager.manager.agents import AgentRegistry
+from mongodb_session_manager.manager.opening import OpenedSession, open_session
+from mongodb_session_manager.manager.restore import read_for_reload
+from mongodb_session_manager.manager.session_api import SessionFeaturesAPI
+from mongodb_session_manager.manager.settings import Hook, ManagerSettings, manager_settings
+from mongodb_session_manager.manager.writer import AgentWriter
+from mongodb_session_manager.models import DEFAULT_GUARDRAIL_ACTION
+from mongodb_session_manager.repository.repository import MongoDBSessionRepository
+from mongodb_session_manager.services import session_services
 
 if TYPE_CHECKING:
     from strands.agent.agent import Agent
@@ -84,22 +55,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-Hook = Callable[..., Any]
+__all__ = ["Hook", "MongoDBSessionManager"]
 
 
-class MongoDBSessionManager(
-    MetadataToolMixin,  # with MetadataMixin: update/get/delete_metadata, get_metadata_tool
-    FeedbackMixin,
-    AgentConfigMixin,
-    MetricsMixin,
-    ViewerPasswordMixin,
-    RepositorySessionManager,
-):
+class MongoDBSessionManager(SessionFeaturesAPI, RepositorySessionManager):
     """Persists Strands agents (conversation, state, configuration) in MongoDB.
 
     Session features (metadata, the metadata tool, hooks, feedback, agent
-    configuration, metrics) come from the mixins in
-    :mod:`mongodb_session_manager.features`.
+    configuration, metrics) are the services of :mod:`mongodb_session_manager.services`,
+    which the manager holds and delegates to (:class:`.SessionFeaturesAPI`).
 
     Args:
         session_id: The conversation's id; created if it does not exist.
@@ -143,76 +107,18 @@ class MongoDBSessionManager(
         SchemaVersionError: the stored session needs a migration.
     """
 
-    def __init__(
-        self,
-        session_id: str,
-        connection_string: str | None = None,
-        database_name: str = DEFAULT_DATABASE,
-        collection_name: str = DEFAULT_COLLECTION,
-        client: Any | None = None,
-        metadata_fields: Sequence[str] | None = None,
-        metadata_hook: Hook | None = None,
-        feedback_hook: Hook | None = None,
-        application_name: str | None = None,
-        *,
-        max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
-        repository: MongoDBSessionRepository | None = None,
-        preload_agents: Sequence[str] = ("default",),
-        ttl: timedelta | None = None,
-        keep_original: bool = True,
-        create: bool = True,
-        metadataHook: Hook | None = None,
-        feedbackHook: Hook | None = None,
-        **kwargs: Any,
-    ) -> None:
-        pool_options = _client_options(kwargs)
-        self._setup(
-            session_id,
-            connection_string=connection_string,
-            database_name=database_name,
-            collection_name=collection_name,
-            client=client,
-            metadata_hook=_pick_hook(metadata_hook, metadataHook, "metadataHook"),
-            feedback_hook=_pick_hook(feedback_hook, feedbackHook, "feedbackHook"),
-            application_name=application_name,
-            metadata_fields=metadata_fields,
-            max_document_bytes=max_document_bytes,
-            repository=repository,
-            ttl=ttl,
-            pool_options=pool_options,
-        )
-        self.keep_original = bool(keep_original)
+    @takes_parameters_of(manager_settings)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        preload = self._setup(manager_settings(*args, **kwargs))
         try:
-            self._repo.pool.run(
-                self._open(tuple(preload_agents), with_messages=False, create=create)
-            )
+            self._opened(self.runner.run(preload(False)))
         except BaseException:
             self.close()
             raise
 
     @classmethod
-    async def create_async(
-        cls,
-        session_id: str,
-        connection_string: str | None = None,
-        database_name: str = DEFAULT_DATABASE,
-        collection_name: str = DEFAULT_COLLECTION,
-        client: Any | None = None,
-        metadata_fields: Sequence[str] | None = None,
-        metadata_hook: Hook | None = None,
-        feedback_hook: Hook | None = None,
-        application_name: str | None = None,
-        *,
-        max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
-        repository: MongoDBSessionRepository | None = None,
-        preload_agents: Sequence[str] = ("default",),
-        ttl: timedelta | None = None,
-        keep_original: bool = True,
-        create: bool = True,
-        metadataHook: Hook | None = None,
-        feedbackHook: Hook | None = None,
-        **kwargs: Any,
-    ) -> MongoDBSessionManager:
+    @takes_parameters_of(manager_settings)
+    async def create_async(cls, *args: Any, **kwargs: Any) -> MongoDBSessionManager:
         """Build a manager without blocking the running event loop.
 
         The session is opened on the store loop and the agents named in
@@ -222,131 +128,49 @@ class MongoDBSessionManager(
         a missing session raises :class:`SessionNotFoundError`, nothing is written.
         """
         self = cls.__new__(cls)
-        pool_options = _client_options(kwargs)
-        self._setup(
-            session_id,
-            connection_string=connection_string,
-            database_name=database_name,
-            collection_name=collection_name,
-            client=client,
-            metadata_hook=_pick_hook(metadata_hook, metadataHook, "metadataHook"),
-            feedback_hook=_pick_hook(feedback_hook, feedbackHook, "feedbackHook"),
-            application_name=application_name,
-            metadata_fields=metadata_fields,
-            max_document_bytes=max_document_bytes,
-            repository=repository,
-            ttl=ttl,
-            pool_options=pool_options,
-        )
-        self.keep_original = bool(keep_original)
+        preload = self._setup(manager_settings(*args, **kwargs))
         try:
-            await self._repo.pool.call(
-                self._open(tuple(preload_agents), with_messages=True, create=create)
-            )
+            self._opened(await self.runner.call(preload(True)))
         except BaseException:
             self.close()
             raise
         return self
 
-    def _setup(
-        self,
-        session_id: str,
-        *,
-        connection_string: str | None,
-        database_name: str,
-        collection_name: str,
-        client: Any | None,
-        metadata_hook: Hook | None,
-        feedback_hook: Hook | None,
-        application_name: str | None,
-        metadata_fields: Sequence[str] | None,
-        max_document_bytes: int,
-        repository: MongoDBSessionRepository | None,
-        pool_options: dict[str, Any],
-        ttl: timedelta | None = None,
-    ) -> None:
-        """Everything the constructor does but I/O."""
-        self.session_id = validate_id(session_id, "session_id")
-        self._owns_repository = repository is None
-        if repository is not None and ttl is not None and ttl != repository.ttl:
-            repository = repository.with_ttl(ttl)  # same pool, this manager's expiry
-        self._repo = repository or MongoDBSessionRepository(
-            connection_string,
-            database_name,
-            collection_name,
-            client,
-            application_name=application_name,
-            metadata_fields=tuple(metadata_fields or ()),
-            max_document_bytes=max_document_bytes,
-            ttl=ttl,
-            **pool_options,
-        )
-        self.session_repository = self._repo
-        self.application_name = application_name or self._repo.application_name
-        self.metadata_hook = metadata_hook
-        self.feedback_hook = feedback_hook
+    def _setup(self, settings: ManagerSettings) -> Any:
+        """Everything the constructor does but I/O; returns the opening coroutine's maker."""
+        self.session_id = settings.session_id
+        self._closed = True  # until the repository exists: close() has nothing to release
+        self._repo, self._owns_repository = settings.build_repository()
         self._closed = False
-        self._trackers: dict[str, AgentTracker] = {}
-        self._preloaded: dict[str, dict[str, Any] | None] = {}
-        self._preloaded_messages: dict[tuple[str, int], list[SessionMessage]] = {}
-        self._is_new_session = False
-        # Attributes Strands' RepositorySessionManager keeps; some of its helpers read them.
-        self._latest_agent_message: dict[str, SessionMessage | None] = {}
-        self._last_synced_internal_state: dict[str, dict[str, Any]] = {}
-        self._held_records: dict[str, list[SessionMessage]] = {}
+        self.session_repository = self._repo
+        self.application_name = settings.application_name or self._repo.application_name
+        self.metadata_hook = settings.metadata_hook
+        self.feedback_hook = settings.feedback_hook
+        self.keep_original = settings.keep_original
+        self._services = session_services(self._repo.store, self.session_id)
+        self._writer = AgentWriter(self._repo.store, self.session_id)
 
-    # ------------------------------------------------------------------ opening
+        def preload(with_messages: bool) -> Any:
+            return open_session(
+                self._repo.store,
+                self.session_id,
+                self.application_name,
+                settings.preload_agents,
+                with_messages=with_messages,
+                create=settings.create,
+            )
+
+        return preload
+
+    def _opened(self, opened: OpenedSession) -> None:
+        self.session = opened.session
+        self._is_new_session = opened.is_new  # Strands' initialize_multi_agent reads it
+        self._agents = AgentRegistry(self._repo, self._writer, opened, self._fix_broken_tool_use)
 
     @property
     def repository(self) -> MongoDBSessionRepository:
         """The repository (and through it the pool) this manager writes with."""
         return self._repo
-
-    async def _open(
-        self, preload_agents: tuple[str, ...], *, with_messages: bool, create: bool = True
-    ) -> None:
-        """One read for an existing session (with preloaded agents' fields); insert if new.
-
-        ``with_messages`` also reads the preloaded agents' messages now (the async
-        constructor does, so building the Agent on the app's loop does no I/O).
-        ``create=False`` raises :class:`SessionNotFoundError` instead of inserting.
-        """
-        keys = {
-            agent_id: storage_key(validate_id(agent_id, "agent_id")) for agent_id in preload_agents
-        }
-        projection: dict[str, Any] = dict(SESSION_HEADER_PROJECTION)
-        for key in keys.values():
-            projection.update({f"agents.{key}.{name}": 1 for name in AGENT_HEADER_FIELDS})
-        collection = self._repo._collection()
-        raw = await collection.find_one({"_id": self.session_id}, projection)
-        if raw is None and not create:
-            raise SessionNotFoundError(self.session_id)
-        if raw is None:
-            session = Session(session_id=self.session_id, session_type=SessionType.AGENT)
-            created = await self._repo._create_session(session, self.application_name)
-            if created:
-                self.session = session
-                self._is_new_session = True
-                return
-            raw = await collection.find_one({"_id": self.session_id}, projection)
-            if raw is None:  # created and deleted in between: start over as new
-                await self._repo._create_session(session, self.application_name)
-                self.session, self._is_new_session = session, True
-                return
-        check_schema_version(raw)
-        self.session = Session(
-            session_id=self.session_id,
-            session_type=session_type_of(raw.get("session_type")),
-            created_at=read_stamp(raw, "created_at"),
-            updated_at=read_stamp(raw, "updated_at"),
-        )
-        for agent_id, key in keys.items():
-            agent = _agent_from(raw, key, agent_id)
-            self._preloaded[agent_id] = agent
-            if agent is not None and with_messages:
-                offset = _removed_count(agent)
-                messages = await self._repo._read_messages(self.session_id, agent_id, offset, None)
-                self._preloaded_messages[(agent_id, offset)] = messages
 
     # ------------------------------------------------------------------ agent life cycle
 
@@ -380,192 +204,20 @@ class MongoDBSessionManager(
         is written at once in sync code; in an async app its creation is folded
         into its first write, so building an Agent never blocks the loop.
         """
-        agent_id = validate_id(agent.agent_id, "agent_id")
-        if agent_id in self._trackers:
-            raise SessionException("The `agent_id` of an agent must be unique in a session.")
-        tracker = AgentTracker(agent_id=agent_id)
-        self._trackers[agent_id] = tracker
-        self._latest_agent_message[agent_id] = None
-        try:
-            if agent_id in self._preloaded:
-                stored = self._preloaded.pop(agent_id)
-            elif self._is_new_session:
-                stored = None
-            else:
-                _warn_if_blocking_loop("restoring agent %r", agent_id)
-                stored = self._repo.pool.run(
-                    self._repo._read_agent_header(self.session_id, agent_id)
-                )
-            if stored is None:
-                self._register_new_agent(agent, tracker)
-            else:
-                self._restore_agent(agent, tracker, stored)
-        except BaseException:
-            del self._trackers[agent_id]
-            raise
-
-    def _register_new_agent(self, agent: Agent, tracker: AgentTracker) -> None:
-        tracker.pending_messages = [
-            SessionMessage.from_message(message, index)
-            for index, message in enumerate(agent.messages)
-        ]
-        tracker.next_message_id = len(tracker.pending_messages)
-        if _running_loop() is None:
-            try:
-                self._repo.pool.run(self._create_agent(agent, tracker, None))
-            except SessionConflictError:
-                # Another writer created it since this manager looked (a preload is a
-                # snapshot of when the session was opened): restore it instead.
-                stored = self._repo.pool.run(
-                    self._repo._read_agent_header(self.session_id, tracker.agent_id)
-                )
-                if stored is None:
-                    raise
-                logger.info(
-                    "agent.create.exists | session_id=%s agent_id=%s restoring instead",
-                    self.session_id,
-                    tracker.agent_id,
-                )
-                tracker.pending_messages = []
-                self._restore_agent(agent, tracker, stored)
-        else:
-            logger.debug(
-                "agent.create.deferred | session_id=%s agent_id=%s",
-                self.session_id,
-                tracker.agent_id,
-            )
-
-    def _restore_agent(self, agent: Agent, tracker: AgentTracker, stored: dict[str, Any]) -> None:
-        from strands.agent.agent import Agent as StrandsAgent
-
-        session_agent = raw_to_session_agent(stored)
-        agent.state = AgentState(session_agent.state)
-        session_agent.initialize_internal_state(agent)
-        prepend: list[Message] = []
-        offset = 0
-        if isinstance(agent, StrandsAgent):
-            prepend = (
-                agent.conversation_manager.restore_from_session(
-                    session_agent.conversation_manager_state
-                )
-                or []
-            )
-            offset = agent.conversation_manager.removed_message_count
-        messages = self._preloaded_messages.pop((tracker.agent_id, offset), None)
-        if messages is None:
-            _warn_if_blocking_loop("reading messages of agent %r", tracker.agent_id)
-            messages = self._repo.list_messages(self.session_id, tracker.agent_id, offset=offset)
-        tracker.stored = True
-        tracker.next_message_id = int(stored.get("message_count", 0))
-        tracker.state_bytes = int(stored.get("state_bytes", 0))
-        tracker.last = {
-            name: stored.get(name) for name in (*STATE_FIELDS, "model", "system_prompt")
-        }
-        tracker.latest = messages[-1] if messages else None
-        self._latest_agent_message[tracker.agent_id] = tracker.latest
-        self._held_records[tracker.agent_id] = list(messages)
-        if isinstance(agent, StrandsAgent) and agent.model.stateful:
-            return
-        agent.messages = prepend + [message.to_message() for message in messages]
-        agent.messages = self._fix_broken_tool_use(agent.messages)
-
-    async def _create_agent(
-        self, agent: Agent, tracker: AgentTracker, message: SessionMessage | None
-    ) -> None:
-        """Create the agent record, with its initial messages and ``message`` if given."""
-        snapshot = snapshot_agent(agent)
-        session_agent = SessionAgent(
-            agent_id=tracker.agent_id,
-            state=snapshot["state"],
-            conversation_manager_state=snapshot["conversation_manager_state"],
-            _internal_state=snapshot["internal_state"],
-        )
-        pending = [*tracker.pending_messages, *([message] if message is not None else [])]
-        records = [message_to_record(m) for m in pending]
-        documents = [record_to_document(r) for r in records]
-        redactions = [tracker.pending_redactions.get(r.message_id) for r in records]
-        for document, plan in zip(documents, redactions, strict=True):
-            if plan is not None:
-                document.update(plan.message_fields)
-        increments: dict[str, int] = {}
-        for record in records:
-            for name, value in Totals.increments(record.metadata).items():
-                increments[name] = increments.get(name, 0) + value
-        tool_usage = self._plan_tool_usage(tracker, agent, pending)
-        totals = Totals(**increments, tools=tool_usage.by_key())
-        document = agent_document(
-            session_agent,
-            model=snapshot["model"],
-            system_prompt=snapshot["system_prompt"],
-            messages=documents,
-            totals=totals,
-        )
-        extra = tool_usage.update(None)
-        events = [plan.session_event for plan in redactions if plan is not None]
-        if events:
-            extra = {**extra, "$push": {"guardrail_events": {"$each": events}}}
-        await self._repo._create_agent(self.session_id, document, increments, extra)
-        tracker.pending_redactions = {}
-        tool_usage.commit()
-        tracker.stored = True
-        tracker.pending_messages = []
-        tracker.remember(snapshot, document["state_bytes"])
-        if pending:
-            tracker.latest = pending[-1]
-            self._latest_agent_message[tracker.agent_id] = tracker.latest
+        self._agents.initialize(agent)
 
     # ------------------------------------------------------------------ messages
 
-    def append_message(self, message: Message, agent: Agent, **kwargs: Any) -> None:  # type: ignore[override]
-        """Store ``message`` and any agent change in one write (blocking)."""
-        self._repo.pool.run(self._append(message, agent))
+    async def _append_message(self, /, message: Message, agent: LocalAgent, **kwargs: Any) -> None:
+        """Store ``message`` and any agent change in one write.
 
-    async def append_message_async(self, message: Message, agent: Agent, **kwargs: Any) -> None:
-        """Store ``message`` and any agent change in one write, awaiting the store loop."""
-        await self._repo.pool.call(self._append(message, agent))
-
-    async def _append(self, message: Message, agent: Agent) -> None:
-        """Store ``message``; if that fails, take it back out of ``agent.messages``.
-
-        The failure rule (docs/failures.md): after a failed write the live agent
-        holds exactly what is stored, and the caller gets the typed error. This
-        runs on the store loop, which alone knows whether the write happened (a
-        caller cancelled while waiting must not undo a write that went through).
+        If the write fails, the message is taken back out of ``agent.messages``
+        and the typed error raised (docs/failures.md).
         """
-        tracker = self._tracker(agent)
-        try:
-            session_message = SessionMessage.from_message(message, tracker.next_message_id)
-            if not tracker.stored:
-                await self._create_agent(agent, tracker, session_message)
-            else:
-                changes = tracker.changes(snapshot_agent(agent))
-                fields, state_bytes = tracker.fields_to_write(changes)
-                tool_usage = self._plan_tool_usage(tracker, agent, [session_message])
-                await self._repo._append(
-                    self.session_id,
-                    tracker.agent_id,
-                    session_message,
-                    agent_fields=fields,
-                    state_bytes_delta=state_bytes - tracker.state_bytes,
-                    extra_update=tool_usage.update(storage_key(tracker.agent_id)),
-                )
-                tool_usage.commit()
-                tracker.remember(changes, state_bytes)
-        except BaseException as exc:
-            _take_back(agent, message)
-            logger.warning(
-                "message.unsaved | session_id=%s agent_id=%s message_id=%s error=%s "
-                "removed from the live agent",
-                self.session_id,
-                tracker.agent_id,
-                tracker.next_message_id,
-                type(exc).__name__,
-            )
-            raise
-        tracker.next_message_id += 1
-        tracker.latest = session_message
-        self._latest_agent_message[tracker.agent_id] = session_message
-        self._held_records.setdefault(tracker.agent_id, []).append(session_message)
+        await self._writer.append(message, agent, self._agents.tracker(agent))
+
+    append_message = blocking(_append_message)
+    append_message_async = awaiting(_append_message)
 
     def latest_message_id(self, agent_id: str) -> int | None:
         """The ``message_id`` of the latest message of ``agent_id`` this manager knows (no I/O).
@@ -574,57 +226,7 @@ class MongoDBSessionManager(
         right after a turn. ``None`` if the agent has no message yet or was not
         initialized with this manager.
         """
-        tracker = self._trackers.get(agent_id)
-        latest = tracker.latest if tracker is not None else None
-        return latest.message_id if latest is not None else None
-
-    # ------------------------------------------------------------------ reloading
-
-    def reload(self, agent: Agent) -> None:
-        """Replace the live agent's messages and state with what is stored, and go on.
-
-        What a manager that lost a race does (``SessionConflictError``: another
-        manager wrote to the same agent first): reload, then retry the turn. Two
-        reads (the agent's fields, its messages past the conversation manager's
-        offset); the next message gets the next stored ``message_id``.
-
-        Raises:
-            SessionNotFoundError: the agent (or the session) is not stored.
-        """
-        _warn_if_blocking_loop("reloading agent %r", agent.agent_id)
-        self._reloaded(agent, self._repo.pool.run(self._read_for_reload(agent)))
-
-    async def reload_async(self, agent: Agent) -> None:
-        """Async twin of :meth:`reload` (the reads run on the store loop)."""
-        self._reloaded(agent, await self._repo.pool.call(self._read_for_reload(agent)))
-
-    async def _read_for_reload(
-        self, agent: Agent
-    ) -> tuple[dict[str, Any], int, list[SessionMessage]]:
-        tracker = self._tracker(agent)
-        stored = await self._repo._read_agent_header(self.session_id, tracker.agent_id)
-        if stored is None:
-            raise SessionNotFoundError(self.session_id, tracker.agent_id)
-        offset = _removed_count(stored)
-        messages = await self._repo._read_messages(self.session_id, tracker.agent_id, offset, None)
-        return stored, offset, messages
-
-    def _reloaded(
-        self, agent: Agent, read: tuple[dict[str, Any], int, list[SessionMessage]]
-    ) -> None:
-        stored, offset, messages = read
-        agent_id = self._tracker(agent).agent_id
-        tracker = AgentTracker(agent_id=agent_id)
-        self._trackers[agent_id] = tracker
-        self._features().tool_usage.pop(agent_id, None)  # pending uses were this manager's
-        self._preloaded_messages[(agent_id, offset)] = messages
-        self._restore_agent(agent, tracker, stored)
-        logger.info(
-            "agent.reloaded | session_id=%s agent_id=%s message_count=%s",
-            self.session_id,
-            agent_id,
-            tracker.next_message_id,
-        )
+        return self._agents.latest_message_id(agent_id)
 
     def redact_latest_message(  # type: ignore[override]
         self,
@@ -658,92 +260,53 @@ class MongoDBSessionManager(
             SessionException: the agent has no message yet.
             InvalidInputError: a bad ``action``, ``stop_reason`` or trace; nothing written.
         """
-        tracker = self._tracker(agent)
-        latest = tracker.latest
-        if latest is None:
-            raise SessionException("No message to redact.")
-        plan = plan_redaction(
-            agent_id=tracker.agent_id,
-            message_id=latest.message_id,
-            original=cast(Mapping[str, Any], latest.message),
-            redact_message=cast(Mapping[str, Any], redact_message),
-            keep_original=self.keep_original,
-            action=action,
-            stop_reason=stop_reason,
-            guardrail_trace=guardrail_trace,
+        request = {"action": action, "stop_reason": stop_reason, "guardrail_trace": guardrail_trace}
+        self._writer.redact_latest(
+            self._agents.tracker(agent), redact_message, request, keep_original=self.keep_original
         )
-        before = (latest.redact_message, latest.message)
-        latest.redact_message = redact_message
-        if not self.keep_original:  # nor kept in memory, where a later write could store it
-            latest.message = cast(Message, copy.deepcopy(dict(redact_message)))
-        if not tracker.stored:
-            tracker.pending_redactions[latest.message_id] = plan  # written with the agent
-            return
-        try:
-            self._repo.pool.run(
-                self._repo._update_message(
-                    self.session_id,
-                    tracker.agent_id,
-                    latest,
-                    extra_update=lambda path: redaction_update(path, plan),
-                )
-            )
-        except BaseException:
-            # The failure rule: the record says what is stored (docs/failures.md).
-            latest.redact_message, latest.message = before
-            raise
-        logger.info(
-            "guardrail.event | session_id=%s agent_id=%s message_id=%s action=%s policies=%s",
-            self.session_id,
-            tracker.agent_id,
-            latest.message_id,
-            action,
-            sorted(plan.session_event.get("policies_triggered") or {}),
-        )
+
+    # ------------------------------------------------------------------ reloading
+
+    def reload(self, agent: Agent) -> None:
+        """Replace the live agent's messages and state with what is stored, and go on.
+
+        What a manager that lost a race does (``SessionConflictError``: another
+        manager wrote to the same agent first): reload, then retry the turn. Two
+        reads (the agent's fields, its messages past the conversation manager's
+        offset); the next message gets the next stored ``message_id``.
+
+        Raises:
+            SessionNotFoundError: the agent (or the session) is not stored.
+        """
+        # Hand-written pair: the sync form logs when it blocks a running loop.
+        warn_if_blocking_loop("reloading agent %r", agent.agent_id)
+        agent_id = self._agents.tracker(agent).agent_id
+        read = self.runner.run(read_for_reload(self._repo.store, self.session_id, agent_id))
+        self._agents.reloaded(agent, read)
+
+    async def reload_async(self, agent: Agent) -> None:
+        """Async twin of :meth:`reload` (the reads run on the store loop)."""
+        agent_id = self._agents.tracker(agent).agent_id
+        read = await self.runner.call(read_for_reload(self._repo.store, self.session_id, agent_id))
+        self._agents.reloaded(agent, read)
 
     # ------------------------------------------------------------------ agent state
 
+    # Hand-written pair: the changes are computed on the caller's thread, so an
+    # unchanged agent costs no hop to the store loop at all.
     def sync_agent(self, agent: Agent, **kwargs: Any) -> None:  # type: ignore[override]
         """Write whatever changed in the agent since the last write (nothing: no I/O)."""
-        pending = self._pending_sync(agent)
-        if pending is not None:
-            self._repo.pool.run(self._sync(agent, *pending))
+        tracker = self._agents.trackers.get(agent.agent_id)
+        changes = self._writer.pending_sync(agent, tracker)
+        if tracker is not None and changes is not None:
+            self.runner.run(self._writer.sync(agent, tracker, changes))
 
     async def sync_agent_async(self, agent: Agent, **kwargs: Any) -> None:
         """Async twin of :meth:`sync_agent`."""
-        pending = self._pending_sync(agent)
-        if pending is not None:
-            await self._repo.pool.call(self._sync(agent, *pending))
-
-    def _pending_sync(self, agent: Agent) -> tuple[AgentTracker, dict[str, Any]] | None:
-        """The tracker and the changes to write, or ``None`` when there is nothing to do."""
-        tracker = self._trackers.get(agent.agent_id)
-        if tracker is None:
-            return None
-        changes = tracker.changes(snapshot_agent(agent))
-        if tracker.stored and not changes:
-            return None
-        return tracker, changes
-
-    async def _sync(self, agent: Agent, tracker: AgentTracker, changes: dict[str, Any]) -> None:
-        if not tracker.stored:
-            await self._create_agent(agent, tracker, None)
-            return
-        fields, state_bytes = tracker.fields_to_write(changes)
-        await self._repo._update_agent_fields(
-            self.session_id, tracker.agent_id, fields, state_bytes - tracker.state_bytes
-        )
-        tracker.remember(changes, state_bytes)
-
-    def _tracker(self, agent: Any) -> AgentTracker:
-        tracker = self._trackers.get(agent.agent_id)
-        if tracker is None:
-            raise SessionException(
-                f"agent {agent.agent_id!r} was not initialized with this session manager"
-            )
-        return tracker
-
-    # ------------------------------------------------------------------ multi-agent
+        tracker = self._agents.trackers.get(agent.agent_id)
+        changes = self._writer.pending_sync(agent, tracker)
+        if tracker is not None and changes is not None:
+            await self.runner.call(self._writer.sync(agent, tracker, changes))
 
     def sync_multi_agent(self, source: MultiAgentBase, **kwargs: Any) -> None:
         """Store a Graph / Swarm's state."""
@@ -778,62 +341,3 @@ class MongoDBSessionManager(
 
     async def __aexit__(self, *exc: object) -> None:
         self.close()
-
-
-def _client_options(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The PyMongo client options among ``kwargs``; the rest is Strands' (ignored, logged)."""
-    client_options, rest = split_client_options(kwargs)
-    if rest:
-        logger.info(
-            "manager.kwargs.not_client_options | passed on to RepositorySessionManager: %s",
-            sorted(rest),
-        )
-    return client_options
-
-
-def _pick_hook(snake: Hook | None, camel: Hook | None, camel_name: str) -> Hook | None:
-    if camel is None:
-        return snake
-    snake_name = "metadata_hook" if camel_name == "metadataHook" else "feedback_hook"
-    warnings.warn(
-        f"{camel_name}= is deprecated; use {snake_name}=",
-        DeprecationWarning,
-        stacklevel=3,
-    )
-    if snake is not None and snake is not camel:
-        raise TypeError(f"pass either {snake_name}= or {camel_name}=, not both")
-    return camel
-
-
-def _take_back(agent: Any, message: Message) -> None:
-    """Remove ``message`` (this very object) from the agent's memory, from the end."""
-    messages = getattr(agent, "messages", None)
-    if not isinstance(messages, list):
-        return
-    for index in range(len(messages) - 1, -1, -1):
-        if messages[index] is message:
-            del messages[index]
-            return
-
-
-def _removed_count(stored_agent: dict[str, Any]) -> int:
-    """The conversation manager's offset, as Strands' managers store it."""
-    state = stored_agent.get("conversation_manager_state") or {}
-    value = state.get("removed_message_count", 0)
-    return int(value) if isinstance(value, int) else 0
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
-def _warn_if_blocking_loop(what: str, agent_id: str) -> None:
-    if _running_loop() is not None:
-        logger.info(
-            "store.blocking_call_in_event_loop | %s; build the manager with "
-            "`await MongoDBSessionManager.create_async(..., preload_agents=[...])` to avoid it",
-            what % (agent_id,),
-        )

@@ -13,13 +13,34 @@ from typing import TYPE_CHECKING, Any
 
 from strands.types.session import SessionAgent, SessionMessage
 
-from mongodb_session_manager.repository.codec import encoded_size
+from mongodb_session_manager.store.codec import encoded_size
 
 if TYPE_CHECKING:
-    from mongodb_session_manager.features.guardrail import RedactionPlan
+    from mongodb_session_manager.services.guardrail import RedactionPlan
+
+__all__ = [
+    "CONFIG_FIELDS",
+    "STATE_FIELDS",
+    "AgentTracker",
+    "ToolUsageState",
+    "model_id_of",
+    "snapshot_agent",
+]
 
 STATE_FIELDS = ("state", "conversation_manager_state", "internal_state")
 CONFIG_FIELDS = ("model", "system_prompt")
+
+
+@dataclass
+class ToolUsageState:
+    """What a manager remembers per agent to count tool usage."""
+
+    pending: dict[str, str] = field(default_factory=dict)
+    """toolUseId -> tool name, from the agent's latest assistant message with tool uses."""
+    time_seen: dict[str, float] = field(default_factory=dict)
+    """Tool name -> Strands' cumulative ``total_time`` (seconds) already counted."""
+    known_keys: set[str] = field(default_factory=set)
+    """Tool keys this manager has already counted in ``size_bytes``."""
 
 
 @dataclass
@@ -38,6 +59,8 @@ class AgentTracker:
     latest: SessionMessage | None = None
     pending_redactions: dict[int, RedactionPlan] = field(default_factory=dict)
     """Guardrail events of pending messages, written with the agent's creation."""
+    tool_usage: ToolUsageState = field(default_factory=ToolUsageState)
+    """Tool uses awaiting their results and tool time already counted."""
 
     def changes(self, snapshot: dict[str, Any]) -> dict[str, Any]:
         """Fields of ``snapshot`` that differ from what was last written.

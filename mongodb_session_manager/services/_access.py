@@ -1,0 +1,91 @@
+"""What the services need of the session store.
+
+The services never hold a collection: they ask for fields of a session, an
+aggregation of it, or a guarded update. :class:`SessionAccess` names those
+calls; :class:`~mongodb_session_manager.store.sessions.SessionStore` (a
+repository's ``.store``) provides them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from mongodb_session_manager.errors import SessionNotFoundError
+
+if TYPE_CHECKING:
+    from mongodb_session_manager._twins import Runner
+
+__all__ = ["SessionAccess", "read_agents"]
+
+
+class SessionAccess(Protocol):
+    """The session-store calls the services make (all run on the store loop)."""
+
+    @property
+    def runner(self) -> Runner:
+        """What runs the coroutines (the pool)."""
+        ...
+
+    async def read_fields(
+        self, session_id: str, projection: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """One read of ``projection`` of a session; ``None`` if there is no such session."""
+        ...
+
+    async def aggregate(self, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Every document of an aggregation over the sessions collection."""
+        ...
+
+    async def update_session(
+        self,
+        session_id: str,
+        update: dict[str, Any],
+        *,
+        added_bytes: int,
+        agent_id: str | None = None,
+        condition: Mapping[str, Any] | None = None,
+        before: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
+        """A guarded update (size limit, ``condition``); with ``before``, the pre-image."""
+        ...
+
+
+async def read_agents(
+    access: SessionAccess,
+    session_id: str,
+    fields: tuple[str, ...],
+    root_fields: tuple[str, ...] = (),
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One aggregation: ``root_fields`` of the session and ``fields`` of every agent.
+
+    An inclusion projection cannot say "every agent but its messages" (the agent
+    keys are not known in advance), so ``$objectToArray`` + ``$map`` picks the
+    fields server-side: no message is ever transferred.
+
+    Raises:
+        SessionNotFoundError: The session does not exist.
+    """
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"_id": session_id}},
+        {
+            "$project": {
+                "_id": 0,
+                **{name: 1 for name in root_fields},
+                "agents": {
+                    "$map": {
+                        "input": {"$objectToArray": {"$ifNull": ["$agents", {}]}},
+                        "as": "a",
+                        "in": {name: f"$$a.v.{name}" for name in fields},
+                    }
+                },
+            }
+        },
+    ]
+    found = await access.aggregate(pipeline)
+    if not found:
+        raise SessionNotFoundError(session_id)
+    root = dict(found[0])
+    agents = [dict(a) for a in root.pop("agents", None) or [] if a.get("agent_id") is not None]
+    agents.sort(key=lambda a: str(a.get("agent_id")))
+    return root, agents
