@@ -232,7 +232,7 @@ class MigrationRunner:
             if self.progress is not None:
                 self.progress.finish()
         if not step.copy and not self.dry_run:
-            step.remaining = await self.store.count(source_name, query)
+            step.remaining = await self.store.count_in(source_name, query)
         state = "interrupted" if step.interrupted else ("done" if not step.failed else "failed")
         await self._finish_log(log_id, state)
         _log_step_end(step, state)
@@ -245,7 +245,7 @@ class MigrationRunner:
         if step.copy and resuming and isinstance((previous or {}).get("last_id"), str):
             step.resumed_after = (previous or {})["last_id"]
         started = time.monotonic()
-        step.total = await self.store.count(step.collection, query, step.resumed_after)
+        step.total = await self.store.count_in(step.collection, query, step.resumed_after)
         if not self.dry_run:
             fields = {
                 "migration": step.migration,

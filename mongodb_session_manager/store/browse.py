@@ -10,13 +10,12 @@ loop, so the web server's event loop never waits on MongoDB.
 from __future__ import annotations
 
 import asyncio
-import inspect
 from typing import Any, NamedTuple
 
 from pymongo.asynchronous.collection import AsyncCollection
 
 from mongodb_session_manager._twins import awaiting
-from mongodb_session_manager.store.gateway import CollectionGateway
+from mongodb_session_manager.store.gateway import CollectionGateway, collect_pipeline
 
 __all__ = ["FieldSample", "SessionBrowser"]
 
@@ -39,12 +38,8 @@ class FieldSample(NamedTuple):
 
 
 async def _documents(collection: AsyncCollection[Any], pipeline: Pipeline) -> list[Document]:
-    """All documents of ``pipeline`` (PyMongo async returns the cursor awaitably)."""
-    cursor: Any = collection.aggregate(pipeline)
-    if inspect.isawaitable(cursor):  # PyMongo async; mongomock-motor returns it directly
-        cursor = await cursor
-    documents: list[Document] = await cursor.to_list(None)
-    return documents
+    """All documents of ``pipeline``."""
+    return await collect_pipeline(collection, pipeline)
 
 
 class SessionBrowser(CollectionGateway):

@@ -25,7 +25,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from mongodb_session_manager.models import session_indexes, utcnow
-from mongodb_session_manager.store.gateway import CollectionGateway
+from mongodb_session_manager.store.gateway import CollectionGateway, collect_pipeline
 from mongodb_session_manager.store.migration_items import (
     DUPLICATE_KEY,
     BatchItem,
@@ -71,7 +71,7 @@ class MigrationStore(CollectionGateway):
 
     # ------------------------------------------------------------------------ sessions
 
-    async def count(
+    async def count_in(
         self, collection_name: str, query: dict[str, Any], after: str | None = None
     ) -> int:
         """Documents of ``collection_name`` matching ``query`` (with an ``_id`` past ``after``)."""
@@ -81,10 +81,7 @@ class MigrationStore(CollectionGateway):
     async def version_counts(self, collection_name: str) -> list[tuple[Any, int]]:
         """``(stored schema_version or 0, documents)`` pairs, in the server's order."""
         pipeline = [{"$group": {"_id": {"$ifNull": ["$schema_version", 0]}, "n": {"$sum": 1}}}]
-        cursor: Any = self.other(collection_name).aggregate(pipeline)
-        if inspect.isawaitable(cursor):  # PyMongo's async API returns the cursor from a coroutine
-            cursor = await cursor
-        rows: list[dict[str, Any]] = await cursor.to_list(None)
+        rows = await collect_pipeline(self.other(collection_name), pipeline)
         return [(row["_id"], int(row["n"])) for row in rows]
 
     async def read_batch(

@@ -9,6 +9,7 @@ import bson
 
 from mongodb_session_manager import MongoDBSessionManager, MongoDBSessionManagerFactory, migrate_up
 from mongodb_session_manager.features import viewer_password as vp
+from mongodb_session_manager.store.viewer_secrets import KEY_CACHE
 from tests.migrations.legacy_fixtures import legacy_session
 
 Make = Callable[..., MongoDBSessionManager]
@@ -35,7 +36,7 @@ def test_the_password_is_stable_across_managers_processes_and_never_stored(
     assert isinstance(first, str) and len(first) >= 32
     assert new_manager("pw-1").get_session_viewer_password() == first
     assert factory.repository.get_session_viewer_password("pw-1") == first
-    vp._keys.clear()  # what a new process sees: the key comes from the database again
+    KEY_CACHE.clear()  # what a new process sees: the key comes from the database again
     assert new_manager("pw-1").get_session_viewer_password() == first
     other = new_manager("pw-2").get_session_viewer_password()
     assert other is not None and other != first

@@ -76,8 +76,8 @@ def test_read_batch_is_ordered_resumable_and_bounded_by_bytes(db: Db) -> None:
     # The batch ends with the document that reaches the byte bound.
     assert len(bounded) == 3 and sum(item.size for item in bounded[:2]) < 2500
     assert first[0].document["n"] == 0 and first[0].guard == {"updated_at": WHEN}
-    assert db.run(db.store.count(SESSIONS, query)) == 10
-    assert db.run(db.store.count(SESSIONS, query, after="s-007")) == 2
+    assert db.run(db.store.count_in(SESSIONS, query)) == 10
+    assert db.run(db.store.count_in(SESSIONS, query, after="s-007")) == 2
 
 
 def test_a_replace_lands_only_while_its_guard_holds(db: Db) -> None:
