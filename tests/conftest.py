@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from mongodb_session_manager import MongoDBSessionManager, MongoDBSessionManagerFactory
+from tests.helpers.store import raw_collection
 
 if TYPE_CHECKING:
     from mongodb_session_manager.testing import MongoBackend
@@ -53,7 +54,7 @@ def raw(factory: MongoDBSessionManagerFactory) -> Callable[[str], dict[str, Any]
 
     def read(session_id: str) -> dict[str, Any] | None:
         async def find() -> dict[str, Any] | None:
-            return await factory.repository._collection().find_one({"_id": session_id})  # type: ignore[no-any-return]
+            return await raw_collection(factory.repository).find_one({"_id": session_id})  # type: ignore[no-any-return]
 
         return factory.pool.run(find())
 

@@ -33,17 +33,17 @@ from mongodb_session_manager.models.limits import (
 from mongodb_session_manager.repository.multi_agent_sizes import MultiAgentSizes
 from mongodb_session_manager.repository.reference_api import ReferenceRepositoryAPI
 from mongodb_session_manager.repository.store_backed import StoreBacked
-from mongodb_session_manager.repository.transitional import TransitionalPrivates
 from mongodb_session_manager.store.codec import (
     SESSION_HEADER_PROJECTION,
     agent_document,
-    agent_from,
     agent_state_fields,
     check_schema_version,
+    message_to_record,
     multi_agent_size,
     raw_to_session,
     raw_to_session_agent,
     raw_to_session_message,
+    record_to_document,
     updated_agent_fields,
 )
 from mongodb_session_manager.store.failures import message_id_error
@@ -69,14 +69,8 @@ __all__ = [
     "merge_update",
 ]
 
-# Old private names the manager imports (transitional: removed at merge).
-_agent_from = agent_from
-_updated_agent_fields = updated_agent_fields
 
-
-class MongoDBSessionRepository(
-    TransitionalPrivates, StoreBacked, ReferenceRepositoryAPI, SessionRepository
-):
+class MongoDBSessionRepository(StoreBacked, ReferenceRepositoryAPI, SessionRepository):
     """Stores Strands sessions, agents, messages and multi-agent state in MongoDB.
 
     Args:
@@ -135,15 +129,13 @@ class MongoDBSessionRepository(
 
     # ---------------------------------------------------------------- sessions
 
-    def create_session(self, session: Session, **kwargs: Any) -> Session:
+    async def _create_session(self, /, session: Session, **kwargs: Any) -> Session:
         """Create the session document; an existing one is kept as it is."""
-        self.pool.run(self.store.create_session(session))
+        await self.store.create_session(session)
         return session
 
-    async def create_session_async(self, session: Session, **kwargs: Any) -> Session:
-        """Async form of :meth:`create_session`."""
-        await self.pool.call(self.store.create_session(session))
-        return session
+    create_session = blocking(_create_session)
+    create_session_async = awaiting(_create_session)
 
     async def _get_session_viewer_password(self, session_id: str) -> str | None:
         """The session's viewer password (stable everywhere); ``None`` if it has none."""
@@ -173,15 +165,14 @@ class MongoDBSessionRepository(
 
     # ---------------------------------------------------------------- agents
 
-    def create_agent(self, session_id: str, session_agent: SessionAgent, **kwargs: Any) -> None:
-        """Create an agent record (with no messages) in the session."""
-        self.pool.run(self.store.create_agent(session_id, agent_document(session_agent)))
-
-    async def create_agent_async(
-        self, session_id: str, session_agent: SessionAgent, **kwargs: Any
+    async def _create_agent(
+        self, /, session_id: str, session_agent: SessionAgent, **kwargs: Any
     ) -> None:
-        """Async form of :meth:`create_agent`."""
-        await self.pool.call(self.store.create_agent(session_id, agent_document(session_agent)))
+        """Create an agent record (with no messages) in the session."""
+        await self.store.create_agent(session_id, agent_document(session_agent))
+
+    create_agent = blocking(_create_agent)
+    create_agent_async = awaiting(_create_agent)
 
     async def _read_agent(
         self, /, session_id: str, agent_id: str, **kwargs: Any
@@ -222,7 +213,8 @@ class MongoDBSessionRepository(
                 ``ValueError``; nothing was written).
         """
         try:
-            await self._append(session_id, agent_id, session_message)
+            document = record_to_document(message_to_record(session_message))
+            await self.store.append(session_id, agent_id, document)
         except SessionConflictError as exc:
             if (error := message_id_error(exc)) is None:
                 raise
@@ -244,17 +236,15 @@ class MongoDBSessionRepository(
     read_message = blocking(_read_message)
     read_message_async = awaiting(_read_message)
 
-    def update_message(
-        self, session_id: str, agent_id: str, session_message: SessionMessage, **kwargs: Any
+    async def _update_message(
+        self, /, session_id: str, agent_id: str, session_message: SessionMessage, **kwargs: Any
     ) -> None:
         """Store a message's redaction (its content, metrics and id are kept)."""
-        self.pool.run(self._update_message(session_id, agent_id, session_message))
+        message_id, redact = session_message.message_id, session_message.redact_message
+        await self.store.update_message(session_id, agent_id, message_id, redact, None)
 
-    async def update_message_async(
-        self, session_id: str, agent_id: str, session_message: SessionMessage, **kwargs: Any
-    ) -> None:
-        """Async form of :meth:`update_message`."""
-        await self.pool.call(self._update_message(session_id, agent_id, session_message))
+    update_message = blocking(_update_message)
+    update_message_async = awaiting(_update_message)
 
     async def _list_messages(
         self,
@@ -266,7 +256,8 @@ class MongoDBSessionRepository(
         **kwargs: Any,
     ) -> list[SessionMessage]:
         """Messages ``offset`` to ``offset + limit`` in order (only those are read)."""
-        return await self._read_messages(session_id, agent_id, offset, limit)
+        raws = await self.store.read_messages(session_id, agent_id, offset, limit)
+        return [raw_to_session_message(raw) for raw in raws]
 
     list_messages = blocking(_list_messages)
     list_messages_async = awaiting(_list_messages)

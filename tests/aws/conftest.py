@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from mongodb_session_manager import MongoDBSessionManager, MongoDBSessionManagerFactory
+from tests.helpers.store import raw_collection
 
 boto3 = pytest.importorskip("boto3")
 moto = pytest.importorskip("moto")
@@ -199,7 +200,7 @@ class Store:
 
     def _update(self, update: dict[str, Any]) -> None:
         async def write() -> None:
-            result = await self.factory.repository._collection().update_one(
+            result = await raw_collection(self.factory.repository).update_one(
                 {"_id": self.session_id}, update
             )
             assert result.matched_count == 1
@@ -225,7 +226,7 @@ class Store:
 
     def get_metadata(self) -> dict[str, Any]:
         async def read() -> dict[str, Any]:
-            raw = await self.factory.repository._collection().find_one(
+            raw = await raw_collection(self.factory.repository).find_one(
                 {"_id": self.session_id}, {"metadata": 1}
             )
             return dict(raw["metadata"])
@@ -234,7 +235,7 @@ class Store:
 
     def stored(self) -> dict[str, Any]:
         async def read() -> dict[str, Any]:
-            raw = await self.factory.repository._collection().find_one({"_id": self.session_id})
+            raw = await raw_collection(self.factory.repository).find_one({"_id": self.session_id})
             assert raw is not None
             return dict(raw)
 

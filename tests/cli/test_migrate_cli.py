@@ -6,19 +6,22 @@ import json
 from typing import Any
 
 from mongodb_session_manager import MongoDBSessionManagerFactory
+from tests.helpers.store import raw_collection
 from tests.migrations.legacy_fixtures import legacy_session, small_legacy_session
 
 
 def seed(factory: MongoDBSessionManagerFactory, documents: list[dict[str, Any]]) -> None:
     async def run() -> None:
-        await factory.repository._collection().insert_many(documents)
+        await raw_collection(factory.repository).insert_many(documents)
 
     factory.pool.run(run())
 
 
 def versions(factory: MongoDBSessionManagerFactory) -> list[Any]:
     async def run() -> list[dict[str, Any]]:
-        return await factory.repository._collection().find({}, {"schema_version": 1}).to_list(None)  # type: ignore[no-any-return]
+        collection = raw_collection(factory.repository)
+        rows: list[dict[str, Any]] = await collection.find({}, {"schema_version": 1}).to_list(None)
+        return rows
 
     return sorted(row.get("schema_version", 0) for row in factory.pool.run(run()))
 

@@ -16,12 +16,13 @@ from typer.testing import CliRunner
 from mongodb_session_manager import MongoDBSessionManagerFactory
 from mongodb_session_manager.cli._option_groups import with_option_groups
 from mongodb_session_manager.migrations.reference_layout import reference_to_v1
+from tests.helpers.store import raw_collection
 from tests.migrations.legacy_fixtures import PNG, as_stored, legacy_session, small_legacy_session
 
 
 def ids(factory: MongoDBSessionManagerFactory) -> set[str]:
     async def run() -> list[dict[str, Any]]:
-        return await factory.repository._collection().find({}, {"_id": 1}).to_list(None)  # type: ignore[no-any-return]
+        return await raw_collection(factory.repository).find({}, {"_id": 1}).to_list(None)  # type: ignore[no-any-return]
 
     return {row["_id"] for row in factory.pool.run(run())}
 
@@ -41,7 +42,7 @@ def stocked(factory: MongoDBSessionManagerFactory) -> MongoDBSessionManagerFacto
     ]
 
     async def run() -> None:
-        await factory.repository._collection().insert_many(documents)
+        await raw_collection(factory.repository).insert_many(documents)
 
     factory.pool.run(run())
     return factory

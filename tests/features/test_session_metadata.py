@@ -17,6 +17,7 @@ from mongodb_session_manager import (
 )
 from mongodb_session_manager.features.keys import MAX_KEY_LENGTH, MAX_UPDATE_BYTES
 from mongodb_session_manager.testing import MongoBackend
+from tests.helpers.store import raw_collection
 
 Make = Callable[..., MongoDBSessionManager]
 Raw = Callable[[str], dict[str, Any] | None]
@@ -236,7 +237,7 @@ def test_metadata_fields_get_indexes(
     try:
 
         async def indexes() -> dict[str, Any]:
-            return await factory.repository._collection().index_information()  # type: ignore[no-any-return]
+            return await raw_collection(factory.repository).index_information()  # type: ignore[no-any-return]
 
         assert "metadata.customer_id" in factory.pool.run(indexes())
     finally:

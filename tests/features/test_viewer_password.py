@@ -10,6 +10,7 @@ import bson
 from mongodb_session_manager import MongoDBSessionManager, MongoDBSessionManagerFactory, migrate_up
 from mongodb_session_manager.features import viewer_password as vp
 from mongodb_session_manager.store.viewer_secrets import KEY_CACHE
+from tests.helpers.store import raw_collection
 from tests.migrations.legacy_fixtures import legacy_session
 
 Make = Callable[..., MongoDBSessionManager]
@@ -77,7 +78,7 @@ def test_sessions_without_one_have_none(
     factory: MongoDBSessionManagerFactory, raw: Raw, new_manager: Make
 ) -> None:
     async def unset() -> None:
-        await factory.repository._collection().update_one(
+        await raw_collection(factory.repository).update_one(
             {"_id": "pw-none"}, {"$unset": {"viewer_access": ""}}
         )
 
@@ -99,7 +100,7 @@ def test_the_migration_replaces_the_plain_text_and_old_links_keep_working(
     ]
 
     async def insert() -> None:
-        await factory.repository._collection().insert_one(document)
+        await raw_collection(factory.repository).insert_one(document)
 
     factory.pool.run(insert())
     # Before migrating: no crash, no password handed out from the plain text.

@@ -25,6 +25,7 @@ from mongodb_session_manager import (
 )
 from mongodb_session_manager.testing import MongoBackend, ScriptedModel
 from tests.fuzz.fuzz_strategies import keys, plain_keys, plain_values, text, values
+from tests.helpers.store import raw_collection
 
 Raw = Callable[[str], Any]
 FreshId = Callable[[str], str]
@@ -146,7 +147,7 @@ def test_feedback_is_stored_equal_or_refused_unchanged(
 def test_ids_round_trip_or_are_refused_before_any_write(
     factory: MongoDBSessionManagerFactory, session_id: str, agent_id: str
 ) -> None:
-    collection = factory.repository._collection()
+    collection = raw_collection(factory.repository)
 
     async def count() -> int:
         return int(await collection.count_documents({}))

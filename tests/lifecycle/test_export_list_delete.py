@@ -23,6 +23,7 @@ from mongodb_session_manager import (
 from mongodb_session_manager.lifecycle import export_session_data
 from mongodb_session_manager.migrations.reference_layout import reference_to_v1
 from mongodb_session_manager.models import storage_key
+from tests.helpers.store import raw_collection
 from tests.migrations.legacy_fixtures import PNG, as_stored, legacy_session, small_legacy_session
 
 
@@ -34,14 +35,14 @@ def v1(document: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 def insert(factory: MongoDBSessionManagerFactory, *documents: dict[str, Any]) -> None:
     async def run() -> None:
-        await factory.repository._collection().insert_many(list(documents))
+        await raw_collection(factory.repository).insert_many(list(documents))
 
     factory.pool.run(run())
 
 
 def ids(factory: MongoDBSessionManagerFactory) -> set[str]:
     async def run() -> list[dict[str, Any]]:
-        return await factory.repository._collection().find({}, {"_id": 1}).to_list(None)  # type: ignore[no-any-return]
+        return await raw_collection(factory.repository).find({}, {"_id": 1}).to_list(None)  # type: ignore[no-any-return]
 
     return {row["_id"] for row in factory.pool.run(run())}
 

@@ -16,6 +16,7 @@ from mongodb_session_manager import (
     MongoDBSessionManagerFactory,
 )
 from mongodb_session_manager.testing import ScriptedModel
+from tests.helpers.store import raw_collection
 
 TTL = timedelta(hours=2)
 
@@ -29,7 +30,7 @@ def ttl_factory(msm_options: dict[str, Any]) -> Iterator[MongoDBSessionManagerFa
 
 def stored(factory: MongoDBSessionManagerFactory, session_id: str) -> dict[str, Any]:
     async def find() -> dict[str, Any]:
-        return await factory.repository._collection().find_one({"_id": session_id})  # type: ignore[no-any-return]
+        return await raw_collection(factory.repository).find_one({"_id": session_id})  # type: ignore[no-any-return]
 
     return factory.pool.run(find())
 
@@ -119,7 +120,7 @@ def test_the_ttl_index_expires_documents_at_their_own_expires_at(
     ttl_factory: MongoDBSessionManagerFactory,
 ) -> None:
     async def indexes() -> dict[str, Any]:
-        return await ttl_factory.repository._collection().index_information()  # type: ignore[no-any-return]
+        return await raw_collection(ttl_factory.repository).index_information()  # type: ignore[no-any-return]
 
     index = ttl_factory.pool.run(indexes())["expires_at_ttl"]
     assert index["expireAfterSeconds"] == 0

@@ -27,6 +27,7 @@ from mongodb_session_manager import (
 )
 from mongodb_session_manager.local.data_dir import free_port
 from mongodb_session_manager.testing import ScriptedModel
+from tests.helpers.store import raw_collection
 
 Make = Callable[..., MongoDBSessionManager]
 
@@ -343,7 +344,7 @@ def test_a_redaction_that_failed_in_an_outage_is_stored_on_retry(outage: Outage)
         outage.up()
         reconnect(factory)
         manager.redact_latest_message(redacted, agent, stop_reason="guardrail_intervened")
-        document = factory.pool.run(factory.repository._collection().find_one({"_id": "down"}))
+        document = factory.pool.run(raw_collection(factory.repository).find_one({"_id": "down"}))
         assert "4111" not in repr(document)
         assert len(document["guardrail_events"]) == 1  # the failed try left nothing
         assert texts(stored(factory, "down"))[-1] == "[redacted]"

@@ -15,6 +15,7 @@ from mongodb_session_manager import (
 )
 from mongodb_session_manager.models import storage_key
 from mongodb_session_manager.testing import ScriptedModel
+from tests.helpers.store import raw_collection
 from tests.migrations.legacy_fixtures import PNG, as_stored, legacy_session
 
 
@@ -26,7 +27,7 @@ def lookup_order(order_id: str) -> dict[str, str]:
 
 def insert_legacy(factory: MongoDBSessionManagerFactory, document: dict[str, Any]) -> None:
     async def run() -> None:
-        await factory.repository._collection().insert_one(document)
+        await raw_collection(factory.repository).insert_one(document)
 
     factory.pool.run(run())
 

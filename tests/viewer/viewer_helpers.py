@@ -8,6 +8,7 @@ from typing import Any
 from mongodb_session_manager import MongoDBSessionManagerFactory
 from mongodb_session_manager.testing import MongoBackend
 from mongodb_session_manager.viewer import ViewerSettings
+from tests.helpers.store import raw_collection
 
 TOKEN = "test-token-0123456789abcdef"
 LONG_TURNS = 25  # 50 messages: several timeline pages, cheap to write
@@ -35,17 +36,14 @@ class Seeded:
         return ViewerSettings(**values)
 
     def raw(self, session_id: str) -> dict[str, Any] | None:
-        collection = self.factory.repository._collection
-
         async def find() -> dict[str, Any] | None:
-            return await collection().find_one({"_id": session_id})  # type: ignore[no-any-return]
+            found = await raw_collection(self.factory.repository).find_one({"_id": session_id})
+            return dict(found) if found is not None else None
 
         return self.factory.pool.run(find())
 
     def insert(self, document: dict[str, Any]) -> None:
-        collection = self.factory.repository._collection
-
         async def insert() -> None:
-            await collection().insert_one(document)
+            await raw_collection(self.factory.repository).insert_one(document)
 
         self.factory.pool.run(insert())
