@@ -34,7 +34,7 @@ from mongodb_session_manager.aws.websocket_metadata import (
     create_metadata_websocket_hook,
     is_metadata_websocket_hook_available,
 )
-from mongodb_session_manager.features.compose import compose_hooks
+from mongodb_session_manager.services.hooks import compose_hooks
 
 __all__ = [
     "DeliveryStats",

@@ -17,7 +17,7 @@ from mongodb_session_manager.aws._worker import (
     Outcome,
     QueueLimits,
 )
-from mongodb_session_manager.features.compose import call_original
+from mongodb_session_manager.services.hooks import call_original
 
 __all__ = ["DEFAULT_MAX_ATTEMPTS", "AWSHook", "BatchAPIHook", "ClientSettings", "QueueLimits"]
 

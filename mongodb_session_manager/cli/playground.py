@@ -26,7 +26,7 @@ from mongodb_session_manager.cli._serve import (
 
 def _serve_viewer(uri: str, database: str, collection: str, port: int) -> Any:
     """The session viewer in this process, so the page's viewer links work as they are."""
-    from mongodb_session_manager.demo._viewer import start_background_viewer
+    from mongodb_session_manager.demo.viewer_launch import start_background_viewer
 
     return start_background_viewer(uri, database, collection, port=port)
 

@@ -55,7 +55,7 @@ def _session_link(settings: Any, session_id: str, password: str, url: str) -> st
     """The read-only link of one session, once its viewer password is checked."""
     from urllib.parse import quote
 
-    from mongodb_session_manager.features.viewer_password import (
+    from mongodb_session_manager.services.viewer_password import (
         check_password,
         session_credential,
     )

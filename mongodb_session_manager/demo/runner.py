@@ -26,11 +26,6 @@ from rich.text import Text
 from strands import Agent
 from strands.types.content import Message
 
-from mongodb_session_manager.demo._viewer import (
-    DEFAULT_VIEWER_HOST,
-    DEFAULT_VIEWER_PORT,
-    serve_viewer,
-)
 from mongodb_session_manager.demo.conversation import (
     APP_METADATA,
     BILLING,
@@ -43,6 +38,11 @@ from mongodb_session_manager.demo.guardrail import REPLACEMENT, CardNumberGuardr
 from mongodb_session_manager.demo.models import ModelSpec, parse_model_spec, resolve_model
 from mongodb_session_manager.demo.summary import print_summary
 from mongodb_session_manager.demo.tools import calculator
+from mongodb_session_manager.demo.viewer_launch import (
+    DEFAULT_VIEWER_HOST,
+    DEFAULT_VIEWER_PORT,
+    serve_viewer,
+)
 from mongodb_session_manager.local.data_dir import DatabaseHandle, open_database
 from mongodb_session_manager.manager import MongoDBSessionManager, MongoDBSessionManagerFactory
 from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE

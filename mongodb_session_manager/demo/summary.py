@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from mongodb_session_manager.features.metrics import MetricsSummary, UsageSummary
 from mongodb_session_manager.models import Feedback
+from mongodb_session_manager.services.metrics import MetricsSummary, UsageSummary
 
 _MAX_VALUE_CHARS = 60
 

@@ -15,7 +15,6 @@ import bson
 from bson.errors import InvalidDocument
 
 from mongodb_session_manager.errors import DocumentConversionError
-from mongodb_session_manager.features.metrics import UNKNOWN_TOOL, tool_uses_of
 from mongodb_session_manager.models import (
     AgentRecord,
     MessageRecord,
@@ -26,6 +25,7 @@ from mongodb_session_manager.models import (
     as_utc,
     storage_key,
 )
+from mongodb_session_manager.models.tool_usage import count_tool_results
 
 __all__ = [
     "AGENT_RECORD_KEYS",
@@ -173,34 +173,6 @@ def iter_legacy_agents(
 # ----------------------------------------------------------------------------- totals
 
 
-def count_tool_results(messages: Iterable[Mapping[str, Any]]) -> dict[str, ToolTotals]:
-    """Tool counters by tool name, from ``toolResult`` blocks.
-
-    Each result is matched by ``toolUseId`` to the tool use of the previous
-    assistant message (``time_ms`` is unknown for imported history: 0). The same
-    counting as the manager's writes (``features.metrics``); one shared function
-    (``models.tool_usage.count_tool_results``) replaces this at merge.
-    """
-    by_name: dict[str, ToolTotals] = {}
-    pending: dict[str, str] = {}
-    for message in messages:
-        uses = tool_uses_of(message)
-        if uses:
-            pending = uses
-        for block in message.get("content") or []:
-            result = block.get("toolResult") if isinstance(block, Mapping) else None
-            if not isinstance(result, Mapping):
-                continue
-            name = pending.pop(str(result.get("toolUseId")), UNKNOWN_TOOL)
-            stats = by_name.setdefault(name, ToolTotals(name=name))
-            stats.calls += 1
-            if result.get("status") == "error":
-                stats.errors += 1
-            else:
-                stats.successes += 1
-    return by_name
-
-
 def message_totals(messages: list[dict[str, Any]]) -> Totals:
     """An agent's totals as the library would have counted its messages one by one.
 
@@ -211,7 +183,8 @@ def message_totals(messages: list[dict[str, Any]]) -> Totals:
     for message in messages:
         for key, value in Totals.increments(message.get("metadata")).items():
             setattr(totals, key, getattr(totals, key) + value)
-    for name, stats in count_tool_results(messages).items():
+    counts, _ = count_tool_results(messages)
+    for name, stats in counts.items():
         totals.tools[storage_key(name)] = stats
     return totals
 

@@ -12,8 +12,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from mongodb_session_manager.errors import DocumentConversionError, InvalidIdentifierError
-from mongodb_session_manager.features.viewer_password import LEGACY_FIELD as LEGACY_PASSWORD_FIELD
-from mongodb_session_manager.features.viewer_password import legacy_verifier, new_viewer_access
 from mongodb_session_manager.migrations import cumulative_metrics as cm
 from mongodb_session_manager.migrations.reference_common import (
     AGENT_RECORD_KEYS,
@@ -39,6 +37,8 @@ from mongodb_session_manager.models import (
     utcnow,
     validate_id,
 )
+from mongodb_session_manager.services.viewer_password import LEGACY_FIELD as LEGACY_PASSWORD_FIELD
+from mongodb_session_manager.services.viewer_password import legacy_verifier, new_viewer_access
 
 __all__ = ["reference_to_v1"]
 

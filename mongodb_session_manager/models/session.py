@@ -70,6 +70,8 @@ class Session(SessionRecord, Document):
     """
 
     class Settings:
+        """Beanie's collection settings: the default name and the indexes."""
+
         name = DEFAULT_COLLECTION
         indexes: ClassVar[list[IndexModel]] = [
             IndexModel([("session_id", pymongo.ASCENDING)], name="session_id_unique", unique=True),

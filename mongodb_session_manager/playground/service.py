@@ -21,21 +21,21 @@ from strands import Agent
 from strands.models.model import Model
 from strands.types.session import SessionMessage
 
-from mongodb_session_manager.demo._viewer import viewer_session_url
 from mongodb_session_manager.demo.models import parse_model_spec, resolve_model
 from mongodb_session_manager.demo.tools import calculator
+from mongodb_session_manager.demo.viewer_launch import viewer_session_url
 from mongodb_session_manager.errors import (
     InvalidInputError,
     SessionConflictError,
     SessionNotFoundError,
     TurnInProgressError,
 )
-from mongodb_session_manager.features.metrics import MetricsSummary
 from mongodb_session_manager.manager import MongoDBSessionManager, MongoDBSessionManagerFactory
 from mongodb_session_manager.models import Feedback
 from mongodb_session_manager.playground.events import Event, call_figures, drain, turn_events
 from mongodb_session_manager.playground.offline import offline_script
 from mongodb_session_manager.playground.settings import PlaygroundSettings
+from mongodb_session_manager.services.metrics import MetricsSummary
 
 __all__ = [
     "MAX_TOOL_TEXT",

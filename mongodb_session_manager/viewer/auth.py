@@ -4,7 +4,7 @@ Two credentials are accepted as ``Authorization: Bearer ...``:
 
 * the admin token printed at start-up: everything the viewer offers;
 * a session credential ``sv1.<base64url(session_id)>.<viewer password>``
-  (:func:`~mongodb_session_manager.features.viewer_password.session_credential`):
+  (:func:`~mongodb_session_manager.services.viewer_password.session_credential`):
   that one session, read-only. Searching, other sessions, the field catalogue and
   every write or delete are refused (403).
 """
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials
 
-from mongodb_session_manager.features.viewer_password import check_password, parse_credential
+from mongodb_session_manager.services.viewer_password import check_password, parse_credential
 from mongodb_session_manager.viewer.settings import ViewerSettings
 from mongodb_session_manager.web import bearer_guard
 from mongodb_session_manager.web.auth import bearer

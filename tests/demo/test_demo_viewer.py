@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 
 from mongodb_session_manager.demo import _viewer
-from mongodb_session_manager.demo._viewer import (
+from mongodb_session_manager.demo.viewer_launch import (
     build_viewer_app,
     serve_viewer,
     viewer_base_url,

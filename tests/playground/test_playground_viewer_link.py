@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from mongodb_session_manager.demo._viewer import start_background_viewer
+from mongodb_session_manager.demo.viewer_launch import start_background_viewer
 from mongodb_session_manager.local.data_dir import free_port
 from mongodb_session_manager.testing import MongoBackend
 
