@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from mongodb_session_manager.demo import _viewer
+from mongodb_session_manager.demo import viewer_launch
 from mongodb_session_manager.demo.viewer_launch import (
     build_viewer_app,
     serve_viewer,
@@ -45,11 +45,11 @@ def test_without_the_viewer_the_demo_says_so_and_goes_on(
     real_import = importlib.import_module
 
     def fake_import(name: str, *args: Any) -> Any:
-        if name == _viewer.VIEWER_MODULE:
+        if name == viewer_launch.VIEWER_MODULE:
             raise ModuleNotFoundError(f"No module named {missing!r}", name=missing)
         return real_import(name, *args)
 
-    monkeypatch.setattr(importlib, "import_module", fake_import)  # the module _viewer uses
+    monkeypatch.setattr(importlib, "import_module", fake_import)  # the module viewer_launch uses
     console = Console(record=True, width=200)
     served = serve_viewer("mongodb://127.0.0.1:1/", "db", "sessions", console=console)
     assert served is False
