@@ -4,6 +4,31 @@ All of them derive from :class:`SessionManagerError`, so an application can catc
 the library's errors with one ``except`` clause. Where a built-in exception is the
 natural type (a bad argument is a ``ValueError``), the library's class inherits
 from both so existing ``except ValueError`` code keeps working.
+
+The tree (built-in second bases in brackets)::
+
+    SessionManagerError
+    ├── InvalidIdentifierError [ValueError]
+    ├── InvalidInputError [ValueError]
+    │   ├── InvalidFilterError
+    │   └── CalculatorError                 (the demo's calculator tool)
+    ├── SessionNotFoundError [LookupError, ValueError]
+    ├── SessionConflictError
+    │   └── MessageIdError [ValueError]
+    ├── SessionTooLargeError
+    ├── StoreUnavailableError [ConnectionError]
+    ├── StoreThreadError [RuntimeError]
+    ├── StoreClosedError [RuntimeError]
+    ├── OptionalDependencyError [ImportError]
+    ├── SchemaVersionError
+    ├── MigrationError
+    │   └── DocumentConversionError [ValueError]
+    ├── ModelUnavailableError [RuntimeError]
+    ├── LocalServerUnavailableError [RuntimeError]
+    └── TurnInProgressError                 (the playground: one turn at a time)
+
+Driver errors never leave the library as they are: ``store/`` translates them
+into these, once, where the call is made.
 """
 
 from __future__ import annotations

@@ -74,18 +74,6 @@ def check_session_id(session_id: str) -> str:
     return session_id
 
 
-def _tool_text(result: Mapping[str, Any]) -> str:
-    parts: list[str] = []
-    for item in result.get("content") or []:
-        if isinstance(item, Mapping):
-            if "text" in item:
-                parts.append(str(item["text"]))
-            elif "json" in item:
-                parts.append(str(item["json"]))
-    text = "\n".join(parts)
-    return text if len(text) <= MAX_TOOL_TEXT else text[: MAX_TOOL_TEXT - 1] + "…"
-
-
 def page_blocks(content: Sequence[Any]) -> list[dict[str, Any]]:
     """Strands content blocks as the page shows them (text, tool use, tool result)."""
     from mongodb_session_manager.models.content import (

@@ -29,7 +29,6 @@ from mongodb_session_manager.store.clients import (
     check_client,
     describe_host,
     hybridmethod,
-    is_mock_client,
     is_sync_client,
     sync_view_of_mock,
 )
@@ -301,11 +300,6 @@ class MongoDBConnectionPool:
     def backend(self) -> Backend:
         """What the server behind this pool can do (see :mod:`~.store.compat`)."""
         return backend_of(self._external_client)
-
-    @property
-    def is_mock(self) -> bool:
-        """Whether the client is an in-process mongomock one (prefer :attr:`backend`)."""
-        return self._external_client is not None and is_mock_client(self._external_client)
 
     # -- running coroutines -------------------------------------------------------------------
 
