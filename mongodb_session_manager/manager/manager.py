@@ -107,6 +107,9 @@ class MongoDBSessionManager(SessionFeaturesAPI, RepositorySessionManager):
         SchemaVersionError: the stored session needs a migration.
     """
 
+    session_repository: MongoDBSessionRepository
+    """The repository (Strands' ``SessionRepository``) this manager writes through."""
+
     @takes_parameters_of(manager_settings)
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         preload = self._setup(manager_settings(*args, **kwargs))
