@@ -19,6 +19,7 @@ from mongodb_session_manager.models.session import (
     DEFAULT_DATABASE,
     SCHEMA_VERSION,
     Session,
+    SessionDocument,
     SessionRecord,
     session_indexes,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "Metadata",
     "MultiAgentRecord",
     "Session",
+    "SessionDocument",
     "SessionGuardrailEvent",
     "SessionRecord",
     "ToolTotals",

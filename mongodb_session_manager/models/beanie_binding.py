@@ -1,4 +1,4 @@
-"""Binding the :class:`Session` Beanie document to a database, for Beanie queries.
+"""Binding the :class:`SessionDocument` Beanie document to a database, for Beanie queries.
 
 The session manager does not need this: it reads and writes through the plain
 :class:`SessionRecord` schema on its own client. Applications that want to query
@@ -12,16 +12,16 @@ from typing import Any
 
 from beanie import init_beanie
 
-from mongodb_session_manager.models.session import DEFAULT_COLLECTION, Session
+from mongodb_session_manager.models.session import DEFAULT_COLLECTION, SessionDocument
 
 
 async def init_beanie_models(database: Any, collection_name: str = DEFAULT_COLLECTION) -> None:
-    """Bind :class:`Session` to ``database[collection_name]`` (Beanie binds one per process).
+    """Bind :class:`SessionDocument` to ``database[collection_name]`` (once per process).
 
     Args:
         database: An async database (``AsyncMongoClient(...)["my_app"]``) of the
             caller's event loop.
         collection_name: The sessions collection the managers write.
     """
-    Session.Settings.name = collection_name
-    await init_beanie(database=database, document_models=[Session])
+    SessionDocument.Settings.name = collection_name
+    await init_beanie(database=database, document_models=[SessionDocument])

@@ -29,7 +29,7 @@ class SessionRecord(BaseModel):
     ``agents`` keyed by :func:`~mongodb_session_manager.models.storage_key`.
 
     This plain pydantic model is what the manager, the viewer and the migrations
-    read and write; it needs no Beanie initialisation. :class:`Session` is the same
+    read and write; it needs no Beanie initialisation. :class:`SessionDocument` is the same
     schema as a Beanie document, for applications that query with Beanie.
     """
 
@@ -62,8 +62,11 @@ class SessionRecord(BaseModel):
         return record if record is not None and record.agent_id == agent_id else None
 
 
-class Session(SessionRecord, Document):
+class SessionDocument(SessionRecord, Document):
     """The session schema as a Beanie document (collection ``sessions`` by default).
+
+    Named apart from Strands' ``strands.types.session.Session`` (a dataclass the
+    repository translates); ``Session`` is kept as this document's old name.
 
     Bind it with :func:`~mongodb_session_manager.models.init_beanie_models` to query
     sessions with Beanie; the session manager itself does not need that.
@@ -87,9 +90,13 @@ class Session(SessionRecord, Document):
         ]
 
 
+Session = SessionDocument
+"""The Beanie document's first name (what the reference's users and the docs import)."""
+
+
 def session_indexes(metadata_fields: list[str] | tuple[str, ...] = ()) -> list[IndexModel]:
     """The indexes a session collection needs: the model's own plus metadata fields."""
-    indexes = list(Session.Settings.indexes)
+    indexes = list(SessionDocument.Settings.indexes)
     for field in metadata_fields:
         indexes.append(
             IndexModel([(f"metadata.{field}", pymongo.ASCENDING)], name=f"metadata.{field}")
