@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from mongodb_session_manager.repository.repository import (
     MongoDBSessionRepository,
 )
 from mongodb_session_manager.store.clients import split_client_options
+from mongodb_session_manager.store.settings import StoreSettings
 
 __all__ = ["Hook", "ManagerSettings", "manager_settings"]
 
@@ -30,24 +31,32 @@ Hook = Callable[..., Any]
 
 @dataclass(frozen=True)
 class ManagerSettings:
-    """Everything a manager is built from, checked (no I/O yet)."""
+    """Everything a manager is built from, checked (no I/O yet).
+
+    Attributes:
+        session_id: The session (validated).
+        store: Where the sessions are (the settings the repository is built from).
+        repository: A repository to write through instead (not owned).
+        metadata_hook: The application's metadata hook.
+        feedback_hook: The application's feedback hook.
+        preload_agents: Agents whose fields the opening read brings along.
+        keep_original: Whether a redaction keeps the original content.
+        create: Whether opening creates a session that does not exist.
+    """
 
     session_id: str
-    connection_string: str | None
-    database_name: str
-    collection_name: str
-    client: Any | None
-    metadata_fields: tuple[str, ...]
+    store: StoreSettings
+    repository: MongoDBSessionRepository | None
     metadata_hook: Hook | None
     feedback_hook: Hook | None
-    application_name: str | None
-    max_document_bytes: int
-    repository: MongoDBSessionRepository | None
     preload_agents: tuple[str, ...]
-    ttl: timedelta | None
     keep_original: bool
     create: bool
-    client_options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def application_name(self) -> str | None:
+        """The application name stored on the sessions this manager creates."""
+        return self.store.application_name
 
     def build_repository(self) -> tuple[MongoDBSessionRepository, bool]:
         """The repository the manager writes with, and whether the manager owns it.
@@ -56,21 +65,11 @@ class ManagerSettings:
         """
         repository = self.repository
         if repository is not None:
-            if self.ttl is not None and self.ttl != repository.ttl:
-                repository = repository.with_ttl(self.ttl)
+            ttl = self.store.ttl
+            if ttl is not None and ttl != repository.ttl:
+                repository = repository.with_ttl(ttl)
             return repository, False
-        built = MongoDBSessionRepository(
-            self.connection_string,
-            self.database_name,
-            self.collection_name,
-            self.client,
-            application_name=self.application_name,
-            metadata_fields=self.metadata_fields,
-            max_document_bytes=self.max_document_bytes,
-            ttl=self.ttl,
-            **self.client_options,
-        )
-        return built, True
+        return MongoDBSessionRepository.from_settings(self.store), True
 
 
 def manager_settings(
@@ -100,23 +99,29 @@ def manager_settings(
         InvalidIdentifierError: ``session_id`` cannot be stored.
         TypeError: Both a hook and its deprecated camelCase alias were given.
     """
-    return ManagerSettings(
-        session_id=validate_id(session_id, "session_id"),
+    session_id = validate_id(session_id, "session_id")
+    metadata_hook = _pick_hook(metadata_hook, metadataHook, "metadataHook")
+    feedback_hook = _pick_hook(feedback_hook, feedbackHook, "feedbackHook")
+    store = StoreSettings(
         connection_string=connection_string,
         database_name=database_name,
         collection_name=collection_name,
         client=client,
-        metadata_fields=tuple(metadata_fields or ()),
-        metadata_hook=_pick_hook(metadata_hook, metadataHook, "metadataHook"),
-        feedback_hook=_pick_hook(feedback_hook, feedbackHook, "feedbackHook"),
         application_name=application_name,
+        metadata_fields=tuple(metadata_fields or ()),
         max_document_bytes=max_document_bytes,
-        repository=repository,
-        preload_agents=tuple(preload_agents),
         ttl=ttl,
+        client_options=_client_options(kwargs),
+    )
+    return ManagerSettings(
+        session_id=session_id,
+        store=store,
+        repository=repository,
+        metadata_hook=metadata_hook,
+        feedback_hook=feedback_hook,
+        preload_agents=tuple(preload_agents),
         keep_original=bool(keep_original),
         create=create,
-        client_options=_client_options(kwargs),
     )
 
 
