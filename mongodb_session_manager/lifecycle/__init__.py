@@ -11,9 +11,7 @@ from mongodb_session_manager.lifecycle.export import (
     to_markdown,
 )
 from mongodb_session_manager.lifecycle.operations import (
-    DeletionReport,
     ExportFormat,
-    SessionSummary,
     StoreTarget,
     delete_session,
     delete_session_async,
@@ -26,6 +24,7 @@ from mongodb_session_manager.lifecycle.operations import (
     list_sessions_async,
 )
 from mongodb_session_manager.lifecycle.query import SessionQuery
+from mongodb_session_manager.models.results import DeletionReport, SessionSummary
 
 __all__ = [
     "EXPORT_FORMAT",

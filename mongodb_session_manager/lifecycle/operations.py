@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Literal, TypedDict, TypeVar, Unpack
 
 from mongodb_session_manager.errors import InvalidInputError, SessionNotFoundError
 from mongodb_session_manager.lifecycle.export import export_document, to_json, to_markdown
 from mongodb_session_manager.lifecycle.query import SessionQuery
 from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
+from mongodb_session_manager.models.results import DeletionReport as DeletionReport
+from mongodb_session_manager.models.results import SessionSummary as SessionSummary
 from mongodb_session_manager.repository.repository import MongoDBSessionRepository
 from mongodb_session_manager.store.borrowed import borrowed_pool
 from mongodb_session_manager.store.sessions import SessionStore
@@ -49,34 +49,6 @@ class StoreTarget(TypedDict, total=False):
     database_name: str
     collection_name: str
     client: Any | None
-
-
-@dataclass
-class SessionSummary:
-    """One line of a session listing (read without transferring messages)."""
-
-    session_id: str
-    application_name: str | None
-    schema_version: int
-    created_at: datetime | None
-    updated_at: datetime | None
-    expires_at: datetime | None
-    agents: int
-    messages: int | None
-    """Stored messages (``None`` for documents not yet migrated)."""
-    feedbacks: int
-    size_bytes: int | None
-
-
-@dataclass
-class DeletionReport:
-    """What a deletion by query matched and deleted."""
-
-    matched: int
-    deleted: int
-    dry_run: bool
-    sample_ids: list[str] = field(default_factory=list)
-    """Up to 20 of the matching session ids, to show before confirming."""
 
 
 @contextmanager
