@@ -3,7 +3,7 @@
 :func:`plan_redaction` validates what the caller passed and returns the fields
 the redaction write sets on the message and the entry it pushes to the session's
 ``guardrail_events``: the manager folds them into the one write that stores the
-redaction (proved by ``tests/features/test_guardrail_events.py``).
+redaction (proved by ``tests/services/test_guardrail_events.py``).
 """
 
 from __future__ import annotations
