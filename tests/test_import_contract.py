@@ -306,6 +306,41 @@ def test_database_calls_only_in_store() -> None:
     )
 
 
+# The schema declares its indexes with PyMongo's IndexModel; nothing else outside store/
+# touches the driver (its errors are translated there, once).
+DRIVER_IMPORTS_ALLOWED = frozenset(
+    {"models.session: pymongo", "models.session: pymongo.IndexModel"}
+)
+
+
+def driver_imports() -> set[str]:
+    """``module: name`` for imports of the driver outside ``store/``."""
+    found: set[str] = set()
+    for module in modules().values():
+        if module.component == "store":
+            continue
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names if a.name.split(".")[0] == "pymongo"]
+            elif (
+                isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "pymongo"
+            ):
+                names = [f"{node.module}.{a.name}" for a in node.names]
+            else:
+                continue
+            found |= {f"{short(module.name)}: {name}" for name in names}
+    return found - DRIVER_IMPORTS_ALLOWED
+
+
+def test_the_driver_is_imported_only_in_store() -> None:
+    found = driver_imports()
+    assert not found, (
+        "(g) the driver outside store/: "
+        + ", ".join(sorted(found))
+        + ". Call a gateway method; translate driver errors in store/failures.py"
+    )
+
+
 def test_backend_quirks_only_in_store_and_testing() -> None:
     check(
         "(d) backend quirks",

@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from pymongo.errors import OperationFailure
 
 from mongodb_session_manager._twins import Runner
 from mongodb_session_manager.errors import InvalidInputError, SessionNotFoundError
@@ -29,6 +28,7 @@ from mongodb_session_manager.models.keys import (
 from mongodb_session_manager.services._sized import SizedWrites
 from mongodb_session_manager.services.hooks import Hook, run_hooked, run_hooked_async
 from mongodb_session_manager.store.codec import encoded_size
+from mongodb_session_manager.store.failures import shape_error as shape_error
 
 __all__ = [
     "MetadataInput",
@@ -44,10 +44,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-# Server codes of updates MongoDB refuses for their shape (nothing is written):
-# BadValue, PathNotViable, ConflictingUpdateOperators, DollarPrefixed / Empty / Dotted names.
-_SHAPE_ERROR_CODES = frozenset({2, 28, 40, 52, 56, 57})
 
 MetadataInput = Mapping[str, Any] | BaseModel
 
@@ -69,12 +65,6 @@ def measure_paths(previous: Mapping[str, Any], root: str, keys: Iterable[str]) -
         if found:
             total += entry_bytes(segments[-1], value)
     return total
-
-
-def shape_error(exc: OperationFailure, what: str) -> InvalidInputError:
-    """A server refusal of an update's shape, as the library's typed error."""
-    detail = (exc.details or {}).get("errmsg") or str(exc)
-    return InvalidInputError(f"MongoDB refused the {what}: {detail}; nothing was written")
 
 
 def key_list(keys: Iterable[str] | str | None) -> list[str] | None:
@@ -214,19 +204,14 @@ class MetadataService:
             "$set": {**{f"metadata.{k}": v for k, v in payload.items()}, "updated_at": utcnow()}
         }
         added = sum(entry_bytes(key.rsplit(".", 1)[-1], value) for key, value in payload.items())
-        try:
-            await self.sizes.write(
-                None,
-                {},
-                update,
-                added,
-                {f"metadata.{key}": 1 for key in payload},
-                lambda previous: measure_paths(previous, "metadata", payload),
-            )
-        except OperationFailure as exc:
-            if exc.code in _SHAPE_ERROR_CODES:
-                raise shape_error(exc, "metadata update") from exc
-            raise
+        await self.sizes.write(
+            None,
+            {},
+            update,
+            added,
+            {f"metadata.{key}": 1 for key in payload},
+            lambda previous: measure_paths(previous, "metadata", payload),
+        )
         logger.info(
             "metadata.updated | session_id=%s keys=%s", self.session_id, sorted(payload)[:20]
         )
@@ -261,19 +246,14 @@ class MetadataService:
             "$unset": {f"metadata.{key}": "" for key in keys},
             "$set": {"updated_at": utcnow()},
         }
-        try:
-            await self.sizes.write(
-                None,
-                {},
-                update,
-                0,
-                {f"metadata.{key}": 1 for key in keys},
-                lambda previous: measure_paths(previous, "metadata", keys),
-            )
-        except OperationFailure as exc:
-            if exc.code in _SHAPE_ERROR_CODES:
-                raise shape_error(exc, "metadata delete") from exc
-            raise
+        await self.sizes.write(
+            None,
+            {},
+            update,
+            0,
+            {f"metadata.{key}": 1 for key in keys},
+            lambda previous: measure_paths(previous, "metadata", keys),
+        )
         logger.info("metadata.deleted | session_id=%s keys=%s", self.session_id, keys[:20])
 
 

@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 from pymongo.errors import DocumentTooLarge, OperationFailure
 
 from mongodb_session_manager.errors import (
+    InvalidInputError,
     MessageIdError,
     SessionConflictError,
     SessionNotFoundError,
@@ -37,6 +38,9 @@ __all__ = [
 ]
 
 TOO_LARGE_CODES = frozenset({10334, 17419, 17420, 13})
+# Server codes of updates MongoDB refuses for their shape (nothing is written):
+# BadValue, PathNotViable, ConflictingUpdateOperators, DollarPrefixed / Empty / Dotted names.
+SHAPE_ERROR_CODES = frozenset({2, 28, 40, 52, 56, 57})
 """Server error codes of a document over the BSON size limit (BSONObjectTooLarge & co.)."""
 
 
@@ -68,7 +72,7 @@ def is_too_large(exc: OperationFailure) -> bool:
 
 @contextmanager
 def too_large_errors(write: GuardedWrite) -> Iterator[None]:
-    """Turn the driver's "document too large" errors into :class:`SessionTooLargeError`."""
+    """Turn the driver's refusals into typed errors: too large, or a refused update shape."""
     try:
         yield
     except DocumentTooLarge as exc:
@@ -76,7 +80,15 @@ def too_large_errors(write: GuardedWrite) -> Iterator[None]:
     except OperationFailure as exc:  # WriteError, or findAndModify's OperationFailure
         if is_too_large(exc):
             raise _too_large(write, -1) from exc
+        if exc.code in SHAPE_ERROR_CODES:
+            raise shape_error(exc, f"update of session {write.session_id!r}") from exc
         raise
+
+
+def shape_error(exc: OperationFailure, what: str) -> InvalidInputError:
+    """A server refusal of an update's shape, as the library's typed error."""
+    detail = (exc.details or {}).get("errmsg") or str(exc)
+    return InvalidInputError(f"MongoDB refused the {what}: {detail}; nothing was written")
 
 
 def miss_projection(agent_id: str | None) -> dict[str, Any]:
