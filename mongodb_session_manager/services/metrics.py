@@ -12,10 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from mongodb_session_manager._twins import Runner
 from mongodb_session_manager.models import ToolTotals, UsageCounts
 from mongodb_session_manager.models.tool_usage import UNKNOWN_TOOL
-from mongodb_session_manager.services._access import SessionAccess, read_agents
+from mongodb_session_manager.services._access import SessionService, read_agents
 
 __all__ = [
     "AgentMetrics",
@@ -111,22 +110,13 @@ class MetricsSummary(UsageSummary):
     agents: dict[str, AgentMetrics] = Field(default_factory=dict)
 
 
-class MetricsService:
+class MetricsService(SessionService):
     """The metrics summary of one session.
 
     Args:
         access: The session store.
         session_id: The session.
     """
-
-    def __init__(self, access: SessionAccess, session_id: str) -> None:
-        self.access = access
-        self.session_id = session_id
-
-    @property
-    def runner(self) -> Runner:
-        """What runs the coroutines (the pool)."""
-        return self.access.runner
 
     async def summary(self) -> MetricsSummary:
         """Totals, averages and tool stats of the session and of each agent (one read).
