@@ -27,7 +27,12 @@ from mongodb_session_manager.models.keys import (
     validate_value,
 )
 from mongodb_session_manager.services._sized import SizedWrites
-from mongodb_session_manager.services.hooks import Hook, run_hooked, run_hooked_async
+from mongodb_session_manager.services.hooks import (
+    Hook,
+    operation_forms,
+    run_hooked,
+    run_hooked_async,
+)
 from mongodb_session_manager.store.codec import encoded_size
 
 __all__ = [
@@ -162,8 +167,7 @@ class MetadataService:
         self, op: Callable[[Any], Coroutine[Any, Any, T]]
     ) -> tuple[Callable[[Any], T], Callable[[Any], Awaitable[T]]]:
         """The blocking and awaitable forms of ``op`` (what a hook's ``original_func`` runs)."""
-        runner = self.runner
-        return (lambda value: runner.run(op(value))), (lambda value: runner.call(op(value)))
+        return operation_forms(self.runner, op)
 
     # ------------------------------------------------------------------ hooked operations
 
@@ -214,22 +218,28 @@ class MetadataService:
             "$set": {**{f"metadata.{k}": v for k, v in payload.items()}, "updated_at": utcnow()}
         }
         added = sum(entry_bytes(key.rsplit(".", 1)[-1], value) for key, value in payload.items())
+        await self._guarded(update, added, list(payload), "metadata update")
+        logger.info(
+            "metadata.updated | session_id=%s keys=%s", self.session_id, sorted(payload)[:20]
+        )
+
+    async def _guarded(
+        self, update: dict[str, Any], added: int, keys: list[str], what: str
+    ) -> None:
+        """One sized write of ``update`` touching ``metadata.<key>``; shape errors typed."""
         try:
             await self.sizes.write(
                 None,
                 {},
                 update,
                 added,
-                {f"metadata.{key}": 1 for key in payload},
-                lambda previous: measure_paths(previous, "metadata", payload),
+                {f"metadata.{key}": 1 for key in keys},
+                lambda previous: measure_paths(previous, "metadata", keys),
             )
         except OperationFailure as exc:
             if exc.code in _SHAPE_ERROR_CODES:
-                raise shape_error(exc, "metadata update") from exc
+                raise shape_error(exc, what) from exc
             raise
-        logger.info(
-            "metadata.updated | session_id=%s keys=%s", self.session_id, sorted(payload)[:20]
-        )
 
     async def read_document(self, keys: list[str] | None) -> dict[str, Any] | None:
         """``{"_id", "metadata"}`` with only ``keys`` (all if ``None``); ``None``: no session."""
@@ -261,19 +271,7 @@ class MetadataService:
             "$unset": {f"metadata.{key}": "" for key in keys},
             "$set": {"updated_at": utcnow()},
         }
-        try:
-            await self.sizes.write(
-                None,
-                {},
-                update,
-                0,
-                {f"metadata.{key}": 1 for key in keys},
-                lambda previous: measure_paths(previous, "metadata", keys),
-            )
-        except OperationFailure as exc:
-            if exc.code in _SHAPE_ERROR_CODES:
-                raise shape_error(exc, "metadata delete") from exc
-            raise
+        await self._guarded(update, 0, keys, "metadata delete")
         logger.info("metadata.deleted | session_id=%s keys=%s", self.session_id, keys[:20])
 
 
