@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pymongo.errors import OperationFailure
 
-from mongodb_session_manager._twins import Runner
 from mongodb_session_manager.errors import InvalidInputError, SessionNotFoundError
 from mongodb_session_manager.models import Metadata, utcnow
 from mongodb_session_manager.models.keys import (
@@ -26,7 +25,7 @@ from mongodb_session_manager.models.keys import (
     validate_keys,
     validate_value,
 )
-from mongodb_session_manager.services._sized import SizedWrites
+from mongodb_session_manager.services._sized import SizedService
 from mongodb_session_manager.services.hooks import (
     Hook,
     operation_forms,
@@ -147,21 +146,12 @@ def typed_metadata(found: Any, model: type[Metadata] | None, session_id: str) ->
         return model.model_construct(**dict(values))
 
 
-class MetadataService:
+class MetadataService(SizedService):
     """Metadata of one session: the writes and reads, and their hooked forms.
 
     Args:
         sizes: The session's sized writes (shared with the configuration service).
     """
-
-    def __init__(self, sizes: SizedWrites) -> None:
-        self.sizes = sizes
-        self.session_id = sizes.session_id
-
-    @property
-    def runner(self) -> Runner:
-        """What runs the coroutines (the pool)."""
-        return self.sizes.access.runner
 
     def _forms(
         self, op: Callable[[Any], Coroutine[Any, Any, T]]
