@@ -69,17 +69,7 @@ class MongoDBSessionManagerFactory:
         **pool_options: Any,
     ) -> None:
         # Checked (ttl, size limit, metadata field paths) before the pool is acquired.
-        settings = StoreSettings(
-            connection_string=connection_string,
-            database_name=database_name,
-            collection_name=collection_name,
-            client=client,
-            application_name=application_name,
-            metadata_fields=tuple(metadata_fields or ()),
-            max_document_bytes=max_document_bytes,
-            ttl=ttl,
-            client_options=pool_options,
-        )
+        settings = StoreSettings.from_arguments(locals())
         if connection_string is None and client is None:
             raise InvalidInputError(
                 "MongoDBSessionManagerFactory needs a connection_string or a client"

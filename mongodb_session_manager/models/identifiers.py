@@ -13,6 +13,7 @@ import hashlib
 import re
 
 from mongodb_session_manager.errors import InvalidIdentifierError
+from mongodb_session_manager.models._text import check_text
 
 MAX_ID_LENGTH = 1024
 """Longest session / agent id accepted, in characters."""
@@ -27,21 +28,7 @@ def validate_id(value: object, kind: str = "id") -> str:
     Any non-empty string up to :data:`MAX_ID_LENGTH` characters without NUL or
     lone surrogates is accepted: ``.``, ``$``, spaces and unicode are fine.
     """
-    if not isinstance(value, str):
-        raise InvalidIdentifierError(f"{kind} must be a str, got {type(value).__name__}")
-    if not value:
-        raise InvalidIdentifierError(f"{kind} must not be empty")
-    if len(value) > MAX_ID_LENGTH:
-        raise InvalidIdentifierError(
-            f"{kind} is {len(value)} characters long; the limit is {MAX_ID_LENGTH}"
-        )
-    if "\x00" in value:
-        raise InvalidIdentifierError(f"{kind} {value[:40]!r} contains a NUL character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InvalidIdentifierError(f"{kind} {value[:40]!r} is not valid unicode") from exc
-    return value
+    return check_text(value, kind, MAX_ID_LENGTH, InvalidIdentifierError)
 
 
 def storage_key(identifier: str) -> str:

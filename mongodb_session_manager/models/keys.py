@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mongodb_session_manager.errors import InvalidInputError
+from mongodb_session_manager.models._text import check_text
 
 MAX_KEY_LENGTH = 256
 """Longest metadata key (dotted path included), in characters."""
@@ -35,21 +36,7 @@ MAX_UPDATE_BYTES = 1024 * 1024
 
 
 def _check_text(key: object, what: str) -> str:
-    if not isinstance(key, str):
-        raise InvalidInputError(f"{what} must be a str, got {type(key).__name__}: {key!r:.60}")
-    if not key:
-        raise InvalidInputError(f"{what} must not be empty")
-    if len(key) > MAX_KEY_LENGTH:
-        raise InvalidInputError(
-            f"{what} {key[:40]!r}... is {len(key)} characters long; the limit is {MAX_KEY_LENGTH}"
-        )
-    if "\x00" in key:
-        raise InvalidInputError(f"{what} {key[:40]!r} contains a NUL character")
-    try:
-        key.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InvalidInputError(f"{what} {key[:40]!r} is not valid unicode") from exc
-    return key
+    return check_text(key, what, MAX_KEY_LENGTH, InvalidInputError, show_value=True)
 
 
 def validate_key(key: object, what: str = "metadata key") -> tuple[str, ...]:

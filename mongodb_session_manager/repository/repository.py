@@ -109,17 +109,7 @@ class MongoDBSessionRepository(StoreBacked, ReferenceRepositoryAPI, SessionRepos
         **pool_options: Any,
     ) -> None:
         # Checked (ttl, size limit, metadata field paths) before any pool is acquired.
-        settings = StoreSettings(
-            connection_string=connection_string,
-            database_name=database_name,
-            collection_name=collection_name,
-            client=client,
-            application_name=application_name,
-            metadata_fields=tuple(metadata_fields or ()),
-            max_document_bytes=max_document_bytes,
-            ttl=ttl,
-            client_options=pool_options,
-        )
+        settings = StoreSettings.from_arguments(locals())
         self._attach(settings, pool)
 
     def _attach(self, settings: StoreSettings, pool: MongoDBConnectionPool | None) -> None:

@@ -16,7 +16,7 @@ from mongodb_session_manager.errors import SessionNotFoundError
 if TYPE_CHECKING:
     from mongodb_session_manager._twins import Runner
 
-__all__ = ["SessionAccess", "read_agents"]
+__all__ = ["SessionAccess", "SessionService", "read_agents"]
 
 
 class SessionAccess(Protocol):
@@ -49,6 +49,24 @@ class SessionAccess(Protocol):
     ) -> dict[str, Any] | None:
         """A guarded update (size limit, ``condition``); with ``before``, the pre-image."""
         ...
+
+
+class SessionService:
+    """What every per-session service holds: the session store and the session id.
+
+    Args:
+        access: The session store.
+        session_id: The session.
+    """
+
+    def __init__(self, access: SessionAccess, session_id: str) -> None:
+        self.access = access
+        self.session_id = session_id
+
+    @property
+    def runner(self) -> Runner:
+        """What runs the coroutines (the pool)."""
+        return self.access.runner
 
 
 async def read_agents(

@@ -6,9 +6,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mongodb_session_manager.services._access import SessionAccess
+from mongodb_session_manager.services._access import SessionAccess, SessionService
 
-__all__ = ["SizedWrites"]
+__all__ = ["SizedService", "SizedWrites"]
 
 
 @dataclass
@@ -65,3 +65,15 @@ class SizedWrites:
         previous = previous or {}
         self.size_overcount += measure(previous)
         return previous
+
+
+class SizedService(SessionService):
+    """A service of one session that writes through the session's shared :class:`SizedWrites`.
+
+    Args:
+        sizes: The session's sized writes (shared by its metadata and configuration services).
+    """
+
+    def __init__(self, sizes: SizedWrites) -> None:
+        super().__init__(sizes.access, sizes.session_id)
+        self.sizes = sizes

@@ -16,12 +16,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from mongodb_session_manager._twins import Runner
 from mongodb_session_manager.errors import InvalidInputError
 from mongodb_session_manager.models import as_utc, storage_key, utcnow, validate_id
 from mongodb_session_manager.models.keys import validate_value
 from mongodb_session_manager.services._access import SessionAccess, read_agents
-from mongodb_session_manager.services._sized import SizedWrites
+from mongodb_session_manager.services._sized import SizedService
 from mongodb_session_manager.services.metadata import entry_bytes
 from mongodb_session_manager.store.codec import encoded_size
 
@@ -64,22 +63,12 @@ def check_prompt_metadata(prompt_metadata: object) -> None:
         )
 
 
-class AgentConfigService:
+class AgentConfigService(SizedService):
     """Agent configuration and listings of one session.
 
     Args:
         sizes: The session's sized writes (shared with the metadata service).
     """
-
-    def __init__(self, sizes: SizedWrites) -> None:
-        self.sizes = sizes
-        self.access = sizes.access
-        self.session_id = sizes.session_id
-
-    @property
-    def runner(self) -> Runner:
-        """What runs the coroutines (the pool)."""
-        return self.access.runner
 
     async def read_config(self, agent_id: str) -> dict[str, Any] | None:
         """``{agent_id, model, system_prompt, prompt_metadata}``, or ``None`` (no agent/session)."""

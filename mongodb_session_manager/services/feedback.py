@@ -8,13 +8,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from mongodb_session_manager._twins import Runner
 from mongodb_session_manager.errors import InvalidIdentifierError, InvalidInputError
 from mongodb_session_manager.models import Feedback, utcnow, validate_id
 from mongodb_session_manager.models.feedback import MAX_FEEDBACK_BYTES
 from mongodb_session_manager.models.keys import validate_value
-from mongodb_session_manager.services._access import SessionAccess
-from mongodb_session_manager.services.hooks import Hook, run_hooked, run_hooked_async
+from mongodb_session_manager.services._access import SessionService
+from mongodb_session_manager.services.hooks import (
+    Hook,
+    operation_forms,
+    run_hooked,
+    run_hooked_async,
+)
 from mongodb_session_manager.store.codec import encoded_size
 
 __all__ = ["FeedbackService", "read_feedback", "validate_feedback"]
@@ -70,22 +74,13 @@ def validate_feedback(feedback: Any) -> Feedback:
     return record
 
 
-class FeedbackService:
+class FeedbackService(SessionService):
     """Feedback of one session.
 
     Args:
         access: The session store.
         session_id: The session.
     """
-
-    def __init__(self, access: SessionAccess, session_id: str) -> None:
-        self.access = access
-        self.session_id = session_id
-
-    @property
-    def runner(self) -> Runner:
-        """What runs the coroutines (the pool)."""
-        return self.access.runner
 
     def add(
         self, feedback: Mapping[str, Any] | Feedback, *, hook: Hook | None, manager: Any
@@ -95,16 +90,9 @@ class FeedbackService:
         ``manager`` is what the hook receives as ``session_manager=``.
         """
         checked = validate_feedback(feedback).model_dump()
-        runner = self.runner
+        forms = operation_forms(self.runner, lambda value: self.push(validate_feedback(value)))
         return run_hooked(
-            hook,
-            "add",
-            self.session_id,
-            "feedback",
-            checked,
-            lambda value: runner.run(self.push(validate_feedback(value))),
-            lambda value: runner.call(self.push(validate_feedback(value))),
-            session_manager=manager,
+            hook, "add", self.session_id, "feedback", checked, *forms, session_manager=manager
         )
 
     async def add_async(
@@ -112,16 +100,9 @@ class FeedbackService:
     ) -> Any:
         """Async form of :meth:`add`."""
         checked = validate_feedback(feedback).model_dump()
-        runner = self.runner
+        forms = operation_forms(self.runner, lambda value: self.push(validate_feedback(value)))
         return await run_hooked_async(
-            hook,
-            "add",
-            self.session_id,
-            "feedback",
-            checked,
-            lambda value: runner.run(self.push(validate_feedback(value))),
-            lambda value: runner.call(self.push(validate_feedback(value))),
-            session_manager=manager,
+            hook, "add", self.session_id, "feedback", checked, *forms, session_manager=manager
         )
 
     async def push(self, feedback: Feedback) -> Feedback:

@@ -29,7 +29,10 @@ import concurrent.futures
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from mongodb_session_manager._twins import Runner
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,7 @@ __all__ = [
     "chain_hooks",
     "compose_hooks",
     "is_async_hook",
+    "operation_forms",
     "run_hooked",
     "run_hooked_async",
 ]
@@ -148,6 +152,35 @@ def _argument(args: tuple[Any, ...], kwargs: dict[str, Any], name: str, default:
     return kwargs.get(name, default)
 
 
+def operation_forms(
+    runner: Runner, op: Callable[[Any], Coroutine[Any, Any, T]]
+) -> tuple[Callable[[Any], T], Callable[[Any], Awaitable[T]]]:
+    """The blocking and awaitable forms of ``op`` (what a hook's ``original_func`` runs)."""
+    return (lambda value: runner.run(op(value))), (lambda value: runner.call(op(value)))
+
+
+def _hook_kwargs(context: dict[str, Any], name: str | None, value: Any) -> dict[str, Any]:
+    """The keyword arguments the hook receives: ``context`` and the operation's value."""
+    return {**context, **({name: value} if name is not None and value is not None else {})}
+
+
+def _originals(
+    name: str | None,
+    value: Any,
+    operation: Callable[[Any], T],
+    operation_async: Callable[[Any], Awaitable[T]],
+) -> tuple[Callable[..., T], Callable[..., Awaitable[T]]]:
+    """The hook's ``original_func``: for a sync hook, then for an ``async def`` hook."""
+
+    def original(*args: Any, **kw: Any) -> T:
+        return operation(_argument(args, kw, name or "value", value))
+
+    async def original_async(*args: Any, **kw: Any) -> T:
+        return await operation_async(_argument(args, kw, name or "value", value))
+
+    return original, original_async
+
+
 def run_hooked(
     hook: Callable[..., Any] | None,
     action: str,
@@ -165,18 +198,11 @@ def run_hooked(
     """
     if hook is None:
         return operation(value)
-    kwargs = {**context, **({name: value} if name is not None and value is not None else {})}
+    kwargs = _hook_kwargs(context, name, value)
+    original, original_async = _originals(name, value, operation, operation_async)
     if is_async_hook(hook):
-
-        async def original_async(*args: Any, **kw: Any) -> T:
-            return await operation_async(_argument(args, kw, name or "value", value))
-
         coro: Coroutine[Any, Any, T] = hook(original_async, action, session_id, **kwargs)
         return _run_private_loop(coro)
-
-    def original(*args: Any, **kw: Any) -> T:
-        return operation(_argument(args, kw, name or "value", value))
-
     logger.debug("hook.call | action=%s session_id=%s", action, session_id)
     return hook(original, action, session_id, **kwargs)  # type: ignore[no-any-return]
 
@@ -194,17 +220,10 @@ async def run_hooked_async(
     """Async form: ``await operation_async(value)``, through ``hook`` when there is one."""
     if hook is None:
         return await operation_async(value)
-    kwargs = {**context, **({name: value} if name is not None and value is not None else {})}
+    kwargs = _hook_kwargs(context, name, value)
+    original, original_async = _originals(name, value, operation, operation_async)
     if is_async_hook(hook):
-
-        async def original_async(*args: Any, **kw: Any) -> T:
-            return await operation_async(_argument(args, kw, name or "value", value))
-
         return await hook(original_async, action, session_id, **kwargs)  # type: ignore[no-any-return]
-
-    def original(*args: Any, **kw: Any) -> T:
-        return operation(_argument(args, kw, name or "value", value))
-
     logger.debug("hook.call | action=%s session_id=%s thread=worker", action, session_id)
     return await asyncio.to_thread(hook, original, action, session_id, **kwargs)
 

@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from mongodb_session_manager._twins import Runner
 from mongodb_session_manager.errors import InvalidInputError, SessionNotFoundError
 from mongodb_session_manager.models import Metadata, utcnow
 from mongodb_session_manager.models.keys import (
@@ -25,8 +24,13 @@ from mongodb_session_manager.models.keys import (
     validate_keys,
     validate_value,
 )
-from mongodb_session_manager.services._sized import SizedWrites
-from mongodb_session_manager.services.hooks import Hook, run_hooked, run_hooked_async
+from mongodb_session_manager.services._sized import SizedService
+from mongodb_session_manager.services.hooks import (
+    Hook,
+    operation_forms,
+    run_hooked,
+    run_hooked_async,
+)
 from mongodb_session_manager.store.codec import encoded_size
 from mongodb_session_manager.store.failures import shape_error as shape_error
 
@@ -132,28 +136,18 @@ def typed_metadata(found: Any, model: type[Metadata] | None, session_id: str) ->
         return model.model_construct(**dict(values))
 
 
-class MetadataService:
+class MetadataService(SizedService):
     """Metadata of one session: the writes and reads, and their hooked forms.
 
     Args:
         sizes: The session's sized writes (shared with the configuration service).
     """
 
-    def __init__(self, sizes: SizedWrites) -> None:
-        self.sizes = sizes
-        self.session_id = sizes.session_id
-
-    @property
-    def runner(self) -> Runner:
-        """What runs the coroutines (the pool)."""
-        return self.sizes.access.runner
-
     def _forms(
         self, op: Callable[[Any], Coroutine[Any, Any, T]]
     ) -> tuple[Callable[[Any], T], Callable[[Any], Awaitable[T]]]:
         """The blocking and awaitable forms of ``op`` (what a hook's ``original_func`` runs)."""
-        runner = self.runner
-        return (lambda value: runner.run(op(value))), (lambda value: runner.call(op(value)))
+        return operation_forms(self.runner, op)
 
     # ------------------------------------------------------------------ hooked operations
 
@@ -204,16 +198,20 @@ class MetadataService:
             "$set": {**{f"metadata.{k}": v for k, v in payload.items()}, "updated_at": utcnow()}
         }
         added = sum(entry_bytes(key.rsplit(".", 1)[-1], value) for key, value in payload.items())
+        await self._guarded(update, added, list(payload))
+        logger.info(
+            "metadata.updated | session_id=%s keys=%s", self.session_id, sorted(payload)[:20]
+        )
+
+    async def _guarded(self, update: dict[str, Any], added: int, keys: list[str]) -> None:
+        """One sized write of ``update`` touching ``metadata.<key>``."""
         await self.sizes.write(
             None,
             {},
             update,
             added,
-            {f"metadata.{key}": 1 for key in payload},
-            lambda previous: measure_paths(previous, "metadata", payload),
-        )
-        logger.info(
-            "metadata.updated | session_id=%s keys=%s", self.session_id, sorted(payload)[:20]
+            {f"metadata.{key}": 1 for key in keys},
+            lambda previous: measure_paths(previous, "metadata", keys),
         )
 
     async def read_document(self, keys: list[str] | None) -> dict[str, Any] | None:
@@ -246,14 +244,7 @@ class MetadataService:
             "$unset": {f"metadata.{key}": "" for key in keys},
             "$set": {"updated_at": utcnow()},
         }
-        await self.sizes.write(
-            None,
-            {},
-            update,
-            0,
-            {f"metadata.{key}": 1 for key in keys},
-            lambda previous: measure_paths(previous, "metadata", keys),
-        )
+        await self._guarded(update, 0, keys)
         logger.info("metadata.deleted | session_id=%s keys=%s", self.session_id, keys[:20])
 
 

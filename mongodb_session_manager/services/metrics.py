@@ -7,7 +7,6 @@ service reads them back in one aggregation that transfers no message.
 
 from __future__ import annotations
 
-from mongodb_session_manager._twins import Runner
 from mongodb_session_manager.models.results import (
     AgentMetrics,
     MetricsSummary,
@@ -15,7 +14,7 @@ from mongodb_session_manager.models.results import (
     UsageAverages,
     UsageSummary,
 )
-from mongodb_session_manager.services._access import SessionAccess, read_agents
+from mongodb_session_manager.services._access import SessionService, read_agents
 
 __all__ = [
     "AgentMetrics",
@@ -27,22 +26,13 @@ __all__ = [
 ]
 
 
-class MetricsService:
+class MetricsService(SessionService):
     """The metrics summary of one session.
 
     Args:
         access: The session store.
         session_id: The session.
     """
-
-    def __init__(self, access: SessionAccess, session_id: str) -> None:
-        self.access = access
-        self.session_id = session_id
-
-    @property
-    def runner(self) -> Runner:
-        """What runs the coroutines (the pool)."""
-        return self.access.runner
 
     async def summary(self) -> MetricsSummary:
         """Totals, averages and tool stats of the session and of each agent (one read).

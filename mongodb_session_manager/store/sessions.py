@@ -203,6 +203,32 @@ class SessionStore(GuardedGateway):
         messages: list[RawMessage] = agent.get("messages") or []
         return messages if slices else messages[offset : offset + count]
 
+    async def _write_merged(
+        self,
+        session_id: str,
+        agent_id: str,
+        update: dict[str, Any],
+        extra: UpdateSpec | None,
+        *,
+        condition: Mapping[str, Any],
+        expected_count: int | None = None,
+        creating: bool = False,
+    ) -> None:
+        """``update`` with ``extra`` folded in, as one guarded write of the agent.
+
+        ``update["$inc"]["size_bytes"]`` (after the merge) is what the write adds.
+        """
+        merge_update(update, extra)
+        await self.update_session(
+            session_id,
+            update,
+            added_bytes=int(update["$inc"]["size_bytes"]),
+            agent_id=agent_id,
+            condition=condition,
+            expected_count=expected_count,
+            creating=creating,
+        )
+
     async def create_agent(
         self,
         session_id: str,
@@ -226,12 +252,11 @@ class SessionStore(GuardedGateway):
         key = storage_key(agent_id)
         added = encoded_size(document, f"agent {agent_id!r}") + ARRAY_ITEM_OVERHEAD
         update = create_agent_update(key, document, added, increments, utcnow())
-        merge_update(update, extra)
-        await self.update_session(
+        await self._write_merged(
             session_id,
+            agent_id,
             update,
-            added_bytes=int(update["$inc"]["size_bytes"]),
-            agent_id=agent_id,
+            extra,
             condition={f"agents.{key}": {"$exists": False}},
             creating=True,
         )
@@ -265,12 +290,11 @@ class SessionStore(GuardedGateway):
         added += ARRAY_ITEM_OVERHEAD + added_state_bytes
         increments = Totals.increments(message.get("metadata"))
         update = append_update(key, message, added, increments, agent_fields, utcnow())
-        merge_update(update, extra)
-        await self.update_session(
+        await self._write_merged(
             session_id,
+            agent_id,
             update,
-            added_bytes=int(update["$inc"]["size_bytes"]),
-            agent_id=agent_id,
+            extra,
             condition={f"agents.{key}.message_count": message_id},
             expected_count=message_id,
         )
@@ -304,13 +328,9 @@ class SessionStore(GuardedGateway):
         path = f"agents.{key}.messages.{message_id}"
         added = encoded_size({"r": redact}, f"redaction of message {message_id}") if redact else 0
         update = redaction_write(key, path, redact, added, utcnow())
-        merge_update(update, extra(path) if extra is not None else None)
-        await self.update_session(
-            session_id,
-            update,
-            added_bytes=int(update["$inc"]["size_bytes"]),
-            agent_id=agent_id,
-            condition={f"{path}.message_id": message_id},
+        more = extra(path) if extra is not None else None
+        await self._write_merged(
+            session_id, agent_id, update, more, condition={f"{path}.message_id": message_id}
         )
 
     # ---------------------------------------------------------------- multi-agent

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from typing import Any
 
@@ -55,6 +55,18 @@ class StoreSettings:
         check_ttl(self.ttl)
         check_max_document_bytes(self.max_document_bytes)
         object.__setattr__(self, "metadata_fields", index_paths(self.metadata_fields))
+
+    @classmethod
+    def from_arguments(cls, arguments: Mapping[str, Any]) -> StoreSettings:
+        """The settings among a repository's or a factory's constructor arguments, by name.
+
+        Both constructors list these parameters themselves (their public
+        signatures) and hand them over as ``StoreSettings.from_arguments(locals())``
+        instead of forwarding nine names one by one; their ``**pool_options`` are
+        the ``client_options``.
+        """
+        picked = {f.name: arguments[f.name] for f in fields(cls) if f.name != "client_options"}
+        return cls(**picked, client_options=arguments["pool_options"])
 
     def with_overrides(self, **changes: Any) -> StoreSettings:
         """These settings with some fields replaced (checked again)."""
