@@ -1,17 +1,16 @@
 """What the services need of the session store.
 
-The services never hold a collection: they ask for fields of a session, an
-aggregation of it, or a guarded update. :class:`SessionAccess` names those
-calls; :class:`~mongodb_session_manager.store.sessions.SessionStore` (a
-repository's ``.store``) provides them.
+The services never hold a collection: they ask the session store
+(:class:`~mongodb_session_manager.store.sessions.SessionStore`, a repository's
+``.store``) for fields of a session, an aggregation of it, or a guarded update.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from mongodb_session_manager.errors import SessionNotFoundError
+from mongodb_session_manager.store.sessions import SessionStore
 
 if TYPE_CHECKING:
     from mongodb_session_manager._twins import Runner
@@ -19,36 +18,8 @@ if TYPE_CHECKING:
 __all__ = ["SessionAccess", "SessionService", "read_agents"]
 
 
-class SessionAccess(Protocol):
-    """The session-store calls the services make (all run on the store loop)."""
-
-    @property
-    def runner(self) -> Runner:
-        """What runs the coroutines (the pool)."""
-        ...
-
-    async def read_fields(
-        self, session_id: str, projection: Mapping[str, Any]
-    ) -> dict[str, Any] | None:
-        """One read of ``projection`` of a session; ``None`` if there is no such session."""
-        ...
-
-    async def aggregate(self, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Every document of an aggregation over the sessions collection."""
-        ...
-
-    async def update_session(
-        self,
-        session_id: str,
-        update: dict[str, Any],
-        *,
-        added_bytes: int,
-        agent_id: str | None = None,
-        condition: Mapping[str, Any] | None = None,
-        before: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any] | None:
-        """A guarded update (size limit, ``condition``); with ``before``, the pre-image."""
-        ...
+SessionAccess = SessionStore
+"""What the services read and write with: the session store (a repository's ``.store``)."""
 
 
 class SessionService:

@@ -20,13 +20,13 @@ from mongodb_session_manager import (
     create_metadata_sqs_hook,
     create_metadata_websocket_hook,
 )
+from tests.helpers.types import MakeManager as Make
 
 pytestmark = pytest.mark.skipif(
     not hasattr(MongoDBSessionManager, "add_feedback"),
     reason="needs the session features of issue 3 (add_feedback, update_metadata...)",
 )
 
-Make = Callable[..., MongoDBSessionManager]
 Closing = Callable[[Any], Any]
 # add_feedback takes a few milliseconds; one that waited on a dead endpoint would take its
 # retries with backoff (seconds). 2 s keeps that distinction on a loaded 2-core CI machine.

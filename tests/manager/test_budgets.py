@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,12 +9,11 @@ from strands import Agent, tool
 from strands.agent.conversation_manager import SlidingWindowConversationManager
 from strands.types.content import Message
 
-from mongodb_session_manager import MongoDBSessionManager, MongoDBSessionManagerFactory
+from mongodb_session_manager import MongoDBSessionManagerFactory
 from mongodb_session_manager.testing import ScriptedModel
+from tests.helpers.types import MakeManager as Make
 
 pytestmark = pytest.mark.usefixtures("needs_command_monitoring")
-
-Make = Callable[..., MongoDBSessionManager]
 
 
 @tool

@@ -11,12 +11,11 @@ from strands import Agent, tool
 from strands.agent.conversation_manager import SlidingWindowConversationManager
 from strands.types.content import ContentBlock, Message
 
-from mongodb_session_manager import MongoDBSessionManager, MongoDBSessionManagerFactory
+from mongodb_session_manager import MongoDBSessionManagerFactory
 from mongodb_session_manager.store.loop import StoreLoop
 from mongodb_session_manager.testing import ScriptedModel
+from tests.helpers.types import MakeManager as Make
 from tests.helpers.types import as_message
-
-Make = Callable[..., MongoDBSessionManager]
 
 
 @tool

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,6 @@ from strands.types.exceptions import EventLoopException
 
 from mongodb_session_manager import (
     InvalidInputError,
-    MongoDBSessionManager,
     MongoDBSessionManagerFactory,
     SessionConflictError,
     SessionTooLargeError,
@@ -28,8 +27,7 @@ from mongodb_session_manager import (
 from mongodb_session_manager.local.data_dir import free_port
 from mongodb_session_manager.testing import ScriptedModel
 from tests.helpers.store import raw_collection
-
-Make = Callable[..., MongoDBSessionManager]
+from tests.helpers.types import MakeManager as Make
 
 
 def stored(factory: MongoDBSessionManagerFactory, session_id: str) -> list[Message]:

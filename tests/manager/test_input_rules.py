@@ -21,9 +21,9 @@ from mongodb_session_manager import (
     SessionNotFoundError,
 )
 from mongodb_session_manager.testing import MongoBackend, ScriptedModel
+from tests.helpers.types import MakeManager as Make
 from tests.helpers.types import as_message
 
-Make = Callable[..., MongoDBSessionManager]
 Raw = Callable[[str], Any]
 
 WRITES = {"insert", "update", "findAndModify", "createIndexes", "delete"}

@@ -11,8 +11,7 @@ from strands.multiagent.base import Status
 
 from mongodb_session_manager import MongoDBSessionManager, MongoDBSessionManagerFactory
 from mongodb_session_manager.testing import ScriptedModel
-
-Make = Callable[..., MongoDBSessionManager]
+from tests.helpers.types import MakeManager as Make
 
 
 def build_graph(manager: MongoDBSessionManager, replies: dict[str, str]) -> Any:

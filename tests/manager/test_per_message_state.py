@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from strands import Agent
@@ -10,8 +9,7 @@ from strands.types.content import Message
 
 from mongodb_session_manager import MongoDBSessionManager
 from mongodb_session_manager.testing import ScriptedModel
-
-Make = Callable[..., MongoDBSessionManager]
+from tests.helpers.types import MakeManager as Make
 
 _SHARED = ("_repo", "session_repository", "session", "_services", "_writer")
 

@@ -28,8 +28,7 @@ from mongodb_session_manager import (
 )
 from mongodb_session_manager.models import storage_key
 from mongodb_session_manager.testing import MongoBackend, ScriptedModel
-
-Make = Callable[..., MongoDBSessionManager]
+from tests.helpers.types import MakeManager as Make
 
 
 def user(text: str) -> Message:

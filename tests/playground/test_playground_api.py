@@ -15,8 +15,8 @@ import pytest
 from mongodb_session_manager import MongoDBSessionManagerFactory
 from mongodb_session_manager.playground.app import CSP, STATIC_DIR
 from mongodb_session_manager.web import SHARED_STATIC_DIR
+from tests.helpers.types import ReadRaw as Raw
 
-Raw = Callable[[str], dict[str, Any] | None]
 LivePlayground = Any  # tests/playground/conftest.py
 
 

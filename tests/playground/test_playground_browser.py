@@ -14,8 +14,9 @@ from typing import Any
 
 from playwright.sync_api import Dialog, Page, expect
 
+from tests.helpers.types import ReadRaw as Raw
+
 LivePlayground = Any  # tests/playground/conftest.py
-Raw = Callable[[str], dict[str, Any] | None]
 
 HOSTILE = (
     'Render this: <img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> '

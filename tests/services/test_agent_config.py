@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -16,8 +15,7 @@ from mongodb_session_manager import (
     SessionNotFoundError,
 )
 from mongodb_session_manager.testing import ScriptedModel
-
-Make = Callable[..., MongoDBSessionManager]
+from tests.helpers.types import MakeManager as Make
 
 
 def make_agent(manager: MongoDBSessionManager, **kwargs: Any) -> Agent:

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 
 from mongodb_session_manager import (
-    MongoDBSessionManager,
     MongoDBSessionManagerFactory,
     SessionNotFoundError,
 )
 from mongodb_session_manager.models import Feedback
 from mongodb_session_manager.services import SessionServices, session_services
 from mongodb_session_manager.services._access import read_agents
-
-Make = Callable[..., MongoDBSessionManager]
-Raw = Callable[[str], dict[str, Any] | None]
+from tests.helpers.types import MakeManager as Make
+from tests.helpers.types import ReadRaw as Raw
 
 
 @pytest.fixture

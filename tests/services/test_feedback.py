@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,15 +10,13 @@ import pytest
 from mongodb_session_manager import (
     Feedback,
     InvalidInputError,
-    MongoDBSessionManager,
     MongoDBSessionManagerFactory,
     SessionNotFoundError,
     SessionTooLargeError,
 )
 from mongodb_session_manager.models.feedback import MAX_COMMENT_LENGTH
-
-Make = Callable[..., MongoDBSessionManager]
-Raw = Callable[[str], dict[str, Any] | None]
+from tests.helpers.types import MakeManager as Make
+from tests.helpers.types import ReadRaw as Raw
 
 
 def test_feedback_is_stored_timestamped_and_read_back_typed(new_manager: Make) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import bson
@@ -16,10 +15,9 @@ from mongodb_session_manager.demo.seeds import REDACTED_TEXT, GuardrailModel
 from mongodb_session_manager.errors import InvalidInputError
 from mongodb_session_manager.models import GUARDRAIL_STOP_REASONS, summarize_guardrail_trace
 from mongodb_session_manager.testing import ScriptedModel
+from tests.helpers.types import MakeManager as Make
+from tests.helpers.types import ReadRaw as Raw
 from tests.helpers.types import as_message
-
-Make = Callable[..., MongoDBSessionManager]
-Raw = Callable[[str], dict[str, Any] | None]
 
 CARD = "4111 1111 1111 1111"
 

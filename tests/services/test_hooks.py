@@ -14,9 +14,8 @@ from mongodb_session_manager import (
     MongoDBSessionManager,
     MongoDBSessionManagerFactory,
 )
-
-Make = Callable[..., MongoDBSessionManager]
-Raw = Callable[[str], dict[str, Any] | None]
+from tests.helpers.types import MakeManager as Make
+from tests.helpers.types import ReadRaw as Raw
 
 
 def test_audit_hook_sees_every_metadata_operation(new_manager: Make) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Literal
 
 import pytest
@@ -10,7 +9,6 @@ import pytest
 from mongodb_session_manager import (
     InvalidInputError,
     Metadata,
-    MongoDBSessionManager,
     MongoDBSessionManagerFactory,
     SessionNotFoundError,
     SessionTooLargeError,
@@ -18,9 +16,8 @@ from mongodb_session_manager import (
 from mongodb_session_manager.features.keys import MAX_KEY_LENGTH, MAX_UPDATE_BYTES
 from mongodb_session_manager.testing import MongoBackend
 from tests.helpers.store import raw_collection
-
-Make = Callable[..., MongoDBSessionManager]
-Raw = Callable[[str], dict[str, Any] | None]
+from tests.helpers.types import MakeManager as Make
+from tests.helpers.types import ReadRaw as Raw
 
 
 def test_partial_update_keeps_the_keys_it_does_not_name(new_manager: Make) -> None:

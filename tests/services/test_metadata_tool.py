@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from strands import Agent
 
-from mongodb_session_manager import MongoDBSessionManager
 from mongodb_session_manager.testing import ScriptedModel
-
-Make = Callable[..., MongoDBSessionManager]
+from tests.helpers.types import MakeManager as Make
 
 
 def is_error(text: str) -> bool:

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,9 +20,8 @@ from mongodb_session_manager import (
 )
 from mongodb_session_manager.models import storage_key
 from mongodb_session_manager.testing import MongoBackend, ScriptedModel
-
-Make = Callable[..., MongoDBSessionManager]
-Raw = Callable[[str], dict[str, Any] | None]
+from tests.helpers.types import MakeManager as Make
+from tests.helpers.types import ReadRaw as Raw
 
 
 @tool

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from strands import Agent, tool
 
-from mongodb_session_manager import MongoDBSessionManager, MongoDBSessionManagerFactory
+from mongodb_session_manager import MongoDBSessionManagerFactory
 from mongodb_session_manager.testing import ScriptedModel
+from tests.helpers.types import MakeManager as Make
 
 pytestmark = pytest.mark.usefixtures("needs_command_monitoring")
-
-Make = Callable[..., MongoDBSessionManager]
 
 
 @tool

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import bson
@@ -11,10 +10,9 @@ from mongodb_session_manager import MongoDBSessionManager, MongoDBSessionManager
 from mongodb_session_manager.features import viewer_password as vp
 from mongodb_session_manager.store.viewer_secrets import KEY_CACHE
 from tests.helpers.store import raw_collection
+from tests.helpers.types import MakeManager as Make
+from tests.helpers.types import ReadRaw as Raw
 from tests.migrations.legacy_fixtures import legacy_session
-
-Make = Callable[..., MongoDBSessionManager]
-Raw = Callable[[str], dict[str, Any] | None]
 
 
 def stored_text(document: Any) -> str:
