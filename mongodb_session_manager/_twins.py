@@ -44,6 +44,10 @@ class Runner(Protocol):
         """Await ``coro`` run on the store loop; the caller's loop keeps running."""
         ...
 
+    def run_here(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run a hot-path ``coro`` on the calling thread if it can, else like :meth:`run`."""
+        ...
+
 
 class OnStore(Protocol):
     """An object whose operations run on the store loop through its ``runner``."""
@@ -70,18 +74,27 @@ def _rename(method: Any, op: Callable[..., Any], name: str, doc: str | None) -> 
 
 
 def blocking(
-    op: Callable[Concatenate[S, P], Coroutine[Any, Any, R]],
+    op: Callable[Concatenate[S, P], Coroutine[Any, Any, R]], *, here: bool = False
 ) -> Callable[Concatenate[S, P], R]:
     """The blocking form of ``op``: run it on the store loop and wait for the result.
 
     The method is named after ``op`` without its leading underscores and keeps its
     docstring and signature. Called from the store thread itself it raises
     :class:`~mongodb_session_manager.errors.StoreThreadError` (use the async form).
+    ``here=True`` (hot paths whose coroutine only reads and writes its gateway's
+    collection): run it on the caller's thread instead (``Runner.run_here``).
     """
+    if here:
 
-    @functools.wraps(op)
-    def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        return self.runner.run(op(self, *args, **kwargs))
+        @functools.wraps(op)
+        def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            return self.runner.run_here(op(self, *args, **kwargs))
+
+    else:
+
+        @functools.wraps(op)
+        def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            return self.runner.run(op(self, *args, **kwargs))
 
     _rename(method, op, _public_name(op, ""), op.__doc__)
     return method

@@ -136,7 +136,11 @@ class StoreUnavailableError(SessionManagerError, ConnectionError):
 
 
 class StoreThreadError(SessionManagerError, RuntimeError):
-    """A blocking call was made from the library's own store thread (it would deadlock)."""
+    """An operation ran on the wrong thread.
+
+    A blocking call from the library's own store thread (it would deadlock), or an
+    operation run on the caller's thread that needed the store loop (a bug).
+    """
 
 
 class StoreClosedError(SessionManagerError, RuntimeError):

@@ -139,7 +139,10 @@ PRIVATE_ACCESS_ALLOWED = frozenset(
     {
         # Strands' SessionAgent keeps its interrupt state only there (no public accessor);
         # the codec stores it and the tracker compares it
-        "manager.tracking: session_agent._internal_state",
+        # and Strands' Agent keeps the interrupt and model state only there: the tracker
+        # reads them as SessionAgent.from_agent does, without its deep copy of agent.state
+        "manager.tracking: agent._interrupt_state",
+        "manager.tracking: agent._model_state",
         "store.codec: session_agent._internal_state",
     }
 )

@@ -14,7 +14,7 @@ from mongodb_session_manager.errors import SessionConflictError
 from mongodb_session_manager.manager._loop import running_loop, warn_if_blocking_loop
 from mongodb_session_manager.manager.opening import OpenedSession
 from mongodb_session_manager.manager.restore import ReloadRead, restore_agent
-from mongodb_session_manager.manager.tracking import AgentTracker
+from mongodb_session_manager.manager.tracking import AgentTracker, is_final_reply
 from mongodb_session_manager.manager.writer import AgentWriter
 from mongodb_session_manager.models import validate_id
 from mongodb_session_manager.repository.repository import MongoDBSessionRepository
@@ -96,7 +96,7 @@ class AgentRegistry:
             )
             return
         try:
-            self.writer.store.runner.run(self.writer.create_agent(agent, tracker, None))
+            self.writer.store.runner.run_here(self.writer.create_agent(agent, tracker, None))
         except SessionConflictError:
             # Another writer created it since this manager looked (a preload is a
             # snapshot of when the session was opened): restore it instead.
@@ -138,8 +138,48 @@ class AgentRegistry:
             tracker.next_message_id,
         )
 
+    # -- the turn's final reply, held for the after-turn write (AgentWriter.after_turn)
+
+    def begin_turn(self, agent: Any) -> None:
+        """Strands' before-invocation event: a turn of ``agent`` starts."""
+        tracker = self.trackers.get(agent.agent_id)
+        if tracker is not None:
+            tracker.in_turn = True
+
+    def hold(self, agent: Any, message: Message) -> bool:
+        """Hold ``message`` if it is the final reply of a turn in progress; whether it was."""
+        tracker = self.trackers.get(agent.agent_id)
+        if (
+            tracker is None
+            or not tracker.in_turn
+            or tracker.held is not None
+            or not is_final_reply(message)
+        ):
+            return False
+        tracker.held = (message, agent)
+        return True
+
+    def holding(self) -> list[AgentTracker]:
+        """The trackers holding a turn's final reply for the after-turn write."""
+        return [tracker for tracker in self.trackers.values() if tracker.held is not None]
+
+    async def flush_held(self) -> None:
+        """Write every held reply (at ``close``; failures are logged, never raised)."""
+        for tracker in self.holding():
+            try:
+                await self.writer.flush_held(tracker)
+            except Exception as exc:
+                logger.warning(
+                    "agent.flush_failed | session_id=%s agent_id=%s error=%s",
+                    self.session_id,
+                    tracker.agent_id,
+                    type(exc).__name__,
+                )
+
     def latest_message_id(self, agent_id: str) -> int | None:
         """The ``message_id`` of the latest message of ``agent_id`` known here, or ``None``."""
         tracker = self.trackers.get(agent_id)
+        if tracker is not None and tracker.held is not None:
+            return tracker.next_message_id  # the turn's final reply, written at the turn's end
         latest = tracker.latest if tracker is not None else None
         return latest.message_id if latest is not None else None

@@ -29,6 +29,7 @@ from strands.hooks.events import (
     AfterMultiAgentInvocationEvent,
     AfterNodeCallEvent,
     AgentInitializedEvent,
+    BeforeInvocationEvent,
     MessageAddedEvent,
     MultiAgentInitializedEvent,
 )
@@ -38,7 +39,7 @@ from strands.types.agent import LocalAgent
 from strands.types.content import Message
 
 from mongodb_session_manager._twins import awaiting, blocking, takes_parameters_of
-from mongodb_session_manager.manager._loop import warn_if_blocking_loop
+from mongodb_session_manager.manager._loop import on_sync_bridge, warn_if_blocking_loop
 from mongodb_session_manager.manager.agents import AgentRegistry
 from mongodb_session_manager.manager.opening import OpenedSession, open_session
 from mongodb_session_manager.manager.restore import read_for_reload
@@ -180,6 +181,7 @@ class MongoDBSessionManager(SessionFeaturesAPI, RepositorySessionManager):
     def register_hooks(self, registry: HookRegistry, **kwargs: Any) -> None:
         """Register the persistence hooks; message and sync hooks are async."""
         registry.add_callback(AgentInitializedEvent, lambda event: self.initialize(event.agent))
+        registry.add_callback(BeforeInvocationEvent, self._on_before_invocation)
         registry.add_callback(MessageAddedEvent, self._on_message_added)
         registry.add_callback(AfterInvocationEvent, self._on_after_invocation)
         registry.add_callback(
@@ -188,11 +190,28 @@ class MongoDBSessionManager(SessionFeaturesAPI, RepositorySessionManager):
         registry.add_callback(AfterNodeCallEvent, self._on_multi_agent_progress)
         registry.add_callback(AfterMultiAgentInvocationEvent, self._on_multi_agent_progress)
 
+    # On a sync call's own loop the writes run on that thread (no hop, see
+    # ``store/inline.py``); on an application's loop they are awaited on the store loop.
+
+    def _on_before_invocation(self, event: BeforeInvocationEvent) -> None:
+        self._agents.begin_turn(event.agent)
+
     async def _on_message_added(self, event: MessageAddedEvent) -> None:
-        await self.append_message_async(event.message, event.agent)
+        if self._agents.hold(event.agent, event.message):
+            return  # the turn's final reply: written with the after-turn state
+        if on_sync_bridge():
+            self.append_message(event.message, event.agent)
+        else:
+            await self.append_message_async(event.message, event.agent)
 
     async def _on_after_invocation(self, event: AfterInvocationEvent) -> None:
-        await self.sync_agent_async(event.agent)
+        tracker = self._agents.trackers.get(event.agent.agent_id)
+        if tracker is None:
+            return
+        if on_sync_bridge():
+            self.runner.run_here(self._writer.after_turn(event.agent, tracker))
+        else:
+            await self.runner.call(self._writer.after_turn(event.agent, tracker))
 
     async def _on_multi_agent_progress(
         self, event: AfterNodeCallEvent | AfterMultiAgentInvocationEvent
@@ -217,9 +236,9 @@ class MongoDBSessionManager(SessionFeaturesAPI, RepositorySessionManager):
         If the write fails, the message is taken back out of ``agent.messages``
         and the typed error raised (docs/failures.md).
         """
-        await self._writer.append(message, agent, self._agents.tracker(agent))
+        await self._writer.append_in_order(message, agent, self._agents.tracker(agent))
 
-    append_message = blocking(_append_message)
+    append_message = blocking(_append_message, here=True)
     append_message_async = awaiting(_append_message)
 
     def latest_message_id(self, agent_id: str) -> int | None:
@@ -300,13 +319,19 @@ class MongoDBSessionManager(SessionFeaturesAPI, RepositorySessionManager):
     def sync_agent(self, agent: Agent, **kwargs: Any) -> None:  # type: ignore[override]
         """Write whatever changed in the agent since the last write (nothing: no I/O)."""
         tracker = self._agents.trackers.get(agent.agent_id)
+        if tracker is not None and tracker.held is not None:
+            self.runner.run_here(self._writer.flush_held(tracker))  # carries the changes
+            return
         changes = self._writer.pending_sync(agent, tracker)
         if tracker is not None and changes is not None:
-            self.runner.run(self._writer.sync(agent, tracker, changes))
+            self.runner.run_here(self._writer.sync(agent, tracker, changes))
 
     async def sync_agent_async(self, agent: Agent, **kwargs: Any) -> None:
         """Async twin of :meth:`sync_agent`."""
         tracker = self._agents.trackers.get(agent.agent_id)
+        if tracker is not None and tracker.held is not None:
+            await self.runner.call(self._writer.flush_held(tracker))
+            return
         changes = self._writer.pending_sync(agent, tracker)
         if tracker is not None and changes is not None:
             await self.runner.call(self._writer.sync(agent, tracker, changes))
@@ -322,15 +347,24 @@ class MongoDBSessionManager(SessionFeaturesAPI, RepositorySessionManager):
     # ------------------------------------------------------------------ closing
 
     def close(self) -> None:
-        """Release this manager's pool reference (shared pools stay open for others)."""
+        """Release this manager's pool reference (shared pools stay open for others).
+
+        A reply still held for its turn's end (a turn that ended in an error) is written first.
+        """
         if getattr(self, "_closed", True):
             return
+        agents = getattr(self, "_agents", None)  # None: the constructor failed before opening
+        if agents is not None and agents.holding():
+            self.runner.run_here(agents.flush_held())
         self._closed = True
         if self._owns_repository:
             self._repo.close()
 
     async def close_async(self) -> None:
-        """Async twin of :meth:`close`."""
+        """Async twin of :meth:`close` (a held reply is written on the store loop)."""
+        agents = getattr(self, "_agents", None)
+        if not getattr(self, "_closed", True) and agents is not None and agents.holding():
+            await self.runner.call(agents.flush_held())
         self.close()
 
     def __enter__(self) -> MongoDBSessionManager:

@@ -3,6 +3,11 @@
 The manager writes only what changed since its last write, and folds those
 changes into the write of the next message, so a message costs one write and an
 unchanged sync costs none.
+
+Change tracking follows Strands' own version counters: ``agent.state`` and the
+interrupt state count their mutations (``_get_version``), so an unchanged state
+is neither copied nor compared, whatever its size. Other fields are small and
+compared as values.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from strands.types.session import SessionAgent, SessionMessage
+from strands.types.content import Message
+from strands.types.session import SessionMessage
 
 from mongodb_session_manager.store.codec import encoded_size
 
@@ -22,13 +28,19 @@ __all__ = [
     "CONFIG_FIELDS",
     "STATE_FIELDS",
     "AgentTracker",
+    "Changes",
+    "Snapshot",
     "ToolUsageState",
+    "is_final_reply",
     "model_id_of",
     "snapshot_agent",
 ]
 
 STATE_FIELDS = ("state", "conversation_manager_state", "internal_state")
 CONFIG_FIELDS = ("model", "system_prompt")
+
+Versions = dict[str, tuple[int, int]]
+"""Per versioned object (``"state"``, ``"interrupt_state"``): its id and version as written."""
 
 
 @dataclass
@@ -61,6 +73,16 @@ class AgentTracker:
     """Guardrail events of pending messages, written with the agent's creation."""
     tool_usage: ToolUsageState = field(default_factory=ToolUsageState)
     """Tool uses awaiting their results and tool time already counted."""
+    versions: Versions = field(default_factory=dict)
+    """Strands' version counters of what :attr:`last` holds (see the module)."""
+    in_turn: bool = False
+    """Between Strands' before- and after-invocation events."""
+    held: tuple[Message, Any] | None = None
+    """The turn's final reply and its agent, written with the after-turn state."""
+
+    def snapshot(self, agent: Any) -> Snapshot:
+        """The fields of ``agent`` that may have changed since the last write (see the module)."""
+        return snapshot_agent(agent, self)
 
     def changes(self, snapshot: dict[str, Any]) -> dict[str, Any]:
         """Fields of ``snapshot`` that differ from what was last written.
@@ -91,25 +113,88 @@ class AgentTracker:
             fields["state_bytes"] = state_bytes
         return fields, state_bytes
 
-    def remember(self, changes: dict[str, Any], state_bytes: int) -> None:
-        """Record ``changes`` as written."""
+    def remember(self, changes: dict[str, Any], state_bytes: int, snapshot: Snapshot) -> None:
+        """Record ``changes`` (taken from ``snapshot``) as written."""
         for name, value in changes.items():
-            self.last[name] = copy.deepcopy(value)
+            # agent.state.get() is a private deep copy already; the rest may be live.
+            self.last[name] = value if name == "state" else copy.deepcopy(value)
+        self.versions.update(snapshot.versions)
         self.state_bytes = state_bytes
 
 
-def snapshot_agent(agent: Any) -> dict[str, Any]:
-    """The stored fields of a live agent: state, manager state, internal state, config."""
-    session_agent = SessionAgent.from_agent(agent)
-    snapshot: dict[str, Any] = {
-        "state": session_agent.state,
-        "conversation_manager_state": session_agent.conversation_manager_state,
-        "internal_state": session_agent._internal_state,
-        "model": model_id_of(agent),
-        "system_prompt": getattr(agent, "system_prompt", None),
-    }
-    if not isinstance(snapshot["system_prompt"], str | None):
-        snapshot["system_prompt"] = str(snapshot["system_prompt"])
+class Snapshot(dict[str, Any]):
+    """A snapshot's fields, plus the version counters they were taken at."""
+
+    versions: Versions
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a sync writes: the changed fields, and the snapshot they come from."""
+
+    fields: dict[str, Any]
+    snapshot: Snapshot
+
+
+def is_final_reply(message: Message) -> bool:
+    """An assistant message that asks for no tool: the end of a turn."""
+    if message.get("role") != "assistant":
+        return False
+    return not any("toolUse" in block for block in message.get("content") or ())
+
+
+def _version(value: Any) -> tuple[int, int] | None:
+    """``(id, version)`` of a Strands object that counts its mutations, else ``None``."""
+    getter = getattr(value, "_get_version", None)
+    if not callable(getter):
+        return None
+    version = getter()
+    return (id(value), version) if isinstance(version, int) else None
+
+
+def snapshot_agent(agent: Any, tracker: AgentTracker | None = None) -> Snapshot:
+    """The stored fields of a live agent: state, manager state, internal state, config.
+
+    With ``tracker``, ``state`` is left out when its version counter says it is
+    what the tracker last wrote, and the interrupt state's copy is reused likewise.
+    """
+    from strands.agent.agent import Agent
+
+    known = tracker.versions if tracker is not None else {}
+    snapshot = Snapshot()
+    snapshot.versions = {}
+    state = getattr(agent, "state", None)
+    state_version = _version(state)
+    if state_version is None or known.get("state") != state_version:
+        snapshot["state"] = state.get() if state is not None else {}
+    if state_version is not None:
+        snapshot.versions["state"] = state_version
+    if isinstance(agent, Agent):
+        snapshot["conversation_manager_state"] = agent.conversation_manager.get_state()
+        interrupt = agent._interrupt_state
+        interrupt_version = _version(interrupt)
+        last_internal = tracker.last.get("internal_state") if tracker is not None else None
+        if (
+            interrupt_version is not None
+            and known.get("interrupt_state") == interrupt_version
+            and isinstance(last_internal, dict)
+            and "interrupt_state" in last_internal
+        ):
+            interrupt_dict = last_internal["interrupt_state"]
+        else:
+            interrupt_dict = interrupt.to_dict()
+        if interrupt_version is not None:
+            snapshot.versions["interrupt_state"] = interrupt_version
+        snapshot["internal_state"] = {
+            "interrupt_state": interrupt_dict,
+            "model_state": agent._model_state,
+        }
+    else:
+        snapshot["conversation_manager_state"] = {}
+        snapshot["internal_state"] = {}
+    snapshot["model"] = model_id_of(agent)
+    prompt = getattr(agent, "system_prompt", None)
+    snapshot["system_prompt"] = prompt if isinstance(prompt, str | None) else str(prompt)
     return snapshot
 
 

@@ -20,17 +20,16 @@ from strands.types.exceptions import SessionException
 from strands.types.session import SessionAgent, SessionMessage
 
 from mongodb_session_manager.manager.tool_usage import plan_tool_usage
-from mongodb_session_manager.manager.tracking import AgentTracker, snapshot_agent
+from mongodb_session_manager.manager.tracking import AgentTracker, Changes, snapshot_agent
 from mongodb_session_manager.models import Totals, storage_key
 from mongodb_session_manager.services.guardrail import plan_redaction, redaction_update
 from mongodb_session_manager.store.codec import (
     agent_document,
-    message_to_record,
-    record_to_document,
 )
+from mongodb_session_manager.store.message_documents import message_document
 from mongodb_session_manager.store.sessions import SessionStore
 
-__all__ = ["AgentWriter", "RedactionRequest"]
+__all__ = ["AgentWriter", "RedactionRequest", "take_back"]
 
 logger = logging.getLogger("mongodb_session_manager.manager.manager")
 
@@ -62,15 +61,14 @@ class AgentWriter:
             _internal_state=snapshot["internal_state"],
         )
         pending = [*tracker.pending_messages, *([message] if message is not None else [])]
-        records = [message_to_record(m) for m in pending]
-        documents = [record_to_document(r) for r in records]
-        redactions = [tracker.pending_redactions.get(r.message_id) for r in records]
+        documents = [message_document(m) for m in pending]
+        redactions = [tracker.pending_redactions.get(d["message_id"]) for d in documents]
         for document, plan in zip(documents, redactions, strict=True):
             if plan is not None:
                 document.update(plan.message_fields)
         increments: dict[str, int] = {}
-        for record in records:
-            for name, value in Totals.increments(record.metadata).items():
+        for document in documents:
+            for name, value in Totals.increments(document.get("metadata")).items():
                 increments[name] = increments.get(name, 0) + value
         tool_usage = plan_tool_usage(tracker, agent, pending)
         document = agent_document(
@@ -89,7 +87,7 @@ class AgentWriter:
         tool_usage.commit()
         tracker.stored = True
         tracker.pending_messages = []
-        tracker.remember(snapshot, document["state_bytes"])
+        tracker.remember(snapshot, document["state_bytes"], snapshot)
         if pending:
             tracker.latest = pending[-1]
 
@@ -106,7 +104,7 @@ class AgentWriter:
             else:
                 await self._append_stored(session_message, agent, tracker)
         except BaseException as exc:
-            _take_back(agent, message)
+            take_back(agent, message)
             logger.warning(
                 "message.unsaved | session_id=%s agent_id=%s message_id=%s error=%s "
                 "removed from the live agent",
@@ -122,40 +120,76 @@ class AgentWriter:
     async def _append_stored(
         self, session_message: SessionMessage, agent: Any, tracker: AgentTracker
     ) -> None:
-        changes = tracker.changes(snapshot_agent(agent))
+        snapshot = tracker.snapshot(agent)
+        changes = tracker.changes(snapshot)
         fields, state_bytes = tracker.fields_to_write(changes)
         tool_usage = plan_tool_usage(tracker, agent, [session_message])
         await self.store.append(
             self.session_id,
             tracker.agent_id,
-            record_to_document(message_to_record(session_message)),
+            message_document(session_message),
             agent_fields=fields,
             added_state_bytes=state_bytes - tracker.state_bytes,
             extra=tool_usage.update(storage_key(tracker.agent_id)),
         )
         tool_usage.commit()
-        tracker.remember(changes, state_bytes)
+        tracker.remember(changes, state_bytes, snapshot)
 
     @staticmethod
-    def pending_sync(agent: Any, tracker: AgentTracker | None) -> dict[str, Any] | None:
+    def pending_sync(agent: Any, tracker: AgentTracker | None) -> Changes | None:
         """The changes a sync writes, or ``None`` when there is nothing to do (no I/O)."""
         if tracker is None:
             return None
-        changes = tracker.changes(snapshot_agent(agent))
+        snapshot = tracker.snapshot(agent)
+        changes = tracker.changes(snapshot)
         if tracker.stored and not changes:
             return None
-        return changes
+        return Changes(changes, snapshot)
 
-    async def sync(self, agent: Any, tracker: AgentTracker, changes: dict[str, Any]) -> None:
+    async def append_in_order(self, message: Message, agent: Any, tracker: AgentTracker) -> None:
+        """:meth:`append`, after the reply held for the turn's end if there is one."""
+        if tracker.held is not None and tracker.held[0] is not message:
+            try:
+                await self.flush_held(tracker)  # the older message goes first
+            except BaseException:
+                take_back(agent, message)  # nor is this one stored (docs/failures.md)
+                raise
+        await self.append(message, agent, tracker)
+
+    async def flush_held(self, tracker: AgentTracker) -> bool:
+        """Write the reply held for the end of the turn, if any (with every change since)."""
+        held, tracker.held = tracker.held, None
+        if held is None:
+            return False
+        message, agent = held
+        await self.append(message, agent, tracker)
+        return True
+
+    async def after_turn(self, agent: Any, tracker: AgentTracker) -> None:
+        """The after-invocation write: the held reply with the new state, or the state alone.
+
+        Strands trims the conversation (the sliding window's offset moves) after
+        the turn's final reply is added, so that reply is held until now and one
+        write carries both: a plain turn costs two writes at any length, and the
+        stored offset always matches the stored messages.
+        """
+        tracker.in_turn = False
+        if await self.flush_held(tracker):
+            return
+        changes = self.pending_sync(agent, tracker)
+        if changes is not None:
+            await self.sync(agent, tracker, changes)
+
+    async def sync(self, agent: Any, tracker: AgentTracker, changes: Changes) -> None:
         """Write ``changes`` (creating the agent if it is not stored yet)."""
         if not tracker.stored:
             await self.create_agent(agent, tracker, None)
             return
-        fields, state_bytes = tracker.fields_to_write(changes)
+        fields, state_bytes = tracker.fields_to_write(changes.fields)
         await self.store.update_agent(
             self.session_id, tracker.agent_id, fields, state_bytes - tracker.state_bytes
         )
-        tracker.remember(changes, state_bytes)
+        tracker.remember(changes.fields, state_bytes, changes.snapshot)
 
     def redact_latest(
         self,
@@ -171,6 +205,8 @@ class AgentWriter:
             SessionException: The agent has no message yet.
             InvalidInputError: A bad ``action``, ``stop_reason`` or trace; nothing written.
         """
+        if tracker.held is not None:  # the reply held for the turn's end is the latest
+            self.store.runner.run_here(self.flush_held(tracker))
         latest = tracker.latest
         if latest is None:
             raise SessionException("No message to redact.")
@@ -191,7 +227,7 @@ class AgentWriter:
             return
         store = self.store
         try:
-            store.runner.run(
+            store.runner.run_here(
                 store.update_message(
                     self.session_id,
                     tracker.agent_id,
@@ -214,7 +250,7 @@ class AgentWriter:
         )
 
 
-def _take_back(agent: Any, message: Message) -> None:
+def take_back(agent: Any, message: Message) -> None:
     """Remove ``message`` (this very object) from the agent's memory, from the end."""
     messages = getattr(agent, "messages", None)
     if not isinstance(messages, list):

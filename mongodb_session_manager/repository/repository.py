@@ -38,15 +38,14 @@ from mongodb_session_manager.store.codec import (
     agent_document,
     agent_state_fields,
     check_schema_version,
-    message_to_record,
     multi_agent_size,
     raw_to_session,
     raw_to_session_agent,
     raw_to_session_message,
-    record_to_document,
     updated_agent_fields,
 )
 from mongodb_session_manager.store.failures import message_id_error
+from mongodb_session_manager.store.message_documents import message_document
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
 from mongodb_session_manager.store.settings import StoreSettings
 from mongodb_session_manager.store.updates import merge_update
@@ -203,7 +202,7 @@ class MongoDBSessionRepository(StoreBacked, ReferenceRepositoryAPI, SessionRepos
                 ``ValueError``; nothing was written).
         """
         try:
-            document = record_to_document(message_to_record(session_message))
+            document = message_document(session_message)
             await self.store.append(session_id, agent_id, document)
         except SessionConflictError as exc:
             if (error := message_id_error(exc)) is None:

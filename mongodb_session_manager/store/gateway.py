@@ -15,6 +15,7 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 
 from mongodb_session_manager.store.compat import Backend
+from mongodb_session_manager.store.inline import current_binding
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
 
 __all__ = ["CollectionGateway", "collect_pipeline"]
@@ -63,7 +64,14 @@ class CollectionGateway:
         return self.pool.backend
 
     def collection(self) -> AsyncCollection[Any]:
-        """The collection (call on the store loop); cached while the client stays the same."""
+        """The collection (call on the store loop); cached while the client stays the same.
+
+        While a coroutine runs inline (:meth:`MongoDBConnectionPool.run_here`), the
+        synchronous twin's collection with the same async surface.
+        """
+        binding = current_binding()
+        if binding is not None:
+            return binding.collection(self.database_name, self.collection_name)  # type: ignore[return-value]
         client = self.pool.client()
         cached = self._cached
         if cached is not None and cached[0] is client:

@@ -1,4 +1,12 @@
-"""Counting database round trips and bytes with PyMongo command monitoring."""
+"""Counting database round trips and bytes with PyMongo command monitoring.
+
+Monitoring is not free: while a client has a command listener, PyMongo builds a
+started and a succeeded event (with copies of the command) for every command,
+56-136 us each on these machines. So the pool's listener publishes only while
+someone counts (a :meth:`CommandStats.capture`, or :meth:`CommandStats.enable`);
+the rest of the time the clients run PyMongo's fast path, unless the
+application registered command listeners of its own.
+"""
 
 from __future__ import annotations
 
@@ -59,10 +67,18 @@ class CommandLog:
         return self.count("find", "aggregate", "getMore", "count")
 
 
-class CommandStats(monitoring.CommandListener):
-    """A command listener: running totals, plus captures for tests and benchmarks.
+# PyMongo decides per command whether to publish events from this flag of the
+# client's listener set (``_EventListeners.enabled_for_commands``, read on every
+# command); it has no public setter, so it is flipped here, and only when every
+# command listener of the client is ours.
+_ENABLED_FLAG = "_EventListeners__enabled_for_commands"
 
-    Application commands only: the driver's own handshakes and heartbeats are left out.
+
+class CommandStats(monitoring.CommandListener):
+    """A command listener: totals while counting, plus captures for tests and benchmarks.
+
+    Application commands only: the driver's own handshakes and heartbeats are left
+    out. Commands are seen only while a capture runs or after :meth:`enable`.
     """
 
     def __init__(self) -> None:
@@ -70,6 +86,49 @@ class CommandStats(monitoring.CommandListener):
         self.totals: Counter[str] = Counter()
         self.failed_count = 0
         self._captures: list[CommandLog] = []
+        self._enabled = 0
+        self._switches: list[Any] = []
+        """The listener sets of the clients whose publishing follows :attr:`counting`."""
+
+    # -- on only while counting ---------------------------------------------------------
+
+    @property
+    def counting(self) -> bool:
+        """Whether commands are being counted now (a capture runs, or :meth:`enable` was called)."""
+        return bool(self._captures) or self._enabled > 0
+
+    def attach(self, client: Any) -> None:
+        """Let this listener switch ``client``'s event publishing on and off (see the module)."""
+        listeners = getattr(client, "_event_listeners", None)
+        if listeners is None or not hasattr(listeners, _ENABLED_FLAG):
+            return  # another driver version or a mock client: publishing stays as it is
+        others = [
+            listener
+            for listener in listeners.event_listeners()
+            if isinstance(listener, monitoring.CommandListener) and listener is not self
+        ]
+        if others:
+            return  # the application listens too: it must see every command
+        with self._lock:
+            self._switches.append(listeners)
+            setattr(listeners, _ENABLED_FLAG, self.counting)
+
+    def _switch(self) -> None:
+        on = self.counting
+        for listeners in self._switches:
+            setattr(listeners, _ENABLED_FLAG, on)
+
+    def enable(self) -> None:
+        """Count every command (``get_pool_stats()["commands"]``) until :meth:`disable`."""
+        with self._lock:
+            self._enabled += 1
+            self._switch()
+
+    def disable(self) -> None:
+        """Undo one :meth:`enable`."""
+        with self._lock:
+            self._enabled = max(0, self._enabled - 1)
+            self._switch()
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         """Count an application command (and its size, while a capture runs)."""
@@ -107,13 +166,15 @@ class CommandStats(monitoring.CommandListener):
         log = CommandLog()
         with self._lock:
             self._captures.append(log)
+            self._switch()
         try:
             yield log
         finally:
             with self._lock:
                 self._captures.remove(log)
+                self._switch()
 
     def snapshot(self) -> dict[str, Any]:
-        """Totals per command name since the client was created."""
+        """Totals per command name, of the commands sent while counting."""
         with self._lock:
             return dict(self.totals)

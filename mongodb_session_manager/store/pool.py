@@ -15,7 +15,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, ClassVar, TypeVar
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, MongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import ConfigurationError
 
@@ -29,12 +29,13 @@ from mongodb_session_manager.store.clients import (
     check_client,
     describe_host,
     hybridmethod,
+    is_mock_client,
     is_sync_client,
     sync_view_of_mock,
 )
 from mongodb_session_manager.store.compat import Backend, backend_of
 from mongodb_session_manager.store.connection_errors import translate_errors
-from mongodb_session_manager.store.indexes import ensure_session_indexes
+from mongodb_session_manager.store.inline import InlineClient, drive
 from mongodb_session_manager.store.loop import StoreLoop
 from mongodb_session_manager.store.monitoring import CommandStats
 from mongodb_session_manager.store.pool_options import (
@@ -107,6 +108,7 @@ class MongoDBConnectionPool:
         self._indexed: set[tuple[str, str, tuple[str, ...]]] = set()
         self._lock = threading.Lock()
         self._key: tuple[Any, ...] | None = None
+        self._inline = InlineClient(self._inline_client, owned=not is_mock_client(client))
 
     # -- shared instances ------------------------------------------------------------------
 
@@ -205,15 +207,8 @@ class MongoDBConnectionPool:
                                 "pass a pymongo.MongoClient as client= instead"
                             )
                         self._sync_client = view
-                    else:
-                        from pymongo import MongoClient
-
-                        options = dict(self.options)
-                        listeners = [self.command_stats, *options.pop("event_listeners", ())]
-                        options.setdefault("appname", "mongodb-session-manager")
-                        self._sync_client = MongoClient(
-                            self.connection_string, event_listeners=listeners, **options
-                        )
+                    else:  # naive datetimes, as the reference library's client had
+                        self._sync_client = self._new_client(MongoClient, tz_aware=False)
                         self._owns_sync_client = True
                     with self._registry_lock:
                         self._registry.setdefault(("sync", id(self._sync_client)), self)
@@ -253,7 +248,7 @@ class MongoDBConnectionPool:
                     self._client = self._new_client()
         return self._client
 
-    def _new_client(self) -> Any:
+    def _new_client(self, kind: type[Any] = AsyncMongoClient, *, tz_aware: bool = True) -> Any:
         host: Any = self.connection_string
         options = dict(self.options)
         if self._derived is not None:
@@ -263,13 +258,22 @@ class MongoDBConnectionPool:
         listeners = [self.command_stats, *options.pop("event_listeners", ())]
         options.setdefault("appname", "mongodb-session-manager")
         try:
-            return AsyncMongoClient(host, tz_aware=True, event_listeners=listeners, **options)
+            client = kind(host, tz_aware=tz_aware, event_listeners=listeners, **options)
         except (ConfigurationError, ValueError) as exc:
             # PyMongo's message may quote the URI: show the redacted one only.
             raise InvalidInputError(
                 f"invalid connection string {redact_uri(self.connection_string)}: "
                 f"{redact_text(str(exc))}"
             ) from None
+        self.command_stats.attach(client)
+        return client
+
+    def _inline_client(self) -> Any | None:
+        """The synchronous twin of sync callers (a mock's own view; none for a caller's client)."""
+        external = self._external_client
+        if self._closed or external is not None:
+            return sync_view_of_mock(external) if is_mock_client(external) else None
+        return self._new_client(MongoClient)
 
     def server_selection_timeout_ms(self) -> int:
         """The effective server selection timeout (the URI may override the options)."""
@@ -311,13 +315,18 @@ class MongoDBConnectionPool:
         """Await ``coro`` on the store loop; translate connection failures."""
         return await self.store.call(translate_errors(coro, self))
 
-    # -- indexes -------------------------------------------------------------------------
+    def run_here(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on this thread through the synchronous twin (:mod:`~.store.inline`).
 
-    async def ensure_indexes(
-        self, database_name: str, collection_name: str, metadata_fields: tuple[str, ...] = ()
-    ) -> bool:
-        """Create the session indexes once per process per collection. True if it ran now."""
-        return await ensure_session_indexes(self, database_name, collection_name, metadata_fields)
+        For sync callers of coroutines that use only their gateway's collection.
+        Without a twin (a caller's ``AsyncMongoClient``): :meth:`run`.
+        """
+        binding = self._inline.binding()
+        if binding is None:
+            return self.run(coro)
+        return drive(translate_errors(coro, self), binding)
+
+    # -- indexes -------------------------------------------------------------------------
 
     def is_indexed(
         self, database_name: str, collection_name: str, metadata_fields: tuple[str, ...]
@@ -364,6 +373,7 @@ class MongoDBConnectionPool:
         self._closed = True
         with self._registry_lock:
             self._forget()
+        self._inline.close()
         sync_client, self._sync_client = self._sync_client, None
         if sync_client is not None and self._owns_sync_client and self._pid == os.getpid():
             sync_client.close()

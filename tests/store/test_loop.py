@@ -92,3 +92,40 @@ def test_the_process_loop_is_shared_and_restarts_after_close() -> None:
     first = StoreLoop.get()
     assert StoreLoop.get() is first
     assert first.run(whoami()) == first._thread.ident
+
+
+async def test_cancelling_the_caller_cancels_the_work_on_the_store_loop(loop: StoreLoop) -> None:
+    started = threading.Event()
+    outcome: list[str] = []
+
+    async def slow() -> None:
+        started.set()
+        try:
+            await asyncio.sleep(30)
+            outcome.append("finished")
+        except asyncio.CancelledError:
+            outcome.append("cancelled")
+            raise
+
+    waiter = asyncio.ensure_future(loop.call(slow()))
+    assert await asyncio.to_thread(started.wait, 10)
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    for _ in range(300):
+        if outcome:
+            break
+        await asyncio.sleep(0.01)
+    assert outcome == ["cancelled"]
+
+
+async def test_errors_and_results_come_back_to_the_awaiting_loop(loop: StoreLoop) -> None:
+    async def fail() -> None:
+        raise KeyError("missing")
+
+    async def value() -> int:
+        return 42
+
+    with pytest.raises(KeyError, match="missing"):
+        await loop.call(fail())
+    assert await asyncio.gather(*(loop.call(value()) for _ in range(20))) == [42] * 20

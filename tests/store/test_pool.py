@@ -26,16 +26,22 @@ def test_managers_with_the_same_uri_share_one_pool(msm_options: dict[str, Any]) 
 def test_pool_stats_report_commands_and_hide_the_password(
     factory: MongoDBSessionManagerFactory, msm_backend: Any
 ) -> None:
-    Agent(
-        model=ScriptedModel(["x"]),
-        session_manager=factory.create_session_manager("s"),
-        callback_handler=None,
-    )("y")
+    manager = factory.create_session_manager("s")
+    agent = Agent(model=ScriptedModel(["x", "z"]), session_manager=manager, callback_handler=None)
+    agent("y")  # not counted: nobody asked
+    before = factory.pool.command_stats.snapshot()
+    factory.pool.command_stats.enable()
+    try:
+        agent("w")
+    finally:
+        factory.pool.command_stats.disable()
+    agent("v")  # not counted either
     stats = factory.get_connection_stats()
     assert stats["status"] == "connected"
     assert stats["options"]["maxPoolSize"] == 100
     if msm_backend.counts_commands:
-        assert stats["commands"]["update"] >= 2
+        counted = {k: v - before.get(k, 0) for k, v in stats["commands"].items()}
+        assert {k: v for k, v in counted.items() if v} == {"update": 2}  # the counted turn
         assert stats["indexed_collections"] == [
             f"{factory.repository.database_name}.{factory.repository.collection_name}"
         ]
