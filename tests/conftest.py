@@ -67,3 +67,18 @@ def needs_command_monitoring(msm_backend: MongoBackend) -> None:
         pytest.skip(
             "mongomock-motor sends no commands to count (budgets are proved on the wire backend)"
         )
+
+
+@pytest.fixture
+def no_global_listeners() -> Iterator[None]:
+    """PyMongo without process-wide command listeners (the in-process benchmark
+    test registers some with ``monitoring.register``), restored afterwards."""
+    from pymongo import monitoring
+
+    registered = monitoring._LISTENERS.command_listeners
+    saved = registered[:]
+    registered.clear()
+    try:
+        yield
+    finally:
+        registered[:] = saved

@@ -170,14 +170,14 @@ class MongoDBSessionRepository(StoreBacked, ReferenceRepositoryAPI, SessionRepos
         raw = await self.store.read_agent(session_id, agent_id)
         return raw_to_session_agent(raw) if raw is not None else None
 
-    read_agent = blocking(_read_agent)
+    read_agent = blocking(_read_agent, here=True)
     read_agent_async = awaiting(_read_agent)
 
     async def _read_agent_record(self, session_id: str, agent_id: str) -> dict[str, Any] | None:
         """The stored agent fields but messages, as a dict (model, counters, totals...)."""
         return await self.store.read_agent(session_id, agent_id)
 
-    read_agent_record = blocking(_read_agent_record)
+    read_agent_record = blocking(_read_agent_record, here=True)
     read_agent_record_async = awaiting(_read_agent_record)
 
     async def _update_agent(
@@ -187,7 +187,7 @@ class MongoDBSessionRepository(StoreBacked, ReferenceRepositoryAPI, SessionRepos
         fields = updated_agent_fields(session_agent)
         await self.store.update_agent(session_id, session_agent.agent_id, fields)
 
-    update_agent = blocking(_update_agent)
+    update_agent = blocking(_update_agent, here=True)
     update_agent_async = awaiting(_update_agent)
 
     # ---------------------------------------------------------------- messages
@@ -209,7 +209,7 @@ class MongoDBSessionRepository(StoreBacked, ReferenceRepositoryAPI, SessionRepos
                 raise
             raise error from exc
 
-    create_message = blocking(_create_message)
+    create_message = blocking(_create_message, here=True)
     create_message_async = awaiting(_create_message)
 
     async def _read_message(
@@ -222,7 +222,7 @@ class MongoDBSessionRepository(StoreBacked, ReferenceRepositoryAPI, SessionRepos
             return None
         return raw_to_session_message(found[0])
 
-    read_message = blocking(_read_message)
+    read_message = blocking(_read_message, here=True)
     read_message_async = awaiting(_read_message)
 
     async def _update_message(
@@ -232,7 +232,7 @@ class MongoDBSessionRepository(StoreBacked, ReferenceRepositoryAPI, SessionRepos
         message_id, redact = session_message.message_id, session_message.redact_message
         await self.store.update_message(session_id, agent_id, message_id, redact, None)
 
-    update_message = blocking(_update_message)
+    update_message = blocking(_update_message, here=True)
     update_message_async = awaiting(_update_message)
 
     async def _list_messages(
@@ -248,7 +248,7 @@ class MongoDBSessionRepository(StoreBacked, ReferenceRepositoryAPI, SessionRepos
         raws = await self.store.read_messages(session_id, agent_id, offset, limit)
         return [raw_to_session_message(raw) for raw in raws]
 
-    list_messages = blocking(_list_messages)
+    list_messages = blocking(_list_messages, here=True)
     list_messages_async = awaiting(_list_messages)
 
     # ---------------------------------------------------------------- multi-agent

@@ -50,6 +50,7 @@ def test_a_coroutine_that_waits_on_real_io_is_refused_inline() -> None:
         drive(sleeps(), InlineBinding(client=None))
 
 
+@pytest.mark.usefixtures("no_global_listeners")
 def test_the_pool_publishes_command_events_only_while_counting(msm_backend: MongoBackend) -> None:
     uri = _wire_uri(msm_backend)
     pool = MongoDBConnectionPool(uri)
