@@ -79,6 +79,11 @@ def mongo_uri() -> tuple[str, Helper | None, str]:
     return "", helper, "embedded mongoeco wire server (separate process)"
 
 
+def null_server() -> Helper:
+    """The do-nothing MongoDB wire server (:mod:`benchmarks.null_server`); its URI is ``.address``."""
+    return Helper("null")
+
+
 def chat_app(*args: str) -> Helper:
     """The event-loop case's FastAPI app in its own process (see ``benchmarks._chat_app``)."""
     return Helper(*args, module="benchmarks._chat_app")
