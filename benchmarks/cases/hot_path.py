@@ -132,9 +132,7 @@ def run(ctx: BenchContext) -> Section:
             "state_kib": config.hot_state_kib,
         },
     )
-    memory = _probe(
-        "memory", uri, {"memory_turns": config.hot_memory_turns, "memory_first": 10}
-    )
+    memory = _probe("memory", uri, {"memory_turns": config.hot_memory_turns, "memory_first": 10})
     resume = _resume(ctx, config.hot_resume_messages, max(3, min(config.repeats, 5)))
     rows, budgets = _cpu_rows(cpu)
 
