@@ -219,6 +219,19 @@ def cpu(uri: str, settings: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _slope(points: list[tuple[int, int]]) -> float:
+    """Least-squares bytes per message through (messages, bytes held) checkpoints.
+
+    A fit over many checkpoints, not two end points: a container that happens to
+    grow its table between two checkpoints moves one point, not the whole figure.
+    """
+    xs = [float(x) for x, _ in points]
+    ys = [float(y) for _, y in points]
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+
+
 def _held() -> int:
     gc.collect()
     return tracemalloc.get_traced_memory()[0]
@@ -241,29 +254,33 @@ def memory(uri: str, settings: dict[str, Any]) -> dict[str, Any]:
             conversation_manager=NullConversationManager(),
         )
 
-    for ours in (False, True):  # warm-up: imports, caches, the pool's connections
+    # Warm-up, untraced (cheap): every prompt once with each variant, so caches filled
+    # lazily (imports, the pool's connections, anything keyed by the text) are full
+    # before either measured run; otherwise the first one measured pays for them.
+    for ours in (False, True):
         warm = agent(ours, f"mem-warm-{ours}")
-        for ask in asks[:5]:
+        for ask in asks:
             warm(ask)
         del warm
+    step = int(settings.get("memory_step", 5))
     for ours, name in ((False, "none"), (True, "ours")):
         gc.collect()
         tracemalloc.start()
         start = _held()
         subject = agent(ours, f"mem-{name}")
-        for ask in asks[:first]:
+        points: list[tuple[int, int]] = []
+        for turn, ask in enumerate(asks, start=1):
             subject(ask)
-        early = _held()
-        for ask in asks[first:]:
-            subject(ask)
-        late = _held()
+            if (turn >= first and (turn - first) % step == 0) or turn == turns:
+                points.append((turn * MESSAGES_PER_TURN, _held()))
         tracemalloc.stop()
         messages = len(subject.messages)
         if messages != turns * MESSAGES_PER_TURN:
             raise RuntimeError(f"{name}: {messages} messages after {turns} turns")
         result[name] = {
-            "held_total": late - start,
-            "per_message": (late - early) / ((turns - first) * MESSAGES_PER_TURN),
+            "held_total": points[-1][1] - start,
+            "per_message": _slope(points),
+            "points": points,
             "messages": messages,
         }
         del subject

@@ -246,10 +246,11 @@ def run(ctx: BenchContext) -> Section:
             "Writes are the `insert` / `update` / `delete` / `findAndModify` commands of one "
             "plain turn (`pool.command_stats.capture()`), sync and async agents; a plain turn "
             "appends 2 messages.",
-            "Memory: tracemalloc's current size after turn 10 and after the last turn, with "
-            "`NullConversationManager` (nothing is trimmed); per message = the growth divided "
-            "by the messages appended between the two, ours minus the agent alone. Fixed "
-            "costs (the manager, the pool) cancel out.",
+            "Memory: tracemalloc's current size (after `gc.collect()`) every 5 turns from "
+            "turn 10 to the last, with `NullConversationManager` (nothing is trimmed); per "
+            "message = the least-squares slope of bytes held over messages appended, ours "
+            "minus the agent alone. Fixed costs (the manager, the pool) cancel out. The noise "
+            "is up to ~70 B per message in a quick run (50 turns), a few bytes over 150.",
             "Resume: client CPU of opening the manager and building the `Agent` (the resume "
             f"case's conversation), {len(resume['ratios'])} interleaved rounds against the "
             "embedded server; File reads its files in this process.",
