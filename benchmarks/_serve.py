@@ -1,5 +1,8 @@
 """Helper processes of the benchmark: the database servers and the delay proxy.
 
+``null`` is the do-nothing MongoDB wire server of the hot-path case
+(:mod:`benchmarks.null_server`).
+
 Run as ``python -m benchmarks._serve KIND ...``. Each prints one line, the address
 it serves on, then serves until its standard input reaches end of file (the
 parent closed it or died), so no helper outlives the benchmark.
@@ -123,12 +126,29 @@ async def _proxy(target_host: str, target_port: int, delay: float) -> None:
         await stop.wait()
 
 
+def serve_null() -> None:
+    """The do-nothing wire server (:mod:`benchmarks.null_server`) on a free port."""
+    from benchmarks.null_server import serve
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        threading.Thread(
+            target=lambda: (_wait_for_stdin_eof(), loop.call_soon_threadsafe(stop.set)),
+            daemon=True,
+        ).start()
+        await serve(stop)
+
+    asyncio.run(run())
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks._serve")
     sub = parser.add_subparsers(dest="kind", required=True)
     mongo = sub.add_parser("mongo")
     mongo.add_argument("--path", default=None)
     sub.add_parser("s3")
+    sub.add_parser("null", help="the do-nothing MongoDB wire server")
     proxy = sub.add_parser("proxy")
     proxy.add_argument("--target", required=True, help="host:port to forward to")
     proxy.add_argument("--delay-ms", type=float, required=True)
@@ -137,6 +157,8 @@ def main(argv: list[str] | None = None) -> None:
         serve_mongo(args.path)
     elif args.kind == "s3":
         serve_s3()
+    elif args.kind == "null":
+        serve_null()
     else:
         if not 0 <= args.delay_ms <= MAX_DELAY_MS:
             parser.error(f"--delay-ms must be between 0 and {MAX_DELAY_MS}")

@@ -19,6 +19,8 @@ COLORS = {
     "S3SessionManager": "#3d7fd9",
     "no session manager": "#999999",
     "Strands sync hooks": "#d9534f",
+    "raw PyMongo": "#3d7fd9",
+    "budget": "#d9d9d9",
 }
 
 

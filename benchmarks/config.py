@@ -31,6 +31,20 @@ class Config:
     memory_messages: int = 10_000
     viewer_sessions: int = 10_000
     viewer_page_size: int = 50
+    hot_rounds: int = 7
+    """Interleaved rounds of the hot-path CPU figures (medians are reported)."""
+    hot_turns: int = 30
+    """Turns measured per contender and round in the hot-path case."""
+    hot_warmup: int = 25
+    """Turns every hot-path agent runs first, past the sliding window (40 messages)."""
+    hot_count_turn: int = 30
+    """The turn whose writes are counted."""
+    hot_state_kib: int = 63
+    """Size of the unchanging ``agent.state`` of the hot-path state row."""
+    hot_memory_turns: int = 150
+    """Turns of the retained-memory row (NullConversationManager)."""
+    hot_resume_messages: int = 10_000
+    """Messages of the hot-path resume row (client CPU, ours vs FileSessionManager)."""
     skip: frozenset[str] = field(default_factory=frozenset)
     """Case ids not to run."""
 
@@ -56,4 +70,8 @@ class Config:
             memory_messages=1_000,
             viewer_sessions=500,
             viewer_page_size=50,
+            hot_rounds=3,
+            hot_turns=10,
+            hot_memory_turns=50,
+            hot_resume_messages=1_000,
         )

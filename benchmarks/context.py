@@ -21,7 +21,7 @@ from strands.session.file_session_manager import FileSessionManager
 from strands.session.s3_session_manager import S3SessionManager
 
 from benchmarks.config import Config
-from benchmarks.servers import Helper, delayed, mongo_uri
+from benchmarks.servers import Helper, delayed, mongo_uri, null_server
 from mongodb_session_manager import MongoDBSessionManager, MongoDBSessionManagerFactory
 from mongodb_session_manager.store.monitoring import _DRIVER_COMMANDS, CommandStats
 from mongodb_session_manager.testing import ScriptedModel
@@ -236,6 +236,15 @@ class BenchContext:
             uri, helper = delayed(self.mongo_uri, delay_ms)
             self._helpers.append(helper)
             self._proxies[key] = uri
+        return self._proxies[key]
+
+    def null_mongo(self) -> str:
+        """The URI of the do-nothing wire server (:mod:`benchmarks.null_server`), started once."""
+        key = ("null", 0.0)
+        if key not in self._proxies:
+            helper = null_server()
+            self._helpers.append(helper)
+            self._proxies[key] = helper.address
         return self._proxies[key]
 
     def delayed_s3(self, delay_ms: float) -> str:

@@ -72,6 +72,10 @@ each other (ratios), not with figures from another machine or run.
   [moto](https://pypi.org/project/moto/)'s server, also Python (about 7 ms per
   request here). The timings show how each design scales and where time goes,
   not what production will see.
+- **The do-nothing server.** The hot-path rows run against a MongoDB wire
+  server in its own process that decodes each request and answers at once,
+  storing nothing (`benchmarks/null_server.py`): our manager and raw PyMongo
+  see the same near-zero server latency, so the ratios are client CPU.
 - **Simulated network.** Where a delay is stated, a proxy process on 127.0.0.1
   holds every request for that long before forwarding it (one delay per round
   trip, for MongoDB and S3 alike). It is a simulation of network latency, not a

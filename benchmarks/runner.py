@@ -17,6 +17,7 @@ CASES: tuple[tuple[str, str], ...] = (
     ("round_trips", "Round trips and bytes per operation"),
     ("resume", "Resume time versus session length"),
     ("overhead", "Per-turn overhead of persistence"),
+    ("hot_path", "Hot path: CPU, writes and memory per message"),
     ("event_loop", "Event-loop health under concurrent streaming chats"),
     ("network", "Simulated network round trip"),
     ("memory", "Memory while resuming a long session"),

@@ -49,15 +49,18 @@ class Helper:
 
     def close(self) -> None:
         """Close its stdin (it exits by itself) and wait; kill it only if it hangs."""
-        if self.process.poll() is not None:
-            return
         try:
-            if self.process.stdin is not None:
-                self.process.stdin.close()
-            self.process.wait(timeout=15)
+            if self.process.poll() is None:
+                if self.process.stdin is not None:
+                    self.process.stdin.close()
+                self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        finally:
+            for pipe in (self.process.stdin, self.process.stdout):
+                if pipe is not None and not pipe.closed:
+                    pipe.close()
 
     def __enter__(self) -> Helper:
         return self
@@ -77,6 +80,11 @@ def mongo_uri() -> tuple[str, Helper | None, str]:
         return uri, None, "MongoDB at MONGODB_URI"
     helper = Helper("mongo")
     return "", helper, "embedded mongoeco wire server (separate process)"
+
+
+def null_server() -> Helper:
+    """The do-nothing MongoDB wire server (:mod:`benchmarks.null_server`): URI in ``.address``."""
+    return Helper("null")
 
 
 def chat_app(*args: str) -> Helper:

@@ -1,9 +1,9 @@
 """Viewer: listing 10,000 sessions a page at a time, opening a large session.
 
-HOOK: the viewer (``mongodb_session_manager.viewer``) is built on another branch.
-Until it is importable this case is skipped with a printed note. Once it is,
-:func:`_open_viewer` builds its app; if the viewer's names differ from the ones
-assumed there (``create_app`` with a URI, a database, a collection and a token;
+If ``mongodb_session_manager.viewer`` is not importable (a build without it) this
+case is skipped with a printed note. Otherwise :func:`_open_viewer` builds its app
+(``create_app(ViewerSettings(...))``); if the viewer's names differ from the ones
+assumed there (a URI, a database, a collection and a token;
 ``GET /api/v1/sessions?limit=&offset=``, ``GET /api/v1/sessions/{id}`` and
 ``GET /api/v1/sessions/{id}/timeline``), adapt that one function and
 ``ROUTES``: the data set-up and the measuring do not depend on them.
@@ -24,7 +24,9 @@ from benchmarks.report import Section
 from benchmarks.stats import fmt_bytes, fmt_ms, summary
 from mongodb_session_manager.models import DEFAULT_COLLECTION
 
-TOKEN = "benchmark-token"
+TOKEN = "benchmark-viewer-token"
+BASE_URL = "http://127.0.0.1"
+"""Where the TestClient sends its requests: a loopback name the viewer answers to."""
 
 ROUTES = {
     "list": "/api/v1/sessions",
@@ -53,13 +55,23 @@ def _open_viewer(ctx: BenchContext, database: str) -> Any:
             "`mongodb_session_manager.viewer` has no `create_app`; adapt "
             "`benchmarks/cases/viewer.py::_open_viewer`"
         )
+    settings_type: Any = getattr(viewer, "ViewerSettings", None)
+    parameters = inspect.signature(create_app).parameters
+    if settings_type is not None and "settings" in parameters:
+        # The viewer takes one settings object (``create_app(ViewerSettings(...))``).
+        settings = settings_type(
+            connection_string=ctx.mongo_uri,
+            database_name=database,
+            collection_name=DEFAULT_COLLECTION,
+            token=TOKEN,
+        )
+        return create_app(settings)
     wanted = {
         ("connection_string", "mongodb_uri", "uri"): ctx.mongo_uri,
         ("database_name", "database"): database,
         ("collection_name", "collection"): DEFAULT_COLLECTION,
         ("token", "access_token", "auth_token", "api_token"): TOKEN,
     }
-    parameters = inspect.signature(create_app).parameters
     kwargs = {
         name: value for names, value in wanted.items() for name in names if name in parameters
     }
@@ -119,7 +131,9 @@ def _measure(
     """Each request: a warm-up, one counted run, then ``repeats`` timed runs."""
     from fastapi.testclient import TestClient
 
-    with TestClient(app) as client:
+    # The viewer answers only to the host names it is bound to (a DNS-rebinding check):
+    # TestClient's default ``Host: testserver`` would be refused.
+    with TestClient(app, base_url=BASE_URL) as client:
         for label, (path, params) in requests.items():
             warm = client.get(path, params=params, headers=headers)
             if warm.status_code != 200:
@@ -152,7 +166,7 @@ def _measure(
 
 
 def run(ctx: BenchContext) -> Section:
-    """Skipped with a note until the viewer exists (see the module docstring)."""
+    """Seed the sessions, then measure each request (skipped with a note without a viewer)."""
     title = "Viewer: listing and opening sessions"
     database = f"{ctx.database}_viewer"
     try:

@@ -63,6 +63,7 @@ def test_every_section_is_written_and_none_failed(quick_run: tuple[Path, str]) -
         "Round trips and bytes per operation",
         "Resume time versus session length",
         "Per-turn overhead of persistence",
+        "Hot path: CPU, writes and memory per message",
         "Event-loop health under concurrent streaming chats",
         "Simulated network round trip",
         "Memory while resuming a long session",
@@ -141,7 +142,8 @@ def test_comparison_tables_have_a_row_per_contender(quick_run: tuple[Path, str])
 def test_charts_and_raw_results_are_written(quick_run: tuple[Path, str]) -> None:
     out, _ = quick_run
     report = (out / "BENCHMARKS.md").read_text("utf-8")
-    for chart in ("round_trips", "resume", "overhead", "event_loop", "network", "memory"):
+    charts = ("round_trips", "resume", "overhead", "hot_path", "event_loop", "network", "memory")
+    for chart in charts:
         png = out / "docs" / "benchmarks" / f"{chart}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", chart
         assert f"(docs/benchmarks/{chart}.png)" in report
@@ -166,6 +168,47 @@ def test_features_not_built_yet_are_skipped_with_a_note(quick_run: tuple[Path, s
     except ImportError:
         assert "note: viewer benchmark skipped" in stdout
         assert "this section lights up once the viewer is merged" in report
+    else:  # the viewer is built: its section is measured (its Host check lets the client in)
+        assert "note: viewer benchmark skipped" not in stdout
+        rows = {row[0] for row in _table(report, "Viewer: listing and opening sessions")}
+        assert {"list, first page", "open a 2,000-message session"} <= rows
+
+
+HOT_PATH = "Hot path: CPU, writes and memory per message"
+
+
+@pytest.mark.timeout(300)
+def test_hot_path_has_a_row_per_budget_with_its_verdict(quick_run: tuple[Path, str]) -> None:
+    """Every issue-15 budget is a row; over budget is reported, never a failed run."""
+    out, _ = quick_run
+    rows = _table((out / "BENCHMARKS.md").read_text("utf-8"), HOT_PATH)
+    starts = [
+        "client CPU added per appended message, sync agent",
+        "same, async agent",
+        "writes per plain turn at turn 30",
+        "memory retained per message beyond Strands' own",
+        "client CPU to resume 1,000 messages, vs `FileSessionManager`",
+        "client CPU added per appended message with a 63 KiB `agent.state`",
+    ]
+    assert len(rows) == len(starts)
+    for row, start in zip(rows, starts, strict=True):
+        assert row[0].startswith(start), (row[0], start)
+        assert row[5] in ("within budget", "**over budget**"), row
+    assert [row[4] for row in rows] == [
+        "<= 2x",
+        "<= 2x",
+        "2",
+        "<= 64 B",
+        ">= 20x less",
+        "O(1): <= 1.25x",
+    ]
+    data = _results(out)["hot_path"]["data"]
+    budgets = data["budgets"]
+    assert set(budgets) == {"sync", "async", "writes", "memory", "resume", "state"}
+    # Counted, not timed: a plain turn writes at least its two messages.
+    assert budgets["writes"]["sync"] >= 2 and budgets["writes"]["async"] >= 2
+    assert data["cpu"]["writes_at_turn"]["turn"] == 30
+    assert data["memory"]["ours"]["messages"] == data["memory"]["none"]["messages"] > 0
 
 
 def test_only_the_full_run_writes_into_the_repository_by_default() -> None:
