@@ -28,6 +28,7 @@ from typing import Any
 from pymongo import AsyncMongoClient, MongoClient
 from strands import Agent
 from strands.agent.conversation_manager import NullConversationManager
+from strands.hooks import HookProvider, HookRegistry, MessageAddedEvent
 
 from benchmarks.conversation import prompts
 from mongodb_session_manager import MongoDBSessionManagerFactory
@@ -77,6 +78,38 @@ def raw_update(i: int, message: dict[str, Any]) -> tuple[dict[str, Any], dict[st
     return query, update
 
 
+class RawDriverHook(HookProvider):
+    """What a user writing it by hand would do: one raw ``update_one`` per added message.
+
+    Registered on an agent like our manager's hooks are, so the driver is timed in
+    the same place (inside Strands' turn, between its own work), not in a tight loop.
+    """
+
+    def __init__(self, variants: Variants, *, is_async: bool) -> None:
+        self.variants = variants
+        self.is_async = is_async
+        self.index = 0
+
+    def _next(self, message: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        self.index += 1
+        return raw_update(self.index, dict(message))
+
+    def register_hooks(self, registry: HookRegistry, **kwargs: Any) -> None:
+        """One raw write per ``MessageAddedEvent`` (sync, or awaited on the caller's loop)."""
+        if self.is_async:
+
+            async def added_async(event: MessageAddedEvent) -> None:
+                await self.variants.async_raw.update_one(*self._next(event.message))
+
+            registry.add_callback(MessageAddedEvent, added_async)
+        else:
+
+            def added(event: MessageAddedEvent) -> None:
+                self.variants.sync_raw.update_one(*self._next(event.message))
+
+            registry.add_callback(MessageAddedEvent, added)
+
+
 class Variants:
     """Every contender, built once and warmed past the conversation window."""
 
@@ -102,6 +135,8 @@ class Variants:
             "async ours": self._agent(
                 self.loop.run(self.factory.create_session_manager_async("hot-async"))
             ),
+            "sync hook": self._agent(None, hook=RawDriverHook(self, is_async=False)),
+            "async hook": self._agent(None, hook=RawDriverHook(self, is_async=True)),
             "state none": self._agent(None, state),
             "state ours": self._agent(self.factory.create_session_manager("hot-state"), state),
         }
@@ -122,12 +157,15 @@ class Variants:
         return AsyncMongoClient(uri, **OPTIONS)
 
     @staticmethod
-    def _agent(manager: Any, state: dict[str, Any] | None = None) -> Agent:
+    def _agent(
+        manager: Any, state: dict[str, Any] | None = None, hook: HookProvider | None = None
+    ) -> Agent:
         return Agent(
             model=ScriptedModel(),
             callback_handler=None,
             session_manager=manager,
             state=dict(state) if state else None,
+            hooks=[hook] if hook is not None else None,
         )
 
     def _turn(self, name: str, agent: Agent, turn: int) -> None:
@@ -205,6 +243,10 @@ def cpu(uri: str, settings: dict[str, Any]) -> dict[str, Any]:
         mode: [o - n for o, n in zip(samples[f"{mode} ours"], samples[f"{mode} none"], strict=True)]
         for mode in ("sync", "async", "state")
     }
+    for mode in ("sync", "async"):  # the raw driver in the same place
+        added[f"{mode} hook"] = [
+            h - n for h, n in zip(samples[f"{mode} hook"], samples[f"{mode} none"], strict=True)
+        ]
     result = {
         "messages_per_round": messages,
         "warmup_turns": variants.warmup,

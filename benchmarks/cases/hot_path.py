@@ -91,6 +91,15 @@ def _resume(ctx: BenchContext, n: int, rounds: int) -> dict[str, Any]:
 
 
 def _cpu_rows(found: dict[str, Any]) -> tuple[list[list[str]], dict[str, Any]]:
+    """The CPU rows: our added CPU against the raw driver's, both added to the same agent.
+
+    The floor is a hand-written hook doing one raw ``update_one`` of the same
+    ``$push``/``$inc``/``$set`` per added message, measured like our manager (agent
+    with it minus agent alone): the driver then runs where ours does, between
+    Strands' own work, with the CPU caches that leaves. A tight loop of raw
+    ``update_one`` (shown beside it) runs on warm caches and is cheaper than the
+    same call inside an agent turn.
+    """
     median, added = found["median"], found["added"]
     rows: list[list[str]] = []
     budgets: dict[str, Any] = {}
@@ -99,16 +108,19 @@ def _cpu_rows(found: dict[str, Any]) -> tuple[list[list[str]], dict[str, Any]]:
         ("async", "same, async agent (`await agent.invoke_async(...)`)", "raw async"),
     ):
         ours = found["added_median"][mode]
-        floor = median[raw]
-        ratio = ours / floor
-        per_round = [a / r for a, r in zip(added[mode], found["samples"][raw], strict=True)]
+        floor = statistics.median(added[f"{mode} hook"])
+        ratio = ours / floor if floor > 0 else float("inf")
+        per_round = [
+            a / r for a, r in zip(added[mode], added[f"{mode} hook"], strict=True) if r > 0
+        ]
         budgets[mode] = {"ratio": ratio, "within": ratio <= CPU_BUDGET, "per_round": per_round}
+        client = "AsyncMongoClient" if mode == "async" else "MongoClient"
         rows.append(
             [
                 label,
                 _us(ours),
-                f"{_us(floor)} (raw `{'AsyncMongoClient' if mode == 'async' else 'MongoClient'}"
-                ".update_one`)",
+                f"{_us(floor)} (raw `{client}.update_one` from a hook of the same agent; "
+                f"{_us(median[raw])} in a tight loop)",
                 f"{ratio:.1f}x {_spread(per_round)}",
                 f"<= {CPU_BUDGET:g}x",
                 _verdict(ratio <= CPU_BUDGET),
@@ -201,7 +213,9 @@ def run(ctx: BenchContext) -> Section:
     chart = "hot_path.png"
     kib = round(cpu["state_bytes"] / 1024)
     categories = ["sync agent", "async agent", f"sync, {kib} KiB state"]
-    raw_floor = [cpu["median"][raw] * 1e6 for raw in ("raw sync", "raw async", "raw sync")]
+    raw_floor = [
+        statistics.median(cpu["added"][f"{mode} hook"]) * 1e6 for mode in ("sync", "async", "sync")
+    ]
     charts.grouped_bars(
         ctx.chart_dir / chart,
         "Client CPU per appended message (median; lower is better)",
@@ -210,7 +224,7 @@ def run(ctx: BenchContext) -> Section:
             "mongodb-session-manager (added)": [
                 cpu["added_median"][mode] * 1e6 for mode in ("sync", "async", "state")
             ],
-            "raw PyMongo update_one": raw_floor,
+            "raw PyMongo update_one (from a hook)": raw_floor,
             "budget": [
                 raw_floor[0] * CPU_BUDGET,
                 raw_floor[1] * CPU_BUDGET,

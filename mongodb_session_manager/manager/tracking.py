@@ -39,6 +39,9 @@ __all__ = [
 STATE_FIELDS = ("state", "conversation_manager_state", "internal_state")
 CONFIG_FIELDS = ("model", "system_prompt")
 
+_DOCUMENT_OVERHEAD = 5
+"""BSON bytes of a document around its elements (the length and the final NUL)."""
+
 Versions = dict[str, tuple[int, int]]
 """Per versioned object (``"state"``, ``"interrupt_state"``): its id and version as written."""
 
@@ -75,6 +78,10 @@ class AgentTracker:
     """Tool uses awaiting their results and tool time already counted."""
     versions: Versions = field(default_factory=dict)
     """Strands' version counters of what :attr:`last` holds (see the module)."""
+    field_bytes: dict[str, int] = field(default_factory=dict)
+    """Encoded size of each state field as last written (its BSON element)."""
+    pending_field_bytes: dict[str, int] = field(default_factory=dict)
+    """Sizes measured for the write in flight; kept by :meth:`remember`."""
     in_turn: bool = False
     """Between Strands' before- and after-invocation events."""
     held: tuple[Message, Any] | None = None
@@ -99,11 +106,22 @@ class AgentTracker:
         return changed
 
     def state_bytes_after(self, changes: dict[str, Any]) -> int:
-        """Encoded size of the state fields once ``changes`` are applied."""
+        """Encoded size of the state fields once ``changes`` are applied.
+
+        Only the changed fields are encoded (each field's size is kept), so the
+        sliding window's offset moving does not re-encode a large ``agent.state``.
+        """
         if not any(name in changes for name in STATE_FIELDS):
             return self.state_bytes
-        merged = {name: changes.get(name, self.last.get(name)) for name in STATE_FIELDS}
-        return encoded_size(merged, f"state of agent {self.agent_id!r}")
+        self.pending_field_bytes = {}
+        total = _DOCUMENT_OVERHEAD
+        for name in STATE_FIELDS:
+            if name in changes or name not in self.field_bytes:
+                value = changes[name] if name in changes else self.last.get(name)
+                size = encoded_size({name: value}, f"{name} of agent {self.agent_id!r}")
+                self.pending_field_bytes[name] = size - _DOCUMENT_OVERHEAD
+            total += self.pending_field_bytes.get(name, self.field_bytes.get(name, 0))
+        return total
 
     def fields_to_write(self, changes: dict[str, Any]) -> tuple[dict[str, Any], int]:
         """``changes`` plus the new ``state_bytes`` when a state field changed; and that size."""
@@ -119,6 +137,8 @@ class AgentTracker:
             # agent.state.get() is a private deep copy already; the rest may be live.
             self.last[name] = value if name == "state" else copy.deepcopy(value)
         self.versions.update(snapshot.versions)
+        self.field_bytes.update(self.pending_field_bytes)
+        self.pending_field_bytes = {}
         self.state_bytes = state_bytes
 
 
