@@ -18,6 +18,7 @@ from mongodb_session_manager.manager.tracking import AgentTracker, is_final_repl
 from mongodb_session_manager.manager.writer import AgentWriter
 from mongodb_session_manager.models import validate_id
 from mongodb_session_manager.repository.repository import MongoDBSessionRepository
+from mongodb_session_manager.store.sessions import RawMessage
 
 __all__ = ["AgentRegistry"]
 
@@ -112,14 +113,15 @@ class AgentRegistry:
             self._restore(agent, tracker, stored)
 
     def _restore(self, agent: Any, tracker: AgentTracker, stored: dict[str, Any]) -> None:
-        def read_messages(offset: int) -> list[SessionMessage]:
-            messages = self.preloaded_messages.pop((tracker.agent_id, offset), None)
-            if messages is None:
+        def read_messages(offset: int) -> list[RawMessage]:
+            raws = self.preloaded_messages.pop((tracker.agent_id, offset), None)
+            if raws is None:
                 warn_if_blocking_loop("reading messages of agent %r", tracker.agent_id)
-                messages = self.repository.list_messages(
-                    self.session_id, tracker.agent_id, offset=offset
+                repository = self.repository
+                raws = repository.runner.run(
+                    repository.store.read_messages(self.session_id, tracker.agent_id, offset)
                 )
-            return messages
+            return raws
 
         restore_agent(agent, tracker, stored, read_messages, self.fix_broken_tool_use)
 

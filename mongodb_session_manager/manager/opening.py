@@ -5,17 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from strands.types.session import Session, SessionMessage, SessionType
+from strands.types.session import Session, SessionType
 
 from mongodb_session_manager.errors import SessionNotFoundError
 from mongodb_session_manager.models import storage_key
-from mongodb_session_manager.store.codec import (
-    agent_from,
-    raw_to_session_message,
-    read_stamp,
-    session_type_of,
-)
-from mongodb_session_manager.store.sessions import SessionStore
+from mongodb_session_manager.store.codec import agent_from, read_stamp, session_type_of
+from mongodb_session_manager.store.sessions import RawMessage, SessionStore
 
 __all__ = ["OpenedSession", "open_session", "removed_count"]
 
@@ -28,8 +23,9 @@ class OpenedSession:
     is_new: bool = False
     agents: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     """Preloaded agent fields by agent id (``None``: not stored)."""
-    messages: dict[tuple[str, int], list[SessionMessage]] = field(default_factory=dict)
-    """Preloaded messages by (agent id, conversation manager offset)."""
+    messages: dict[tuple[str, int], list[RawMessage]] = field(default_factory=dict)
+    """Preloaded message documents by (agent id, conversation manager offset), as stored:
+    restoring the agent pops them and builds its messages straight from them."""
 
 
 def removed_count(stored_agent: dict[str, Any]) -> int:
@@ -81,6 +77,7 @@ async def open_session(
         opened.agents[agent_id] = agent
         if agent is not None and with_messages:
             offset = removed_count(agent)
-            raws = await store.read_messages(session_id, agent_id, offset, None)
-            opened.messages[(agent_id, offset)] = [raw_to_session_message(m) for m in raws]
+            opened.messages[(agent_id, offset)] = await store.read_messages(
+                session_id, agent_id, offset, None
+            )
     return opened

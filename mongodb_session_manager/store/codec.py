@@ -2,7 +2,8 @@
 
 Writes go through the pydantic models (validation); reads of messages build
 Strands dataclasses directly, because ``SessionMessage.from_dict`` inspects its
-signature on every call (~95 us a message; this is ~25x faster). Also here:
+signature on every call (~95 us a message; this is ~25x faster), and resume
+builds the agents' message dicts with no dataclass at all. Also here:
 the agent documents and their state fields, the session header, the schema
 version check and :func:`encoded_size`, the one storability check of every write.
 """
@@ -158,6 +159,19 @@ def raw_to_message(raw: dict[str, Any]) -> Message:
     if raw.get("extra"):
         message.update(raw["extra"])
     return cast(Message, message)
+
+
+def raw_to_agent_message(raw: dict[str, Any]) -> Message:
+    """A stored message as the agent holds it: what ``SessionMessage.to_message()`` gives.
+
+    The stored redaction when there is one (as stored, like Strands' ``to_message``),
+    else the message itself. Resume uses this for every message: no ``SessionMessage``
+    and no timestamps are built (see :func:`raw_to_session_message` for those).
+    """
+    redact = raw.get("redact_message")
+    if redact is not None:
+        return cast(Message, redact)
+    return raw_to_message(raw)
 
 
 def raw_to_session_message(raw: dict[str, Any]) -> SessionMessage:
