@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient, monitoring
+from pymongo import AsyncMongoClient
 from strands import Agent
 
 from mongodb_session_manager import (
@@ -18,22 +18,7 @@ from mongodb_session_manager import (
 from mongodb_session_manager.store.inline import InlineBinding, drive
 from mongodb_session_manager.store.loop import StoreLoop
 from mongodb_session_manager.testing import MongoBackend, ScriptedModel
-
-
-class Seen(monitoring.CommandListener):
-    """An application's own command listener."""
-
-    def __init__(self) -> None:
-        self.names: list[str] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.names.append(event.command_name)
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
+from tests.helpers.store import CommandNames
 
 
 def _wire_uri(msm_backend: MongoBackend) -> str:
@@ -73,7 +58,7 @@ def test_the_pool_publishes_command_events_only_while_counting(msm_backend: Mong
 
 def test_an_applications_own_listener_still_sees_every_command(msm_backend: MongoBackend) -> None:
     uri = _wire_uri(msm_backend)
-    seen = Seen()
+    seen = CommandNames()
     pool = MongoDBConnectionPool(uri, event_listeners=[seen])
     try:
 
@@ -91,7 +76,7 @@ def test_sync_writes_are_counted_and_a_callers_async_client_keeps_the_store_loop
     msm_backend: MongoBackend,
 ) -> None:
     uri = _wire_uri(msm_backend)
-    seen = Seen()
+    seen = CommandNames()
     client: AsyncMongoClient[Any] = AsyncMongoClient(uri, tz_aware=True, event_listeners=[seen])
     pool = MongoDBConnectionPool(client=client)
     try:

@@ -10,6 +10,7 @@ from strands import Agent
 from mongodb_session_manager import MongoDBConnectionPool, MongoDBSessionManagerFactory
 from mongodb_session_manager._redact import redact_uri
 from mongodb_session_manager.testing import ScriptedModel
+from tests.helpers.store import CommandNames
 
 
 def test_managers_with_the_same_uri_share_one_pool(msm_options: dict[str, Any]) -> None:
@@ -76,28 +77,13 @@ def test_reference_singleton_api(msm_backend: Any) -> None:
 def test_an_application_can_add_its_own_command_listeners(msm_backend: Any) -> None:
     if msm_backend.uri is None:
         return  # an external (mock) client is used as given
-    from pymongo import monitoring
-
-    class Names(monitoring.CommandListener):
-        def __init__(self) -> None:
-            self.seen: list[str] = []
-
-        def started(self, event: monitoring.CommandStartedEvent) -> None:
-            self.seen.append(event.command_name)
-
-        def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-            pass
-
-        def failed(self, event: monitoring.CommandFailedEvent) -> None:
-            pass
-
-    names = Names()
+    names = CommandNames()
     factory = MongoDBSessionManagerFactory(
         msm_backend.uri, database_name="listeners", event_listeners=[names], appname="my-service"
     )
     try:
         factory.create_session_manager("s").close()
-        assert "find" in names.seen and "insert" in names.seen
+        assert "find" in names.names and "insert" in names.names
         assert factory.get_connection_stats()["commands"]["find"] >= 1  # ours still counts
     finally:
         factory.close()
