@@ -169,3 +169,45 @@ def test_a_failed_after_turn_write_takes_the_reply_back(
     document = raw("session-1")
     assert document is not None
     assert len(document["agents"]["default"]["messages"]) == len(agent.messages)
+
+
+class BrokenWindow(SlidingWindowConversationManager):
+    """A conversation manager that fails once, after the reply: the turn ends without
+    Strands' after-invocation event."""
+
+    fail_next = False
+
+    def apply_management(self, agent: Any, **kwargs: Any) -> None:
+        if BrokenWindow.fail_next:
+            BrokenWindow.fail_next = False
+            raise RuntimeError("conversation manager failed")
+        super().apply_management(agent, **kwargs)
+
+
+def test_a_reply_held_by_a_turn_that_never_ended_is_written_next_or_at_close(
+    new_manager: Make, raw: ReadRaw
+) -> None:
+    def stored_texts(session_id: str) -> list[str]:
+        document = raw(session_id)
+        assert document is not None
+        return [m["content"][0]["text"] for m in document["agents"]["default"]["messages"]]
+
+    for session_id, then in (("held-next", "next turn"), ("held-close", "close")):
+        manager = new_manager(session_id)
+        agent = Agent(
+            model=ScriptedModel(["first reply", "second reply"]),
+            session_manager=manager,
+            conversation_manager=BrokenWindow(window_size=WINDOW),
+            callback_handler=None,
+        )
+        BrokenWindow.fail_next = True
+        with pytest.raises(RuntimeError, match="conversation manager failed"):
+            agent("first")
+        assert stored_texts(session_id) == ["first"]  # the reply waits for the turn's end
+        if then == "next turn":
+            agent("second")
+            assert stored_texts(session_id) == ["first", "first reply", "second", "second reply"]
+        else:
+            manager.close()
+            assert stored_texts(session_id) == ["first", "first reply"]
+        assert manager.latest_message_id("default") == len(stored_texts(session_id)) - 1
