@@ -118,7 +118,7 @@ class AgentRegistry:
             if raws is None:
                 warn_if_blocking_loop("reading messages of agent %r", tracker.agent_id)
                 repository = self.repository
-                raws = repository.runner.run(
+                raws = repository.runner.run_here(
                     repository.store.read_messages(self.session_id, tracker.agent_id, offset)
                 )
             return raws
