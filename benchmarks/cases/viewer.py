@@ -84,6 +84,12 @@ def _open_viewer(ctx: BenchContext, database: str) -> Any:
         ) from exc
 
 
+SEED_BATCH = 100
+"""Sessions per ``insert_many`` while seeding: the embedded server answers one command at
+a time, and a command that holds it past the heartbeat timeout (seen with 1,000 sessions
+a batch on a loaded machine) makes the driver drop the pool mid-seed."""
+
+
 def _seed(ctx: BenchContext, database: str, sessions: int) -> str:
     """``sessions`` sessions cloned from one stored by the library, plus one long one.
 
@@ -109,7 +115,7 @@ def _seed(ctx: BenchContext, database: str, sessions: int) -> str:
             doc["_id"] = doc["session_id"] = sid
             doc["metadata"] = {"customer": f"c-{i % 500}", "topic": ("billing", "orders")[i % 2]}
             batch.append(doc)
-            if len(batch) == 1_000:
+            if len(batch) == SEED_BATCH:
                 await target.insert_many(batch)
                 batch = []
         if batch:
