@@ -21,7 +21,7 @@ Strands' interface, the hook registration and the delegation.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 
 from strands.hooks.events import (
@@ -199,19 +199,19 @@ class MongoDBSessionManager(SessionFeaturesAPI, RepositorySessionManager):
     async def _on_message_added(self, event: MessageAddedEvent) -> None:
         if self._agents.hold(event.agent, event.message):
             return  # the turn's final reply: written with the after-turn state
-        if on_sync_bridge():
-            self.append_message(event.message, event.agent)
-        else:
-            await self.append_message_async(event.message, event.agent)
+        await self._run_from_hook(self._append_message(event.message, event.agent))
 
     async def _on_after_invocation(self, event: AfterInvocationEvent) -> None:
         tracker = self._agents.trackers.get(event.agent.agent_id)
-        if tracker is None:
-            return
+        if tracker is not None:
+            await self._run_from_hook(self._writer.after_turn(event.agent, tracker))
+
+    async def _run_from_hook(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run a hook's write here on a sync call's own loop, else await it on the store loop."""
         if on_sync_bridge():
-            self.runner.run_here(self._writer.after_turn(event.agent, tracker))
+            self.runner.run_here(coro)
         else:
-            await self.runner.call(self._writer.after_turn(event.agent, tracker))
+            await self.runner.call(coro)
 
     async def _on_multi_agent_progress(
         self, event: AfterNodeCallEvent | AfterMultiAgentInvocationEvent
