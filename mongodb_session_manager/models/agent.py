@@ -29,7 +29,21 @@ class AgentRecord(BaseModel):
     state_bytes: int = 0
     """Encoded size of the state fields, to keep the session size estimate right."""
     totals: Totals = Field(default_factory=Totals)
+    incarnation: str | None = None
+    """Random at creation: the agent's pages carry it, so pages of another creation
+    of the same id (a deleted and re-created session) are never read."""
+    paged_count: int = Field(default=0, ge=0)
+    """Messages ``0 .. paged_count - 1`` are in committed pages (``<sessions>_pages``)."""
+    page_count: int = Field(default=0, ge=0)
+    """Committed pages."""
+    recent_bytes: int = Field(default=0, ge=0)
+    """Encoded size of ``messages`` (the recent ones): decides when a page is sealed."""
+    rev: int = Field(default=0, ge=0)
+    """Moves on every rewrite of a recent message (a redaction): a page snapshot
+    taken before it is not committed."""
     messages: list[MessageRecord] = Field(default_factory=list)
+    """The recent messages, ids ``paged_count`` to ``message_count - 1`` in order
+    (the subset pattern); older ones are in pages."""
     created_at: UtcDatetime = Field(default_factory=utcnow)
     updated_at: UtcDatetime = Field(default_factory=utcnow)
 
