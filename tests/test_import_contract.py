@@ -312,7 +312,12 @@ def test_database_calls_only_in_store() -> None:
 # The schema declares its indexes with PyMongo's IndexModel; nothing else outside store/
 # touches the driver (its errors are translated there, once).
 DRIVER_IMPORTS_ALLOWED = frozenset(
-    {"models.session: pymongo", "models.session: pymongo.IndexModel"}
+    {
+        "models.session: pymongo",
+        "models.session: pymongo.IndexModel",
+        "models.pages: pymongo",
+        "models.pages: pymongo.IndexModel",
+    }
 )
 
 
