@@ -20,6 +20,7 @@ COLORS = {
     "no session manager": "#999999",
     "Strands sync hooks": "#d9534f",
     "raw PyMongo": "#3d7fd9",
+    "schema v1": "#8e44ad",
     "budget": "#d9d9d9",
 }
 

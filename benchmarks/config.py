@@ -45,6 +45,19 @@ class Config:
     """Turns of the retained-memory row (NullConversationManager)."""
     hot_resume_messages: int = 10_000
     """Messages of the hot-path resume row (client CPU, ours vs FileSessionManager)."""
+    scaling_sizes: tuple[int, ...] = (20, 300, 1_000, 5_000, 50_000)
+    """Session lengths of the append-scaling case (issue 16)."""
+    scaling_appends: int = 100
+    """Appends timed per cell: one page's worth (the library seals a page every 100)."""
+    scaling_v1_seconds: float = 10.0
+    """Stop timing v1's appends in a cell after this long (at least 3): each costs seconds
+    at 5,000 messages against the embedded server."""
+    window_sizes: tuple[int, ...] = (20, 300, 1_000, 5_000, 50_000)
+    """Session lengths of the windowed resume (``SlidingWindowConversationManager(40)``)."""
+    big_session_mb: int = 100
+    """Target size of the big-session case, in MB of messages (1 MB tool results + text)."""
+    big_session_messages: int = 50_000
+    """Messages of the big session."""
     skip: frozenset[str] = field(default_factory=frozenset)
     """Case ids not to run."""
 
@@ -74,4 +87,9 @@ class Config:
             hot_turns=10,
             hot_memory_turns=50,
             hot_resume_messages=1_000,
+            scaling_sizes=(20, 300, 1_000),
+            scaling_v1_seconds=3.0,
+            window_sizes=(20, 300, 1_000),
+            big_session_mb=5,
+            big_session_messages=1_000,
         )

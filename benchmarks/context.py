@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from pymongo import monitoring
+from pymongo import MongoClient, monitoring
+from pymongo.database import Database
 from strands import Agent
 from strands.session.file_session_manager import FileSessionManager
 from strands.session.s3_session_manager import S3SessionManager
@@ -182,6 +183,7 @@ class BenchContext:
         self.s3_endpoint = s3.address
         self.database = f"msm_bench_{next(self._ids)}_{id(self) % 10_000}"
         self._factories: dict[str, MongoDBSessionManagerFactory] = {}
+        self._raw: MongoClient[dict[str, Any]] | None = None
         self.factory = self.ours_factory(self.mongo_uri)
         self.boto = boto3.Session(
             aws_access_key_id="bench", aws_secret_access_key="bench", region_name=REGION
@@ -215,6 +217,12 @@ class BenchContext:
         return await self.ours_factory(uri or self.mongo_uri).create_session_manager_async(
             session_id
         )
+
+    def raw(self) -> Database[dict[str, Any]]:
+        """The benchmark database through a plain PyMongo ``MongoClient`` (no library code)."""
+        if self._raw is None:
+            self._raw = MongoClient(self.mongo_uri, **CLIENT_OPTIONS)  # type: ignore[arg-type]
+        return self._raw[self.database]
 
     def file(self, session_id: str) -> FileSessionManager:
         """Strands' FileSessionManager in a temporary directory."""
@@ -283,6 +291,8 @@ class BenchContext:
             print(f"note: could not drop the benchmark database: {exc}")
         for factory in self._factories.values():
             factory.close()
+        if self._raw is not None:
+            self._raw.close()
         self.loop.close()
         for helper in reversed(self._helpers):
             helper.close()

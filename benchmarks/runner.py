@@ -16,6 +16,9 @@ from benchmarks.report import Section
 CASES: tuple[tuple[str, str], ...] = (
     ("round_trips", "Round trips and bytes per operation"),
     ("resume", "Resume time versus session length"),
+    ("append_scaling", "Append cost versus session length"),
+    ("resume_window", "Resume with a fixed window versus session length"),
+    ("big_session", "One big session: 1 MB tool results, tens of thousands of messages"),
     ("overhead", "Per-turn overhead of persistence"),
     ("hot_path", "Hot path: CPU, writes and memory per message"),
     ("event_loop", "Event-loop health under concurrent streaming chats"),
