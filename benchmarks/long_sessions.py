@@ -4,12 +4,10 @@ Appending 50,000 messages one at a time through a manager would take most of a
 run, so the sessions are stored in bulk, in exactly the shape each contender
 reads:
 
-- ours: the session and its agent created through the library, then the
-  schema-v2 shape written directly (``docs/design/issue-16-plan.md``): the
-  agent's older messages in page documents of ``<collection>_pages`` cut by
-  :func:`~mongodb_session_manager.models.pages.split_into_pages` (as the live
-  writer seals them), the recent ones in the session document, the counters
-  (``message_count``, ``paged_count``, ``page_count``, ``recent_bytes``) set to match;
+- ours: the library's own bulk path, ``Agent(messages=...)`` on a new session: one
+  write of the agent whose older messages the store cuts into page documents of
+  ``<collection>_pages`` (as the live writer seals them), the recent ones staying
+  in the session document;
 - FileSessionManager: its own ``create_message`` per message (a file each).
 
 Both store the same sliding-window state (``removed_message_count``), so a resume
@@ -23,29 +21,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import bson
 from strands.agent.conversation_manager import SlidingWindowConversationManager
 from strands.types.session import SessionAgent, SessionMessage
 
 from benchmarks.context import BenchContext
-from mongodb_session_manager.models import DEFAULT_COLLECTION, Totals, storage_key, utcnow
-from mongodb_session_manager.models.limits import ARRAY_ITEM_OVERHEAD
+from mongodb_session_manager.models import DEFAULT_COLLECTION, storage_key
 from mongodb_session_manager.models.pages import (
-    PagePolicy,
-    new_incarnation,
-    page_id,
     pages_collection,
-    split_into_pages,
 )
-from mongodb_session_manager.store.message_documents import message_document
 
 AGENT = "default"
 WINDOW = 40
 """The fixed window of the windowed resume (``SlidingWindowConversationManager``)."""
 WINDOWED = "windowed: "
 """Prefix of the ``BenchContext.stored`` keys of these sessions (stored with the window state)."""
-PAGE_BATCH = 20
-"""Pages per ``insert_many`` (~1 MB): the embedded server answers one command at a time."""
 
 
 def window_offset(messages: Sequence[dict[str, Any]], window: int = WINDOW) -> int:
@@ -93,80 +82,32 @@ def _pages_of(ctx: BenchContext) -> Any:
 
 
 def populate_ours(
-    ctx: BenchContext,
-    session_id: str,
-    messages: Sequence[dict[str, Any]],
-    *,
-    removed: int = 0,
-    policy: PagePolicy | None = None,
+    ctx: BenchContext, session_id: str, messages: Sequence[dict[str, Any]], *, removed: int = 0
 ) -> StoredSession:
-    """Store ``messages`` as agent ``default`` of ``session_id`` in the schema-v2 shape."""
+    """Store ``messages`` as agent ``default`` of ``session_id`` through the library's bulk path.
+
+    ``Agent(messages=...)`` on a new session makes one write of the agent with its
+    history cut into pages (the store's ``create_agent``); a sync then stores the
+    window state.
+    """
     manager = ctx.ours(session_id)
-    agent = ctx.agent(manager)
-    manager.sync_agent(agent)  # the session and its (empty) agent, written by the library
+    agent = ctx.agent(manager, messages=list(messages), conversation_manager=window_manager())
+    agent.conversation_manager.removed_message_count = removed
+    manager.sync_agent(agent)
     manager.close()
-    sessions = ctx.raw()[DEFAULT_COLLECTION]
-    key = storage_key(AGENT)
-    stored = sessions.find_one({"_id": session_id}, {f"agents.{key}.incarnation": 1})
-    incarnation = ((stored or {}).get("agents") or {}).get(key, {}).get(
-        "incarnation"
-    ) or new_incarnation()
-    documents = [
-        message_document(SessionMessage.from_message(dict(m), i))
-        for i, m in enumerate(messages)  # type: ignore[arg-type]
-    ]
-    sizes = [len(bson.encode(d)) for d in documents]
-    pages, recent = split_into_pages(documents, sizes, policy or PagePolicy())
-    now = utcnow()
-    page_docs: list[dict[str, Any]] = []
-    first = 0
-    for page in pages:
-        end = first + len(page)
-        page_docs.append(
-            {
-                "_id": page_id(session_id, key, incarnation, first),
-                "session_id": session_id,
-                "agent_key": key,
-                "agent_id": AGENT,
-                "incarnation": incarnation,
-                "first_id": first,
-                "end_id": end,
-                "count": len(page),
-                "bytes": sum(s + ARRAY_ITEM_OVERHEAD for s in sizes[first:end]),
-                "rev": 0,
-                "messages": page,
-                "created_at": now,
-            }
-        )
-        first = end
-    for start in range(0, len(page_docs), PAGE_BATCH):
-        _pages_of(ctx).insert_many(page_docs[start : start + PAGE_BATCH])
-    recent_bytes = sum(s + ARRAY_ITEM_OVERHEAD for s in sizes[first:])
-    totals: dict[str, int] = {}
-    for document in documents:
-        for name, value in Totals.increments(document.get("metadata")).items():
-            totals[name] = totals.get(name, 0) + value
-    sessions.update_one(
-        {"_id": session_id},
-        {
-            "$set": {
-                f"agents.{key}.messages": recent,
-                f"agents.{key}.message_count": len(messages),
-                f"agents.{key}.incarnation": incarnation,
-                f"agents.{key}.paged_count": first,
-                f"agents.{key}.page_count": len(pages),
-                f"agents.{key}.recent_bytes": recent_bytes,
-                f"agents.{key}.rev": 0,
-                f"agents.{key}.conversation_manager_state": window_state(removed),
-                **{f"agents.{key}.totals.{k}": v for k, v in totals.items()},
-                **{f"totals.{k}": v for k, v in totals.items()},
-            },
-            "$inc": {"size_bytes": recent_bytes},
-        },
+    document = ctx.raw()[DEFAULT_COLLECTION].find_one({"_id": session_id})
+    if document is None:
+        raise RuntimeError(f"the library did not store session {session_id!r}")
+    stored = document["agents"][storage_key(AGENT)]
+    if stored.get("message_count") != len(messages):
+        raise RuntimeError(f"the library stored {stored.get('message_count')} of {len(messages)}")
+    return StoredSession(
+        session_id,
+        document,
+        int(stored.get("paged_count") or 0),
+        int(stored.get("page_count") or 0),
+        len(messages),
     )
-    document = sessions.find_one({"_id": session_id})
-    assert document is not None
-    return StoredSession(session_id, document, first, len(pages), len(messages))
 
 
 def restore_ours(ctx: BenchContext, stored: StoredSession) -> None:

@@ -5,7 +5,9 @@ then ``scaling_appends`` messages (the conversation going on) are appended one a
 a time: ours through ``MongoDBSessionManager.append_message``, the v1 layout with
 its frozen raw-PyMongo append (:mod:`benchmarks.legacy_v1`), FileSessionManager
 through its own ``append_message``, and the floor: one raw PyMongo ``insert_one``
-of the same message document. Each repetition starts from the stored session again.
+of the same message document. Each repetition starts from the stored session
+again; the lengths are measured interleaved (a batch at every length, then the
+next batch), so their ratios share the machine's conditions.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import bson
@@ -29,6 +32,7 @@ from benchmarks.legacy_v1 import (
 from benchmarks.long_sessions import (
     AGENT,
     WINDOWED,
+    StoredSession,
     populate_file,
     populate_ours,
     restore_ours,
@@ -109,70 +113,83 @@ def _v1_stop(ctx: BenchContext, full: list[dict[str, Any]], demonstrate: bool) -
     return found
 
 
-def _measure_size(
-    ctx: BenchContext, n: int, full: list[dict[str, Any]], v1_stop: int
-) -> dict[str, Any]:
-    """Every contender at length ``n``: populate once, then ``repeats`` timed batches."""
-    config = ctx.config
-    messages, extra = full[:n], full[n : n + config.scaling_appends]
+@dataclass
+class _Length:
+    """One session length: its stored sessions and the batches measured so far."""
+
+    n: int
+    messages: list[dict[str, Any]]
+    extra: list[dict[str, Any]]
+    ours: StoredSession
+    file_id: str
+    samples: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {name: [] for name in CONTENDERS}
+    )
+
+
+def _prepare(ctx: BenchContext, n: int, full: list[dict[str, Any]]) -> _Length:
+    """Store the sessions of length ``n`` (ours and File; v1's is made per batch)."""
+    messages, extra = full[:n], full[n : n + ctx.config.scaling_appends]
     removed = window_offset(messages)
     ours = populate_ours(ctx, ctx.session_id(f"scale-{n}"), messages, removed=removed)
     file_id = ctx.session_id(f"scale-file-{n}")
     populate_file(ctx, file_id, messages, removed=removed)
-    samples: dict[str, list[dict[str, Any]]] = {name: [] for name in CONTENDERS}
+    return _Length(n, messages, extra, ours, file_id)
+
+
+def _appender(manager: Any, agent: Any, extra: list[dict[str, Any]]) -> Callable[[], int]:
+    def go() -> int:
+        for message in extra:
+            manager.append_message(dict(message), agent)
+        return len(extra)
+
+    return go
+
+
+def _batch(ctx: BenchContext, length: _Length, again: bool, v1_stop: int) -> None:
+    """One batch of appends of every contender at this length (from the stored session)."""
+    n, extra, samples = length.n, length.extra, length.samples
+    if again:
+        restore_ours(ctx, length.ours)
+        truncate_file(ctx, length.file_id, n)
+    manager = ctx.ours(length.ours.session_id)
+    agent = ctx.agent(manager, conversation_manager=window_manager())
+    samples[OURS].append(
+        _timed(_appender(manager, agent, extra), ctx.factory.pool.command_stats.capture)
+    )
+    manager.close()
+    stored = ctx.raw()[DEFAULT_COLLECTION].find_one(
+        {"_id": length.ours.session_id}, {f"agents.{AGENT}.message_count": 1}
+    )
+    if stored is None or stored["agents"][AGENT]["message_count"] != n + len(extra):
+        raise RuntimeError(f"{OURS} did not store the {len(extra)} appends at {n}")
+    if n < v1_stop:
+        legacy = LegacyV1Session(ctx.raw()[V1_COLLECTION], ctx.session_id(f"v1-{n}"))
+        legacy.create(length.messages)
+        budget = ctx.config.scaling_v1_seconds
+        samples[V1].append(_timed(lambda: _v1_appends(legacy, extra, budget), ALL_COMMANDS.capture))
+        ctx.raw()[V1_COLLECTION].delete_one({"_id": legacy.session_id})
+    file_manager = ctx.file(length.file_id)
+    file_agent = ctx.agent(file_manager, conversation_manager=window_manager())
+    samples[FILE].append(_timed(_appender(file_manager, file_agent, extra), _NoCapture))
     raw = ctx.raw()[RAW_COLLECTION]
-    repeats = min(config.repeats, 3)
-    for r in range(repeats):
-        if r:
-            restore_ours(ctx, ours)
-            truncate_file(ctx, file_id, n)
-        manager = ctx.ours(ours.session_id)
-        agent = ctx.agent(manager, conversation_manager=window_manager())
 
-        def ours_appends(manager: Any = manager, agent: Any = agent) -> int:
-            for message in extra:
-                manager.append_message(dict(message), agent)
-            return len(extra)
+    def raw_appends() -> int:
+        for i, message in enumerate(extra):
+            raw.insert_one({"session_id": "raw", **v1_message_document(message, n + i)})
+        return len(extra)
 
-        samples[OURS].append(_timed(ours_appends, ctx.factory.pool.command_stats.capture))
-        stored = ctx.raw()[DEFAULT_COLLECTION].find_one(
-            {"_id": ours.session_id}, {f"agents.{AGENT}.message_count": 1}
-        )
-        if stored is None or stored["agents"][AGENT]["message_count"] != n + len(extra):
-            raise RuntimeError(f"{OURS} did not store the {len(extra)} appends at {n}")
-        manager.close()
-        if n < v1_stop:
-            legacy = LegacyV1Session(ctx.raw()[V1_COLLECTION], ctx.session_id(f"v1-{n}"))
-            legacy.create(messages)
-            samples[V1].append(
-                _timed(
-                    lambda legacy=legacy: _v1_appends(legacy, extra, config.scaling_v1_seconds),
-                    ALL_COMMANDS.capture,
-                )
-            )
-            ctx.raw()[V1_COLLECTION].delete_one({"_id": legacy.session_id})
-        file_manager = ctx.file(file_id)
-        file_agent = ctx.agent(file_manager, conversation_manager=window_manager())
+    samples[RAW].append(_timed(raw_appends, ALL_COMMANDS.capture))
 
-        def file_appends(manager: Any = file_manager, agent: Any = file_agent) -> int:
-            for message in extra:
-                manager.append_message(dict(message), agent)
-            return len(extra)
 
-        samples[FILE].append(_timed(file_appends, _NoCapture))
-
-        def raw_appends(start: int = n + r * len(extra)) -> int:
-            for i, message in enumerate(extra):
-                raw.insert_one({"session_id": "raw", **v1_message_document(message, start + i)})
-            return len(extra)
-
-        samples[RAW].append(_timed(raw_appends, ALL_COMMANDS.capture))
-    restore_ours(ctx, ours)  # as stored: the windowed resume reads these sessions again
-    truncate_file(ctx, file_id, n)
-    ctx.stored[(WINDOWED + OURS, n)] = ours.session_id
-    ctx.stored[(WINDOWED + FILE, n)] = file_id
-    out: dict[str, Any] = {"paged_count": ours.paged_count, "pages": ours.page_count}
-    for name, found in samples.items():
+def _finish(ctx: BenchContext, length: _Length) -> dict[str, Any]:
+    """Put the sessions back as stored (the windowed resume reads them); the summaries."""
+    restore_ours(ctx, length.ours)
+    truncate_file(ctx, length.file_id, length.n)
+    ctx.stored[(WINDOWED + OURS, length.n)] = length.ours.session_id
+    ctx.stored[(WINDOWED + FILE, length.n)] = length.file_id
+    out: dict[str, Any] = {"paged_count": length.ours.paged_count, "pages": length.ours.page_count}
+    for name, found in length.samples.items():
         if not found:
             out[name] = {"stopped": True}
             continue
@@ -195,10 +212,12 @@ def run(ctx: BenchContext) -> Section:
     sizes = list(config.scaling_sizes)
     full = make_conversation(max(sizes) + config.scaling_appends)
     v1 = _v1_stop(ctx, full, demonstrate=max(sizes) > 5_000)
-    results: dict[int, dict[str, Any]] = {}
-    for n in sizes:
-        results[n] = _measure_size(ctx, n, full, v1["computed"])
-        print(f"    {n:,} messages measured", flush=True)
+    lengths = [_prepare(ctx, n, full) for n in sizes]
+    for r in range(min(config.repeats, 3)):  # lengths interleaved: ratios share conditions
+        for length in lengths:
+            _batch(ctx, length, r > 0, v1["computed"])
+        print(f"    batch {r + 1} measured at every length", flush=True)
+    results = {length.n: _finish(ctx, length) for length in lengths}
     rows: list[list[str]] = []
     base = {name: results[sizes[0]][name].get("wall", {}).get("median") for name in CONTENDERS}
     for n in sizes:
@@ -226,10 +245,12 @@ def run(ctx: BenchContext) -> Section:
                     + (f"-{max(found['appends'])}" if len(set(found["appends"])) > 1 else ""),
                 ]
             )
+    base_cpu = results[sizes[0]][OURS]["cpu"]["median"]
     gate = {
         str(n): {
             "ratio": results[n][OURS]["wall"]["median"] / base[OURS],
             "within": results[n][OURS]["wall"]["median"] / base[OURS] <= GATE,
+            "cpu_ratio": results[n][OURS]["cpu"]["median"] / base_cpu if base_cpu else None,
         }
         for n in sizes
         if n >= 300 and base[OURS]
@@ -247,7 +268,8 @@ def run(ctx: BenchContext) -> Section:
         "ms per appended message",
     )
     verdicts = ", ".join(
-        f"{int(n):,}: {g['ratio']:.2f}x ({'within' if g['within'] else '**over**'})"
+        f"{int(n):,}: {g['ratio']:.2f}x ({'within' if g['within'] else '**over**'}; "
+        f"CPU {g['cpu_ratio'] or 0:.2f}x)"
         for n, g in gate.items()
     )
     notes = [
