@@ -88,7 +88,7 @@ class Config:
             hot_memory_turns=50,
             hot_resume_messages=1_000,
             scaling_sizes=(20, 300, 1_000),
-            scaling_v1_seconds=3.0,
+            scaling_v1_seconds=2.0,
             window_sizes=(20, 300, 1_000),
             big_session_mb=5,
             big_session_messages=1_000,

@@ -172,10 +172,13 @@ class LegacyV1Session:
         """``size_bytes`` of the session with no message."""
         return len(bson.encode(self.empty_document())) + SESSION_OVERHEAD
 
-    def create(self, messages: list[dict[str, Any]]) -> int:
-        """Insert the session holding ``messages`` (Strands messages) at once; its size.
+    def create(self, messages: list[dict[str, Any]], *, as_appended: bool = False) -> int:
+        """Insert the session holding ``messages`` (Strands messages) at once; its ``size_bytes``.
 
-        What v1's create-agent-with-history wrote: the whole document in one write.
+        What v1's create-agent-with-history wrote: the whole document in one write,
+        ``size_bytes`` its encoded size. With ``as_appended``, ``size_bytes`` is what
+        v1 would have counted had each message been appended (its per-append
+        estimate: encoded message + 12), as a session grown turn by turn has.
 
         Raises:
             SessionTooLargeError: The document would be past the size guard.
@@ -190,7 +193,12 @@ class LegacyV1Session:
                 totals[name] = totals.get(name, 0) + value
         document["totals"] = totals
         agent["totals"] = copy.deepcopy(totals)
-        size = len(bson.encode(document)) + SESSION_OVERHEAD
+        if as_appended:
+            size = self.empty_bytes() + sum(
+                len(bson.encode(m)) + ARRAY_ITEM_OVERHEAD for m in agent["messages"]
+            )
+        else:
+            size = len(bson.encode(document)) + SESSION_OVERHEAD
         if size > self.max_document_bytes:
             raise SessionTooLargeError(self.session_id, 0, size, self.max_document_bytes)
         document["size_bytes"] = size
