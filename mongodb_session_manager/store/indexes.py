@@ -1,13 +1,19 @@
-"""The session collection's indexes, created once per process per collection."""
+"""The session collection's indexes (and its companions'), created once per process."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any, Protocol
 
+from mongodb_session_manager.models.pages import (
+    blob_indexes,
+    blobs_collection,
+    page_indexes,
+    pages_collection,
+)
 from mongodb_session_manager.models.session import session_indexes
 
-__all__ = ["IndexedPool", "ensure_session_indexes"]
+__all__ = ["IndexedPool", "ensure_companion_indexes", "ensure_session_indexes"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,3 +69,35 @@ async def ensure_session_indexes(
         list(fields),
     )
     return True
+
+
+async def ensure_companion_indexes(
+    pool: IndexedPool, database_name: str, collection_name: str
+) -> bool:
+    """Create the page and chunk collections' indexes unless this process already did.
+
+    ``page_indexes()`` on ``<collection>_pages`` and ``blob_indexes()`` on
+    ``<collection>_blobs`` (call on the store loop; two commands the first time,
+    none after).
+
+    Args:
+        pool: The pool (it remembers which collections are indexed; a fork forgets).
+        database_name: The sessions' database.
+        collection_name: The sessions' collection (the companions' names derive from it).
+
+    Returns:
+        Whether any index was created now.
+    """
+    created = False
+    database = pool.client()[database_name]
+    for name, indexes in (
+        (pages_collection(collection_name), page_indexes()),
+        (blobs_collection(collection_name), blob_indexes()),
+    ):
+        if pool.is_indexed(database_name, name, ()):
+            continue
+        await database[name].create_indexes(indexes)
+        pool.mark_indexed(database_name, name, ())
+        created = True
+        logger.info("indexes.ensured | database=%s collection=%s", database_name, name)
+    return created
