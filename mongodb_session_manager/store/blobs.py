@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 import bson
 from bson import Binary
+from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 
 from mongodb_session_manager.errors import InvalidInputError, StoredDataError
@@ -181,10 +182,12 @@ class BlobStore(CollectionGateway):
             StoredDataError: A value's chunks are missing, or their size or SHA-256
                 differ from what the message recorded.
         """
-        wanted = [message for message in messages if message.get("blobs")]
+        wanted = [
+            (message, _refs(session_id, message)) for message in messages if message.get("blobs")
+        ]
         if not wanted:
             return
-        ids = sorted({ref["blob_id"] for message in wanted for ref in message["blobs"]})
+        ids = sorted({ref.blob_id for _, refs in wanted for ref in refs})
         cursor = self.collection().find(
             {"session_id": session_id, "blob_id": {"$in": ids}}, {"blob_id": 1, "n": 1, "data": 1}
         )
@@ -192,9 +195,8 @@ class BlobStore(CollectionGateway):
         chunks: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
             chunks.setdefault(row["blob_id"], []).append(row)
-        for message in wanted:
-            for raw_ref in message["blobs"]:
-                ref = BlobRef.model_validate(raw_ref)
+        for message, refs in wanted:
+            for ref in refs:
                 value = _reassemble(session_id, message, ref, chunks.get(ref.blob_id, []))
                 if not set_at(message, ref.path, value):
                     raise StoredDataError(
@@ -291,6 +293,20 @@ def _plan(message: dict[str, Any], size: int, limit: int, what: str) -> list[Lea
     if estimate > limit:
         raise _too_big(what, estimate, limit)
     return moved
+
+
+def _refs(session_id: str, message: dict[str, Any]) -> list[BlobRef]:
+    """The references of a message, validated."""
+    refs: list[BlobRef] = []
+    for raw in message["blobs"]:
+        try:
+            refs.append(BlobRef.model_validate(raw))
+        except ValidationError as exc:
+            blob_id = str(raw.get("blob_id")) if isinstance(raw, dict) else "?"
+            raise StoredDataError(
+                session_id, message.get("message_id"), blob_id, "its reference is malformed"
+            ) from exc
+    return refs
 
 
 def _too_big(what: str, size: int, limit: int) -> InvalidInputError:

@@ -274,3 +274,12 @@ def test_a_failed_chunk_insert_raises_and_leaves_no_chunk(
         run(blobs.externalise("s-1", _image(os.urandom(200_000)), SMALL))
     assert log.commands == ["insert", "delete"]  # the best-effort cleanup ran
     assert run(blobs.count({"session_id": "s-1"})) == 0
+
+
+def test_a_malformed_reference_is_a_typed_error(
+    blobs: BlobStore, run: Callable[[Coroutine[Any, Any, Any]], Any]
+) -> None:
+    message = {"message_id": 9, "role": "user", "content": [], "blobs": [{"blob_id": "b1"}]}
+    with pytest.raises(StoredDataError, match="reference is malformed") as caught:
+        run(blobs.resolve("s-1", [message]))
+    assert (caught.value.message_id, caught.value.blob_id) == (9, "b1")
