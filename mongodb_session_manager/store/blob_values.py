@@ -54,7 +54,7 @@ def _leaves(value: Any, path: Path) -> Iterator[Leaf]:
             if not path and key == "blobs":
                 continue  # the references of values already out of line
             yield from _leaves(child, [*path, key])
-    elif isinstance(value, list):
+    elif isinstance(value, list | tuple):
         for index, child in enumerate(value):
             yield from _leaves(child, [*path, index])
     elif isinstance(value, bytes):
@@ -73,10 +73,13 @@ def large_leaves(message: dict[str, Any]) -> list[Leaf]:
 
 
 def copy_tree(value: Any) -> Any:
-    """A copy of the dicts and lists of ``value`` (the leaves are shared: they are immutable)."""
+    """A copy of the dicts and lists of ``value`` (the leaves are shared: they are immutable).
+
+    Tuples become lists (BSON stores both as arrays), so every path can be set.
+    """
     if isinstance(value, dict):
         return {key: copy_tree(child) for key, child in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [copy_tree(child) for child in value]
     return value
 

@@ -63,15 +63,15 @@ class BlobHead(NamedTuple):
     """The first read of a value being streamed.
 
     Attributes:
-        size: Its length in bytes.
-        chunks: How many chunks hold it.
+        size: Its length in bytes (``None``: chunks written without it).
+        chunks: How many chunks hold it (``None``: unknown, read to the end).
         kind: ``"bytes"`` or ``"text"``.
         media_type: The type to serve it with.
         data: The first chunks' bytes, in order.
     """
 
-    size: int
-    chunks: int
+    size: int | None
+    chunks: int | None
     kind: str
     media_type: str
     data: list[bytes]
@@ -239,11 +239,10 @@ class BlobStore(CollectionGateway):
         if not rows or rows[0].get("n") != 0:
             return None
         first = rows[0]
-        size = int(first.get("size", 0))
-        chunks = int(first.get("chunks", 0)) or -(-size // BLOB_CHUNK_BYTES)
+        size, chunks = first.get("size"), first.get("chunks")
         return BlobHead(
-            size=size,
-            chunks=chunks,
+            size=int(size) if isinstance(size, int) else None,
+            chunks=int(chunks) if isinstance(chunks, int) else None,
             kind=str(first.get("kind", "bytes")),
             media_type=str(first.get("media_type", "application/octet-stream")),
             data=[bytes(row["data"]) for row in rows],

@@ -45,8 +45,8 @@ async def _body(
     for piece in head.data:
         sent += len(piece)
         yield piece
-    n = len(head.data)
-    while n < head.chunks:
+    n, batch = len(head.data), head.data
+    while (n < head.chunks) if head.chunks is not None else len(batch) == STREAM_BATCH_CHUNKS:
         batch = await pool.call(store.read_chunks(session_id, blob_id, n, STREAM_BATCH_CHUNKS))
         if not batch:
             break
@@ -54,7 +54,7 @@ async def _body(
             sent += len(piece)
             yield piece
         n += len(batch)
-    if sent != head.size:
+    if head.size is not None and sent != head.size:
         logger.warning(
             "viewer.blob.truncated | session_id=%s blob_id=%s sent=%d size=%d",
             session_id,
@@ -107,11 +107,11 @@ def add_blob_route(router: APIRouter, queries: SessionQueries) -> None:
                 status_code=404,
                 detail=f"session {session_id!r} has no stored value {blob_id!r}",
             )
+        headers = {"Content-Disposition": _disposition(blob_id, head)}
+        if head.size is not None:
+            headers["Content-Length"] = str(head.size)
         return StreamingResponse(
             _body(queries.pool, store, session_id, blob_id, head),
             media_type=head.media_type,
-            headers={
-                "Content-Length": str(head.size),
-                "Content-Disposition": _disposition(blob_id, head),
-            },
+            headers=headers,
         )

@@ -283,3 +283,15 @@ def test_a_malformed_reference_is_a_typed_error(
     with pytest.raises(StoredDataError, match="reference is malformed") as caught:
         run(blobs.resolve("s-1", [message]))
     assert (caught.value.message_id, caught.value.blob_id) == (9, "b1")
+
+
+def test_values_inside_tuples_move_too(
+    blobs: BlobStore, run: Callable[[Coroutine[Any, Any, Any]], Any]
+) -> None:
+    data = os.urandom(100_000)
+    original = {"message_id": 1, "role": "user", "content": ({"blob": data},)}
+    message, [_] = run(blobs.externalise("s-1", original, SMALL))
+    assert message["content"] == [{"blob": b""}]
+    stored = _stored(message)
+    run(blobs.resolve("s-1", [stored]))
+    assert stored["content"] == [{"blob": data}]

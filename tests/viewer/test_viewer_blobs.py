@@ -126,3 +126,35 @@ async def test_unknown_and_malformed_value_ids(make_client: MakeClient) -> None:
         assert missing.json()["error"] == "not_found"
         malformed = await client.get(f"/api/v1/sessions/{OWN}/blobs/not-an-id")
         assert malformed.status_code == 422
+
+
+async def test_chunks_written_without_a_length_still_stream_whole(
+    seeded: Seeded, make_client: MakeClient
+) -> None:
+    pieces = [os.urandom(1000) for _ in range(6)]
+    blob_id = "ab" * 12
+    chunks = blobs_collection(seeded.factory.repository.collection_name)
+
+    async def insert() -> None:
+        await seeded.factory.pool.client()[seeded.database][chunks].insert_many(
+            [
+                {
+                    "_id": f"{blob_id}/{n:06d}",
+                    "session_id": OWN,
+                    "blob_id": blob_id,
+                    "n": n,
+                    "data": p,
+                }
+                for n, p in enumerate(pieces)
+            ]
+        )
+
+    seeded.factory.pool.run(insert())
+    try:
+        async with make_client() as client:
+            response = await client.get(f"/api/v1/sessions/{OWN}/blobs/{blob_id}")
+        assert response.status_code == 200
+        assert response.content == b"".join(pieces)
+        assert response.headers["content-type"] == "application/octet-stream"
+    finally:
+        seeded.factory.pool.run(_store(seeded).delete_blobs(OWN, [blob_id]))
