@@ -24,6 +24,7 @@ from typing import Any
 
 import bson
 from pymongo.collection import Collection
+from pymongo.errors import DocumentTooLarge
 
 from mongodb_session_manager.errors import SessionTooLargeError
 
@@ -210,7 +211,8 @@ class LegacyV1Session:
         """One message: v1's guarded ``update_one`` (one round trip; two if refused).
 
         Raises:
-            SessionTooLargeError: v1's size guard refused it (nothing was written).
+            SessionTooLargeError: v1's size guard (or the driver, for a message past
+                MongoDB's own limit) refused it; nothing was written.
             RuntimeError: The stored ``message_count`` moved (another writer).
         """
         message_id = self.message_count
@@ -222,7 +224,11 @@ class LegacyV1Session:
             f"agents.{AGENT_KEY}.message_count": message_id,
             "size_bytes": {"$lte": self.max_document_bytes - added},
         }
-        if self.collection.update_one(query, update).matched_count:
+        try:
+            matched = self.collection.update_one(query, update).matched_count
+        except DocumentTooLarge as exc:  # v1's ``too_large_errors``: the driver refused it
+            raise SessionTooLargeError(self.session_id, -1, added, self.max_document_bytes) from exc
+        if matched:
             self.message_count += 1
             return
         found = self.collection.find_one(

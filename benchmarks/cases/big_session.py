@@ -241,8 +241,13 @@ def _file(
     return steps
 
 
-def _v1(ctx: BenchContext, heavy: list[dict[str, Any]]) -> dict[str, Any]:
-    """The heavy turns alone, on an empty v1 session, until v1's size guard refuses one."""
+def _v1(
+    ctx: BenchContext, heavy: list[dict[str, Any]], image: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The heavy turns alone, on an empty v1 session, until v1's size guard refuses one.
+
+    Then the image, if the heavy turns all fit (v1 refuses a 20 MB message anyway).
+    """
     session = LegacyV1Session(ctx.raw()[V1_COLLECTION], ctx.session_id("big-v1"))
     session.create([])
     found: dict[str, Any] = {"stopped_at": None}
@@ -258,10 +263,26 @@ def _v1(ctx: BenchContext, heavy: list[dict[str, Any]]) -> dict[str, Any]:
 
     found.update(_time(go))
     found["results_stored"] = session.message_count // 4
+    if image is not None and found["stopped_at"] is None:
+        try:
+            session.append(image)
+            found["image"] = "stored"
+        except SessionTooLargeError as exc:
+            found["image"] = f"refused: {exc}"
     stored = ctx.raw()[V1_COLLECTION].find_one({"_id": session.session_id}, {"size_bytes": 1})
     found["size_bytes"] = (stored or {}).get("size_bytes")
     ctx.raw()[V1_COLLECTION].delete_one({"_id": session.session_id})
     return found
+
+
+def _kind(message: dict[str, Any]) -> str:
+    """What a message is, in words (for the note on where v1 stops)."""
+    blocks = message.get("content") or []
+    if any("image" in block for block in blocks):
+        return "the 20 MB image"
+    if any("toolResult" in block for block in blocks):
+        return "a tool result"
+    return "a text message"
 
 
 def _cells(step: dict[str, Any] | None, megabytes: float | None = None) -> list[str]:
@@ -304,7 +325,7 @@ def run(ctx: BenchContext) -> Section:
         OURS: _ours(ctx, history, heavy, tail, image),
         FILE: _file(ctx, history, heavy, tail, image),
     }
-    found[V1] = _v1(ctx, heavy)
+    found[V1] = _v1(ctx, heavy, image)
     heavy_mb = len(heavy) // 4 * RESULT_BYTES / 1e6
     rows: list[list[str]] = []
     for name in (OURS, FILE):
@@ -339,6 +360,12 @@ def run(ctx: BenchContext) -> Section:
         if v1["stopped_at"] is not None
         else f"all {results_count} fit ({fmt_bytes(v1['size_bytes'])})"
     )
+    if "image" in v1:
+        v1_note += (
+            "; then the 20 MB image: refused (`SessionTooLargeError`)"
+            if v1["image"].startswith("refused")
+            else "; then the 20 MB image: stored"
+        )
     label = f"write the {results_count} heavy turns on an empty session"
     rows.append([label, V1, fmt_ms(v1["seconds"]), "-", "-", v1_note])
     ours = found[OURS]
@@ -347,7 +374,7 @@ def run(ctx: BenchContext) -> Section:
         f"({len(history):,} text messages stored in bulk first, untimed), then written "
         "through each manager's `append_message`.",
         f"v1 keeps the whole session in one document: on this conversation its size guard "
-        f"refuses message {v1_stop:,} of {len(whole):,} "
+        f"refuses message {v1_stop:,} of {len(whole):,}, {_kind(whole[v1_stop])} "
         f"({sum(sizes[:v1_stop]) / 1e6:,.1f} MB stored when it stops)."
         if v1_stop < len(whole)
         else f"This session ({total_mb:,.1f} MB) still fits v1's single document.",
