@@ -7,6 +7,7 @@ tool call (tool use + tool result) every fourth exchange.
 
 from __future__ import annotations
 
+import os
 import random
 import uuid
 from typing import Any
@@ -117,3 +118,41 @@ def replies(n: int, seed: int = 13) -> list[str]:
     """``n`` assistant replies for the scripted model."""
     rng = random.Random(seed)
     return [_text(rng, 90) for _ in range(n)]
+
+
+def heavy_turn(i: int, result: str) -> list[dict[str, Any]]:
+    """A prompt, a tool call, its result (1 MB in the big-session case) and the answer."""
+    tool_use_id = f"tooluse_big_{i:06d}"
+    return [
+        {"role": "user", "content": [{"text": f"Fetch report {i} and summarise it."}]},
+        {
+            "role": "assistant",
+            "content": [
+                {"toolUse": {"toolUseId": tool_use_id, "name": "fetch", "input": {"n": i}}}
+            ],
+        },
+        {
+            "role": "user",
+            "content": [
+                {
+                    "toolResult": {
+                        "toolUseId": tool_use_id,
+                        "status": "success",
+                        "content": [{"text": result}],
+                    }
+                }
+            ],
+        },
+        {"role": "assistant", "content": [{"text": f"Report {i}: nothing unusual."}]},
+    ]
+
+
+def image_message(size: int) -> dict[str, Any]:
+    """A user message with a PNG image of ``size`` random bytes."""
+    return {
+        "role": "user",
+        "content": [
+            {"text": "Here is the photo of the damage."},
+            {"image": {"format": "png", "source": {"bytes": os.urandom(size)}}},
+        ],
+    }

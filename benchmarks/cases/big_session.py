@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gc
 import importlib.util
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +21,7 @@ import bson
 
 from benchmarks.cases.append_scaling import V1_COLLECTION
 from benchmarks.context import BenchContext
-from benchmarks.conversation import make_conversation
+from benchmarks.conversation import heavy_turn, image_message, make_conversation
 from benchmarks.legacy_v1 import LegacyV1Session, v1_message_document, v1_stop_point
 from benchmarks.long_sessions import (
     WINDOW,
@@ -46,33 +45,6 @@ TAIL = 60
 """Text messages written through the API after the heavy turns (the resumed window)."""
 
 
-def _heavy_turn(i: int, result: str) -> list[dict[str, Any]]:
-    """A prompt, a tool call, its 1 MB result and the answer."""
-    tool_use_id = f"tooluse_big_{i:06d}"
-    return [
-        {"role": "user", "content": [{"text": f"Fetch report {i} and summarise it."}]},
-        {
-            "role": "assistant",
-            "content": [
-                {"toolUse": {"toolUseId": tool_use_id, "name": "fetch", "input": {"n": i}}}
-            ],
-        },
-        {
-            "role": "user",
-            "content": [
-                {
-                    "toolResult": {
-                        "toolUseId": tool_use_id,
-                        "status": "success",
-                        "content": [{"text": result}],
-                    }
-                }
-            ],
-        },
-        {"role": "assistant", "content": [{"text": f"Report {i}: nothing unusual."}]},
-    ]
-
-
 def _blobs_supported() -> str | None:
     """Why the 20 MB image is skipped (``None``: the library stores big values out of line)."""
     if importlib.util.find_spec("mongodb_session_manager.store.blobs") is None:
@@ -82,16 +54,6 @@ def _blobs_supported() -> str | None:
             "MongoDB document"
         )
     return None
-
-
-def _image_message() -> dict[str, Any]:
-    return {
-        "role": "user",
-        "content": [
-            {"text": "Here is the photo of the damage."},
-            {"image": {"format": "png", "source": {"bytes": os.urandom(IMAGE_BYTES)}}},
-        ],
-    }
 
 
 def _time(action: Callable[[], Any], capture: Any = None) -> dict[str, Any]:
@@ -309,10 +271,10 @@ def run(ctx: BenchContext) -> Section:
     results_count = config.big_session_mb
     history = make_conversation(max(0, config.big_session_messages - 4 * results_count - TAIL))
     result = ("report line " * (RESULT_BYTES // 12 + 1))[:RESULT_BYTES]
-    heavy = [m for i in range(results_count) for m in _heavy_turn(i, result)]
+    heavy = [m for i in range(results_count) for m in heavy_turn(i, result)]
     tail = make_conversation(TAIL, seed=23)
     reason = _blobs_supported()
-    image = None if reason else _image_message()
+    image = None if reason else image_message(IMAGE_BYTES)
     if reason:
         print(f"note: big session without the 20 MB image: {reason}")
     whole = history + heavy + ([image] if image else []) + tail
