@@ -11,8 +11,11 @@ and records progress, so a conversion function cannot break resumability.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+from mongodb_session_manager.migrations.message_pages import Converted
 
 
 class DocumentMigration(ABC):
@@ -22,10 +25,21 @@ class DocumentMigration(ABC):
     """The ``schema_version`` of the documents this class reads (0: no field at all)."""
     target_version: ClassVar[int]
     """The ``schema_version`` of the documents it returns."""
+    reads_pages: ClassVar[bool] = False
+    """Whether :meth:`convert` needs the session's stored pages (``<sessions>_pages``)."""
 
     @abstractmethod
-    def convert(self, document: dict[str, Any]) -> dict[str, Any]:
+    def convert(
+        self, document: dict[str, Any], pages: Sequence[dict[str, Any]] = ()
+    ) -> dict[str, Any] | Converted:
         """Return the converted document (same ``_id``); never mutate ``document``.
+
+        A :class:`~.message_pages.Converted` also names page documents to write
+        first, or asks for the session's pages to be deleted once it is written.
+
+        Args:
+            document: The stored document, decoded.
+            pages: The session's stored pages, when :attr:`reads_pages` (else empty).
 
         Raises:
             DocumentConversionError: the document cannot be converted; the runner

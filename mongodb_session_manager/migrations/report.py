@@ -73,6 +73,10 @@ class StepReport:
     """The most raw BSON bytes held for one batch: the memory bound in practice."""
     bytes_read: int = 0
     bytes_written: int = 0
+    pages_written: int = 0
+    """Page documents upserted (``<sessions>_pages``), re-writes included."""
+    pages_deleted: int = 0
+    """Page documents deleted: orphans of missed writes, pages of sessions moved back."""
     seconds: float = 0.0
     interrupted: bool = False
 
