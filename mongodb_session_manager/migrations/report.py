@@ -128,6 +128,10 @@ class MigrationStatus:
     """Documents per stored ``schema_version`` (0: none, the reference layout)."""
     migrations: list[Migration]
     history: list[dict[str, Any]]
+    pages: int = 0
+    """Documents in ``<collection>_pages`` (schema 2's older messages), estimated."""
+    blobs: int = 0
+    """Documents in ``<collection>_blobs`` (chunks of out-of-line values), estimated."""
 
     @property
     def pending(self) -> int:

@@ -159,6 +159,7 @@ class MigrationRunner:
             counts[key] = counts.get(key, 0) + number
         history = await self.store.history(self.database_name, self.collection_name)
         history.sort(key=lambda entry: entry.get("started_at") or utcnow())
+        pages, blobs = await self.pages.companion_counts(self.collection_name)
         return MigrationStatus(
             database=self.database_name,
             collection=self.collection_name,
@@ -166,6 +167,8 @@ class MigrationRunner:
             counts=dict(sorted(counts.items(), key=lambda kv: (isinstance(kv[0], str), kv[0]))),
             migrations=list(load_migrations()),
             history=history,
+            pages=pages,
+            blobs=blobs,
         )
 
     async def up(self, to_version: int | None = None) -> MigrationReport:

@@ -135,6 +135,12 @@ class MigrationPages(CollectionGateway):
         )
         return [str(row["_id"]) for row in rows]
 
+    async def companion_counts(self, sessions: str) -> tuple[int, int]:
+        """Estimated documents of the page and chunk collections (metadata: no scan)."""
+        pages = await self.other(pages_of(sessions)).estimated_document_count()
+        blobs = await self.other(blobs_collection(sessions)).estimated_document_count()
+        return int(pages), int(blobs)
+
     async def ensure_companion_indexes(self, sessions: str) -> list[str]:
         """Create the page and chunk collections' indexes; returns what could not be created."""
         problems: list[str] = []

@@ -47,7 +47,7 @@ def test_status_up_down_cycle(factory: MongoDBSessionManagerFactory, msm: Any) -
 
     machine = json.loads(msm("migrate", "status", "--json").output)
     assert machine["documents_by_version"] == {"2": 12}
-    assert machine["pending"] == 0
+    assert machine["pending"] == 0 and machine["pages"] == 0  # short sessions: no page
     assert machine["history"][0]["state"] == "done"
     assert "Up to date" in msm("migrate", "status").output
 

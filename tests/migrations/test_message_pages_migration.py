@@ -9,7 +9,12 @@ import bson
 import pytest
 from pymongo.errors import OperationFailure
 
-from mongodb_session_manager import MongoDBSessionManagerFactory, migrate_down, migrate_up
+from mongodb_session_manager import (
+    MongoDBSessionManagerFactory,
+    migrate_down,
+    migrate_up,
+    migration_status,
+)
 from mongodb_session_manager.migrations.message_pages import v1_to_v2
 from mongodb_session_manager.migrations.reference_layout import reference_to_v1
 from mongodb_session_manager.models.pages import SHARD_KEYS
@@ -85,6 +90,8 @@ def test_up_pages_every_agent_and_down_gives_the_same_session_back(db: PageHarne
         assert page["bytes"] == sum(len(bson.encode(m)) + 12 for m in page["messages"])
         assert page["expires_at"] == lease  # outlives its session by one ttl
     assert {"page_window", "expires_at_ttl"} <= db.index_names(PAGES)
+    status = migration_status(**db.args())
+    assert (status.counts, status.pending, status.pages) == ({2: 1}, 0, 4)
 
     down = migrate_down(**db.args())
 
