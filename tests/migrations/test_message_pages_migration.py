@@ -293,3 +293,20 @@ def test_with_transactions_the_pages_and_sessions_land_together(
     pages = list(db.pages().values())
     for key in session["agents"]:
         assert visible_messages(session, key, pages) == long_session()["agents"][key]["messages"]
+
+
+def test_the_library_reads_migrated_sessions_whole(
+    db: PageHarness, factory: MongoDBSessionManagerFactory
+) -> None:
+    original = as_read(long_session())
+    db.insert([original])
+    assert migrate_up(**db.args()).ok
+    store = factory.repository.store
+
+    full = factory.pool.run(store.read_full_document("long-1"))
+    window = factory.pool.run(store.read_messages("long-1", "chat", offset=150, limit=100))
+
+    assert full is not None
+    for key, agent in original["agents"].items():
+        assert full["agents"][key]["messages"] == agent["messages"]
+    assert window == original["agents"]["chat"]["messages"][150:250]  # across a page and recent
