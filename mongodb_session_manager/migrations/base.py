@@ -11,7 +11,7 @@ and records progress, so a conversion function cannot break resumability.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -26,11 +26,15 @@ class DocumentMigration(ABC):
     target_version: ClassVar[int]
     """The ``schema_version`` of the documents it returns."""
     reads_pages: ClassVar[bool] = False
-    """Whether :meth:`convert` needs the session's stored pages (``<sessions>_pages``)."""
+    """Whether :meth:`convert` needs the session's stored pages and values
+    (``<sessions>_pages``, ``<sessions>_blobs``)."""
 
     @abstractmethod
     def convert(
-        self, document: dict[str, Any], pages: Sequence[dict[str, Any]] = ()
+        self,
+        document: dict[str, Any],
+        pages: Sequence[dict[str, Any]] = (),
+        values: Mapping[str, bytes] | None = None,
     ) -> dict[str, Any] | Converted:
         """Return the converted document (same ``_id``); never mutate ``document``.
 
@@ -40,6 +44,8 @@ class DocumentMigration(ABC):
         Args:
             document: The stored document, decoded.
             pages: The session's stored pages, when :attr:`reads_pages` (else empty).
+            values: The session's out-of-line values by ``blob_id`` (chunks joined),
+                when :attr:`reads_pages` (else ``None``).
 
         Raises:
             DocumentConversionError: the document cannot be converted; the runner

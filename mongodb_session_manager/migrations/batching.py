@@ -20,7 +20,7 @@ written.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,12 +71,15 @@ class Prepared:
 
 
 def _convert_one(
-    conversion: DocumentMigration, item: BatchItem, pages: Sequence[dict[str, Any]]
+    conversion: DocumentMigration,
+    item: BatchItem,
+    pages: Sequence[dict[str, Any]],
+    values: Mapping[str, bytes] | None,
 ) -> Prepared:
     document = item.document
     if document_version(document) != conversion.source_version:
         raise DocumentConversionError(f"schema_version is {document.get('schema_version')!r}")
-    output = conversion.convert(document, pages)
+    output = conversion.convert(document, pages, values)
     del document
     result = output if isinstance(output, Converted) else Converted(output)
     if result.document.get("_id") != item.session_id:
@@ -96,12 +99,18 @@ def convert_all(
     batch: list[BatchItem],
     failures: list[Failure],
     pages_of: dict[str, list[dict[str, Any]]] | None = None,
+    values_of: dict[str, dict[str, bytes]] | None = None,
 ) -> list[Prepared]:
     """Each item converted (as raw BSON); what cannot be converted goes to ``failures``."""
     converted: list[Prepared] = []
     for item in batch:
         try:
-            prepared = _convert_one(conversion, item, (pages_of or {}).get(item.session_id, []))
+            prepared = _convert_one(
+                conversion,
+                item,
+                (pages_of or {}).get(item.session_id, []),
+                (values_of or {}).get(item.session_id) if values_of is not None else None,
+            )
         except DocumentConversionError as exc:
             failures.append(Failure(item.session_id, str(exc)))
             continue
@@ -152,7 +161,7 @@ class BatchHandler:
             batch = [item for item in batch if item.session_id not in present]
         parts: list[tuple[list[BatchItem], int]] = [(batch, held)]
         if self.conversion.reads_pages and batch:
-            page_bytes = await self.pages.page_bytes(
+            page_bytes = await self.pages.companion_bytes(
                 step.collection, [item.session_id for item in batch]
             )
             step.bytes_read += sum(page_bytes.values())
@@ -169,12 +178,13 @@ class BatchHandler:
         step = self.step
         pending = batch
         for round_number in range(_CONFLICT_ROUNDS + 1):
-            pages_of = None
+            pages_of = values_of = None
             if self.conversion.reads_pages and pending:
                 ids = [item.session_id for item in pending]
                 pages_of = await self.pages.read_pages(step.collection, ids)
-            converted = convert_all(self.conversion, pending, failures, pages_of)
-            del pages_of
+                values_of = await self.pages.read_values(step.collection, ids)
+            converted = convert_all(self.conversion, pending, failures, pages_of, values_of)
+            del pages_of, values_of
             if self.dry_run or not converted:
                 step.migrated += len(converted) if self.dry_run else 0
                 return

@@ -13,8 +13,9 @@ Schema 2 keeps an agent's *recent* messages in ``agents.<key>.messages`` (ids
   document changed meanwhile gets another incarnation (its earlier pages stay
   invisible and are deleted by the runner).
 * :func:`v2_to_v1` puts the committed pages (``first_id < paged_count``, the agent's
-  incarnation) back in front of the recent messages. A result MongoDB could not
-  store is refused (the session stays at 2 and is reported).
+  incarnation) back in front of the recent messages, and values stored out of
+  line (``<sessions>_blobs`` chunks) back in their messages. A result MongoDB
+  could not store is refused (the session stays at 2 and is reported).
 
 Neither function touches the database: the runner writes the pages before the
 session's compare-and-set and deletes them after a backward one.
@@ -22,6 +23,7 @@ session's compare-and-set and deletes them after a backward one.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +41,7 @@ __all__ = [
     "PAGE_FIELDS",
     "Converted",
     "derived_incarnation",
+    "inline_values",
     "v1_to_v2",
     "v2_to_v1",
     "visible_pages",
@@ -198,10 +201,56 @@ def visible_pages(
     return mine
 
 
+def _put_at(root: Any, path: Sequence[Any], value: Any) -> bool:
+    node = root
+    for step in path[:-1]:
+        if isinstance(node, Mapping) and isinstance(step, str):
+            node = node.get(step)
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+        else:
+            return False
+    last = path[-1] if path else None
+    if isinstance(node, dict) and isinstance(last, str) and last in node:
+        node[last] = value
+        return True
+    if isinstance(node, list) and isinstance(last, int) and 0 <= last < len(node):
+        node[last] = value
+        return True
+    return False
+
+
+def inline_values(message: Any, values: Mapping[str, bytes], where: str) -> Any:
+    """``message`` with its out-of-line values (``blobs``) back at their paths (a copy).
+
+    Args:
+        message: A stored message (returned as it is without ``blobs``).
+        values: Each value's bytes by ``blob_id`` (its chunks joined in order).
+        where: Names the message in errors.
+
+    Raises:
+        DocumentConversionError: a value is missing or not what its reference says.
+    """
+    if not isinstance(message, Mapping) or not message.get("blobs"):
+        return message
+    restored: dict[str, Any] = copy.deepcopy(dict(message))
+    for ref in restored.pop("blobs"):
+        data = values.get(str(ref.get("blob_id")))
+        if data is None or len(data) != ref.get("size"):
+            raise DocumentConversionError(f"{where}: value {ref.get('blob_id')} is missing")
+        if hashlib.sha256(data).hexdigest() != ref.get("sha256"):
+            raise DocumentConversionError(f"{where}: value {ref.get('blob_id')} is damaged")
+        value: Any = data.decode("utf-8") if ref.get("kind") == "text" else data
+        if not _put_at(restored, list(ref.get("path") or []), value):
+            raise DocumentConversionError(f"{where}: no place for value {ref.get('blob_id')}")
+    return restored
+
+
 def v2_to_v1(
     document: Mapping[str, Any],
     pages: Sequence[Mapping[str, Any]],
     limit: int = _MAX_V1_BYTES,
+    values: Mapping[str, bytes] | None = None,
 ) -> Converted:
     """Convert one schema 2 session back to schema 1: every message inline again.
 
@@ -209,10 +258,11 @@ def v2_to_v1(
         document: The schema 2 session document.
         pages: Every page stored for this session (any agent, any incarnation).
         limit: The largest schema 1 document accepted.
+        values: The session's out-of-line values by ``blob_id`` (chunks joined).
 
     Raises:
-        DocumentConversionError: pages are missing, a message has out-of-line values,
-            or the session is too long for schema 1 (over ``limit`` bytes).
+        DocumentConversionError: pages or values are missing, or the session is too
+            long for schema 1 (over ``limit`` bytes).
     """
     out = dict(document)
     agents: dict[str, Any] = {}
@@ -224,10 +274,7 @@ def v2_to_v1(
         for page in visible_pages(key, agent, pages):
             messages.extend(page["messages"])
         messages.extend(agent.get("messages") or [])
-        if any(isinstance(m, Mapping) and m.get("blobs") for m in messages):
-            raise DocumentConversionError(
-                f"agents.{key}: a message has values stored out of line (schema 1 cannot hold it)"
-            )
+        messages = [inline_values(m, values or {}, f"agents.{key}") for m in messages]
         for name in PAGE_FIELDS:
             agent.pop(name, None)
         agent["messages"] = messages

@@ -20,7 +20,12 @@ from bson.raw_bson import RawBSONDocument
 from pymongo import ReplaceOne
 from pymongo.errors import PyMongoError
 
-from mongodb_session_manager.models.pages import blob_indexes, blobs_collection, page_indexes
+from mongodb_session_manager.models.pages import (
+    BLOB_CHUNK_BYTES,
+    blob_indexes,
+    blobs_collection,
+    page_indexes,
+)
 from mongodb_session_manager.models.pages import pages_collection as pages_of
 from mongodb_session_manager.store.gateway import CollectionGateway, collect_pipeline
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
@@ -43,14 +48,24 @@ class MigrationPages(CollectionGateway):
     def __init__(self, pool: MongoDBConnectionPool, database_name: str) -> None:
         super().__init__(pool, database_name, "msm_migrations")
 
-    async def page_bytes(self, sessions: str, session_ids: Sequence[str]) -> dict[str, int]:
-        """Stored page bytes per session (strays included: an upper bound), one command."""
-        pipeline: list[dict[str, Any]] = [
-            {"$match": {"session_id": {"$in": list(session_ids)}}},
+    async def companion_bytes(self, sessions: str, session_ids: Sequence[str]) -> dict[str, int]:
+        """Page and value bytes per session (strays included: an upper bound), two commands."""
+        match: dict[str, Any] = {"$match": {"session_id": {"$in": list(session_ids)}}}
+        pages: list[dict[str, Any]] = [
+            match,
             {"$group": {"_id": "$session_id", "bytes": {"$sum": "$bytes"}}},
         ]
-        rows = await collect_pipeline(self.other(pages_of(sessions)), pipeline)
-        return {str(row["_id"]): int(row["bytes"] or 0) for row in rows}
+        chunks: list[dict[str, Any]] = [
+            match,
+            {"$group": {"_id": "$session_id", "chunks": {"$sum": 1}}},
+        ]
+        found: dict[str, int] = {}
+        for row in await collect_pipeline(self.other(pages_of(sessions)), pages):
+            found[str(row["_id"])] = int(row["bytes"] or 0)
+        for row in await collect_pipeline(self.other(blobs_collection(sessions)), chunks):
+            key = str(row["_id"])
+            found[key] = found.get(key, 0) + int(row["chunks"]) * BLOB_CHUNK_BYTES
+        return found
 
     async def read_pages(
         self, sessions: str, session_ids: Sequence[str]
@@ -65,6 +80,23 @@ class MigrationPages(CollectionGateway):
             plain = bson.decode(bson.encode(page), codec_options=_AWARE)
             found.setdefault(str(plain["session_id"]), []).append(plain)
         return found
+
+    async def read_values(
+        self, sessions: str, session_ids: Sequence[str]
+    ) -> dict[str, dict[str, bytes]]:
+        """The out-of-line values of ``session_ids``: ``{session: {blob_id: bytes}}``."""
+        cursor = self.other(blobs_collection(sessions)).find(
+            {"session_id": {"$in": list(session_ids)}},
+            sort=[("session_id", 1), ("blob_id", 1), ("n", 1)],
+        )
+        parts: dict[str, dict[str, list[bytes]]] = {}
+        async for chunk in cursor:
+            values = parts.setdefault(str(chunk["session_id"]), {})
+            values.setdefault(str(chunk["blob_id"]), []).append(bytes(chunk["data"]))
+        return {
+            session: {blob_id: b"".join(chunks) for blob_id, chunks in values.items()}
+            for session, values in parts.items()
+        }
 
     async def upsert_pages(self, sessions: str, pages: Sequence[RawBSONDocument]) -> None:
         """Write ``pages`` (replace or insert by ``_id``): a re-run rewrites the same ids."""
@@ -116,12 +148,12 @@ class MigrationPages(CollectionGateway):
         return int(result.deleted_count)
 
     async def delete_for(self, sessions: str, session_ids: Sequence[str]) -> int:
-        """Delete every page of ``session_ids``; how many were deleted."""
+        """Delete every page and value chunk of ``session_ids``; how many pages were deleted."""
         if not session_ids:
             return 0
-        result = await self.other(pages_of(sessions)).delete_many(
-            {"session_id": {"$in": list(session_ids)}}
-        )
+        query = {"session_id": {"$in": list(session_ids)}}
+        result = await self.other(pages_of(sessions)).delete_many(query)
+        await self.other(blobs_collection(sessions)).delete_many(query)
         return int(result.deleted_count)
 
     async def at_version(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
 import bson
 import pytest
+from bson import Binary
 from pymongo.errors import OperationFailure
 
 from mongodb_session_manager import (
@@ -17,7 +19,12 @@ from mongodb_session_manager import (
 )
 from mongodb_session_manager.migrations.message_pages import v1_to_v2
 from mongodb_session_manager.migrations.reference_layout import reference_to_v1
-from mongodb_session_manager.models.pages import SHARD_KEYS
+from mongodb_session_manager.models.pages import (
+    BLOB_CHUNK_BYTES,
+    SHARD_KEYS,
+    blob_chunk_id,
+    blobs_collection,
+)
 from tests.migrations.legacy_fixtures import as_stored, message, small_legacy_session
 from tests.migrations.page_fixtures import (
     COLLECTION,
@@ -310,3 +317,66 @@ def test_the_library_reads_migrated_sessions_whole(
     for key, agent in original["agents"].items():
         assert full["agents"][key]["messages"] == agent["messages"]
     assert window == original["agents"]["chat"]["messages"][150:250]  # across a page and recent
+
+
+def _with_values(session_id: str, image: bytes, text: str) -> tuple[dict[str, Any], list[Any]]:
+    """A schema 2 session whose message 1 has an image and a tool text stored out of line."""
+    session = v1_session(session_id, {"a": v1_agent("a", 3)})
+    stored = session["agents"]["a"]["messages"][1]
+    stored["content"] = [
+        {"image": {"format": "png", "source": {"bytes": b""}}},
+        {"toolResult": {"toolUseId": "t1", "content": [{"text": ""}], "status": "success"}},
+    ]
+    chunks: list[dict[str, Any]] = []
+    refs = []
+    for number, (path, kind, data) in enumerate(
+        [
+            (["content", 0, "image", "source", "bytes"], "bytes", image),
+            (["content", 1, "toolResult", "content", 0, "text"], "text", text.encode()),
+        ]
+    ):
+        blob_id = hashlib.sha256(f"{session_id}/{number}".encode()).hexdigest()[:24]
+        parts = [data[i : i + BLOB_CHUNK_BYTES] for i in range(0, len(data), BLOB_CHUNK_BYTES)]
+        chunks += [
+            {
+                "_id": blob_chunk_id(blob_id, n),
+                "session_id": session_id,
+                "blob_id": blob_id,
+                "n": n,
+                "data": Binary(part),
+            }
+            for n, part in enumerate(parts)
+        ]
+        refs.append(
+            {
+                "path": path,
+                "blob_id": blob_id,
+                "kind": kind,
+                "size": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "chunks": len(parts),
+            }
+        )
+    stored["blobs"] = refs
+    return v1_to_v2(session).document, chunks
+
+
+def test_down_puts_out_of_line_values_back_in_their_messages(db: PageHarness) -> None:
+    image, text = bytes(range(256)) * 9000, "result line\n" * 200_000  # 2.3 MB and 2.4 MB
+    document, chunks = _with_values("valued", image, text)
+    damaged, damaged_chunks = _with_values("damaged", image, text)
+    damaged_chunks[0]["data"] = Binary(b"x" * len(damaged_chunks[0]["data"]))
+    db.insert([document, damaged])
+    db.insert([*chunks, *damaged_chunks], collection=blobs_collection(COLLECTION))
+
+    report = migrate_down(**db.args())
+
+    step = report.steps[0]
+    assert (step.migrated, step.failed) == (1, 1)
+    assert "damaged" in step.failures[0].error and step.failures[0].session_id == "damaged"
+    message = db.all()["valued"]["agents"]["a"]["messages"][1]
+    assert "blobs" not in message
+    assert message["content"][0]["image"]["source"]["bytes"] == image
+    assert message["content"][1]["toolResult"]["content"][0]["text"] == text
+    left = db.all(blobs_collection(COLLECTION))
+    assert {chunk["session_id"] for chunk in left.values()} == {"damaged"}  # kept with it

@@ -5,7 +5,7 @@ See :mod:`mongodb_session_manager.migrations.message_pages` for both directions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from mongodb_session_manager.migrations.base import DocumentMigration
@@ -20,7 +20,12 @@ class Forward(DocumentMigration):
     source_version: ClassVar[int] = 1
     target_version: ClassVar[int] = 2
 
-    def convert(self, document: dict[str, Any], pages: Sequence[dict[str, Any]] = ()) -> Converted:
+    def convert(
+        self,
+        document: dict[str, Any],
+        pages: Sequence[dict[str, Any]] = (),
+        values: Mapping[str, bytes] | None = None,
+    ) -> Converted:
         """See :func:`~mongodb_session_manager.migrations.message_pages.v1_to_v2`."""
         return v1_to_v2(document)
 
@@ -32,6 +37,11 @@ class Backward(DocumentMigration):
     target_version: ClassVar[int] = 1
     reads_pages: ClassVar[bool] = True
 
-    def convert(self, document: dict[str, Any], pages: Sequence[dict[str, Any]] = ()) -> Converted:
+    def convert(
+        self,
+        document: dict[str, Any],
+        pages: Sequence[dict[str, Any]] = (),
+        values: Mapping[str, bytes] | None = None,
+    ) -> Converted:
         """See :func:`~mongodb_session_manager.migrations.message_pages.v2_to_v1`."""
-        return v2_to_v1(document, pages)
+        return v2_to_v1(document, pages, values=values)
