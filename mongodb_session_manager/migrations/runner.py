@@ -196,14 +196,21 @@ class MigrationRunner:
     ) -> MigrationReport:
         self._use_transactions = await self._decide_transactions()
         report = MigrationReport(direction=direction, dry_run=self.dry_run)
-        source = self.collection_name
-        for migration, conversion in plan:
-            if self._stop.is_set():
-                break
-            step = await self._run_step(migration, direction, conversion, source)
-            report.steps.append(step)
-            source = self.target_collection  # later steps run in place on the target
-            if step.interrupted:
+        copying = self.target_collection != self.collection_name
+        for index, (migration, conversion) in enumerate(plan):
+            # The first step reads the source; later ones run in place on the target
+            # and, when copying, also copy the source's documents of their version.
+            sources = [self.collection_name] if index == 0 else [self.target_collection]
+            if index > 0 and copying:
+                sources.append(self.collection_name)
+            for source in sources:
+                if self._stop.is_set():
+                    break
+                step = await self._run_step(migration, direction, conversion, source)
+                report.steps.append(step)
+                if step.interrupted:
+                    break
+            if report.interrupted or self._stop.is_set():
                 break
         if direction == "up" and not self.dry_run and not report.interrupted:
             report.warnings.extend(await self.store.ensure_session_indexes(self.target_collection))

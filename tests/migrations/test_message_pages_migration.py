@@ -380,3 +380,22 @@ def test_down_puts_out_of_line_values_back_in_their_messages(db: PageHarness) ->
     assert message["content"][1]["toolResult"]["content"][0]["text"] == text
     left = db.all(blobs_collection(COLLECTION))
     assert {chunk["session_id"] for chunk in left.values()} == {"damaged"}  # kept with it
+
+
+def test_copying_a_mixed_collection_to_schema_2_takes_every_version(db: PageHarness) -> None:
+    db.insert([as_read(long_session("v1-session")), small_legacy_session(3)])
+    source_before = db.all()
+
+    report = migrate_up(**db.args(target_collection="next"))
+
+    # Reference documents are copied, then paged in the target; version 1 ones are copied paged.
+    assert [(s.migration, s.collection, s.migrated) for s in report.steps] == [
+        ("m0001_reference_import", COLLECTION, 1),
+        ("m0002_message_pages", "next", 1),
+        ("m0002_message_pages", COLLECTION, 1),
+    ]
+    assert db.all() == source_before and db.pages() == {}
+    copied = db.all("next")
+    assert {d["schema_version"] for d in copied.values()} == {2}
+    assert len(db.pages("next_pages")) == 4
+    assert copied["v1-session"] == as_read(v1_to_v2(as_read(long_session("v1-session"))).document)
