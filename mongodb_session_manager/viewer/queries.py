@@ -10,8 +10,13 @@ Round trips (proved by ``tests/viewer/test_viewer_budget.py``):
 
 * a result page: two reads sent concurrently (the page, the count);
 * a session header: one read, no message array transferred;
-* a timeline page: one read, ``limit`` messages at most per agent;
-* the metrics: one read, usage and latency fields only;
+* a timeline page: one read, ``limit`` messages at most per agent, plus one
+  ``find`` on the page collection when an agent's next messages are older than
+  its recent ones (one ``$or`` branch per such agent);
+* the metrics: one read, usage and latency fields only, plus one aggregate over
+  the pages of agents that have pages;
+* a result page with long sessions on it: one more read, the first page's
+  preview of each paged agent;
 * metadata fields: three reads once per cache period.
 """
 
@@ -41,6 +46,12 @@ from mongodb_session_manager.viewer.mappers import (
     metrics_from,
     row_from,
     timeline_from,
+)
+from mongodb_session_manager.viewer.paging import (
+    first_page_branches,
+    pages_branches,
+    window_branches,
+    with_openers,
 )
 from mongodb_session_manager.viewer.pipelines import Pipelines
 from mongodb_session_manager.viewer.schemas import (
@@ -181,6 +192,12 @@ class SessionQueries:
         pipeline = self.pipelines.search(match, search.sort_spec(), search.offset, search.limit)
         # Both reads go out together: one round trip of latency.
         rows, total = await self.browser.page_async(match, pipeline)
+        branches = first_page_branches(rows)
+        if branches:  # an agent's first message is in its first page
+            openers = await self.browser.aggregate_pages_async(
+                self.pipelines.page_openers(branches)
+            )
+            rows = with_openers(rows, openers)
         return SessionPage(
             items=[row_from(raw) for raw in rows],
             total=total,
@@ -210,6 +227,9 @@ class SessionQueries:
         raws = await self.browser.aggregate_async(pipeline)
         if not raws:
             raise SessionNotFoundError(session_id)
+        agents = [a for a in raws[0].get("agents") or [] if isinstance(a, Mapping)]
+        branches = window_branches(session_id, agents, position.offsets, size)
+        pages = await self.browser.pages_async({"$or": branches}) if branches else []
         return timeline_from(
             session_id,
             raws[0],
@@ -217,6 +237,7 @@ class SessionQueries:
             size,
             sliced=self.pipelines.slices_server_side,
             max_inline_bytes=self.settings.max_inline_image_bytes,
+            pages=pages,
         )
 
     async def metrics(self, session_id: str) -> SessionMetrics:
@@ -225,7 +246,13 @@ class SessionQueries:
         raws = await self.browser.aggregate_async(self.pipelines.metrics(session_id))
         if not raws:
             raise SessionNotFoundError(session_id)
-        return metrics_from(session_id, raws[0])
+        agents = [a for a in raws[0].get("agents") or [] if isinstance(a, Mapping)]
+        branches = pages_branches(session_id, agents)
+        pages = []
+        if branches:
+            pages = await self.browser.aggregate_pages_async(self.pipelines.page_calls(branches))
+            pages.sort(key=lambda page: (str(page.get("agent_key")), page.get("first_id") or 0))
+        return metrics_from(session_id, raws[0], pages)
 
     async def document(self, session_id: str) -> dict[str, Any]:
         """The stored session document, for the export (one full read)."""

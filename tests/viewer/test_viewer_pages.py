@@ -1,0 +1,193 @@
+"""The viewer on a long session: older messages come from pages, exactly once, in order.
+
+The session (``tests/helpers/paged.py``) has 300 messages for ``assistant``: ids
+0..249 in pages, 250..299 recent, plus a stray page and another incarnation's
+page that must never show.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from mongodb_session_manager.testing import MongoBackend
+from mongodb_session_manager.viewer import SessionQueries, ViewerSettings
+from mongodb_session_manager.viewer.export import export_body
+from mongodb_session_manager.viewer.filters import SessionSearch
+from tests.helpers.paged import (
+    GHOST,
+    HELPER_MESSAGES,
+    PAGED,
+    STRAY,
+    TOTAL,
+    companions,
+    insert_paged,
+    text_of,
+)
+
+SESSION = "long-1"
+OTHER = "long-2"
+
+
+@pytest.fixture(scope="module")
+def queries(msm_backend: MongoBackend) -> Iterator[SessionQueries]:
+    database = f"msm_pages_{uuid.uuid4().hex[:10]}"
+    options = msm_backend.options(database)
+    queries = SessionQueries(
+        ViewerSettings(
+            connection_string=options.get("connection_string"),
+            client=options.get("client"),
+            database_name=database,
+        )
+    )
+    name = queries.settings.collection_name
+
+    async def seed() -> None:
+        for session_id in (SESSION, OTHER):
+            await insert_paged(queries.pool.client(), database, name, session_id)
+
+    queries.pool.run(seed())
+    yield queries
+
+    async def drop() -> None:
+        await queries.pool.client().drop_database(database)
+
+    queries.pool.run(drop())
+    queries.close()
+
+
+def _walk(queries: SessionQueries, limit: int) -> tuple[dict[str, list[int]], list[str], int]:
+    """Every timeline page: message ids per agent, texts shown, most reads of one page."""
+
+    async def walk() -> tuple[dict[str, list[int]], list[str], int]:
+        shown: dict[str, list[int]] = {}
+        texts: list[str] = []
+        cursor: str | None = None
+        worst = 0
+        for _ in range(1000):
+            with queries.pool.command_stats.capture() as log:
+                page = await queries.timeline(SESSION, cursor, limit)
+            worst = max(worst, log.reads)
+            for item in page.items:
+                data: Any = item.model_dump()
+                if "message_id" in data and data.get("role"):
+                    shown.setdefault(data["agent_id"], []).append(data["message_id"])
+                    texts.extend(b.get("text") or "" for b in data["blocks"])
+            cursor = page.next_cursor
+            if cursor is None:
+                return shown, texts, worst
+        raise AssertionError("the timeline never ended")
+
+    return queries.pool.run(walk())
+
+
+@pytest.mark.parametrize("limit", [7, 40, 120])
+def test_timeline_walks_pages_then_recent_messages_once_each_in_order(
+    queries: SessionQueries, limit: int, needs_command_monitoring: None
+) -> None:
+    shown, texts, worst = _walk(queries, limit)
+
+    assert shown["assistant"] == list(range(TOTAL))  # across the boundary at 250: no gap
+    assert shown["helper"] == list(range(HELPER_MESSAGES))
+    assert texts.count(text_of("assistant", PAGED - 1)) == 1
+    assert texts.count(text_of("assistant", PAGED)) == 1
+    assert not [t for t in texts if STRAY in t or GHOST in t]  # invisible pages stay invisible
+    assert worst <= 2  # the session, then one find for the pages of every agent
+
+
+def test_timeline_page_at_the_boundary_reads_pages_and_recent_together(
+    queries: SessionQueries,
+) -> None:
+    from mongodb_session_manager.viewer.timeline import Cursor
+
+    cursor = Cursor(offsets={"assistant": PAGED - 3, "helper": HELPER_MESSAGES}).encode()
+    page = queries.pool.run(queries.timeline(SESSION, cursor, 6))
+    ids = [item.model_dump()["message_id"] for item in page.items]
+    assert ids == list(range(PAGED - 3, PAGED + 3))
+    assert page.total == TOTAL + HELPER_MESSAGES
+
+
+def test_metrics_count_the_calls_of_pages_too(
+    queries: SessionQueries, needs_command_monitoring: None
+) -> None:
+    with queries.pool.command_stats.capture() as log:
+        metrics = queries.pool.run(queries.metrics(SESSION))
+    assistant = [c.message_id for c in metrics.calls if c.agent_id == "assistant"]
+    assert assistant == list(range(1, TOTAL, 2))  # every assistant turn, paged ones included
+    assert [c.seq for c in metrics.calls] == list(range(len(metrics.calls)))
+    assert log.reads <= 2
+
+
+def test_search_row_and_header_count_every_message_and_preview_the_first(
+    queries: SessionQueries,
+) -> None:
+    page = queries.pool.run(queries.search(SessionSearch(limit=10)))
+    row = next(r for r in page.items if r.session_id == SESSION)
+    assert row.message_count == TOTAL + HELPER_MESSAGES
+    # The opener is message 0 of the assistant, which lives in the first page.
+    assert row.preview == text_of("assistant", 0)
+    detail = queries.pool.run(queries.session(SESSION))
+    counts = {a.agent_id: a.message_count for a in detail.agents}
+    assert counts == {"assistant": TOTAL, "helper": HELPER_MESSAGES}
+
+
+def test_export_holds_every_message_in_order(queries: SessionQueries) -> None:
+    import json
+
+    document = queries.pool.run(queries.document(SESSION))
+    body, media, _ = export_body(document, "json")
+    assert media == "application/json"
+    agents = {a["agent_id"]: a for a in json.loads(body)["agents"]}
+    assert [m["message_id"] for m in agents["assistant"]["messages"]] == list(range(TOTAL))
+    assert STRAY not in body and GHOST not in body
+    markdown, _, _ = export_body(document, "markdown")
+    positions = [markdown.index(text_of("assistant", i) + "\n") for i in (0, PAGED - 1, PAGED)]
+    assert positions == sorted(positions)
+
+
+def test_delete_removes_the_pages_and_chunks_of_that_session_only(
+    queries: SessionQueries,
+) -> None:
+    database, name = queries.settings.database_name, queries.settings.collection_name
+
+    def left(session_id: str) -> int:
+        async def count() -> int:
+            return await companions(queries.pool.client(), database, name, session_id)
+
+        return queries.pool.run(count())
+
+    assert left(OTHER) == 6  # five pages and a chunk
+    assert queries.pool.run(queries.delete(OTHER)) is True
+    assert left(OTHER) == 0
+    assert left(SESSION) == 6
+    assert queries.pool.run(queries.delete(OTHER)) is False
+
+
+def test_lenient_path_slices_whole_arrays_the_same_way() -> None:
+    # Where $slice takes no computed offset (mongomock) the recent array comes whole.
+    from mongodb_session_manager.models import storage_key
+    from mongodb_session_manager.viewer.mappers import timeline_from
+    from mongodb_session_manager.viewer.timeline import Cursor
+    from tests.helpers.paged import paged_session
+
+    document, pages = paged_session(SESSION)
+    agents = [{"key": key, **agent} for key, agent in document["agents"].items()]
+    raw = {"agents": agents, "feedbacks": [], "feedback_count": 0}
+    mine = sorted(
+        (p for p in pages if p["agent_key"] == storage_key("assistant")),
+        key=lambda p: p["first_id"],
+    )
+    seen: list[int] = []
+    position = Cursor(offsets={"helper": HELPER_MESSAGES})
+    while True:
+        page = timeline_from(
+            SESSION, raw, position, 33, sliced=False, max_inline_bytes=0, pages=mine
+        )
+        seen += [item.model_dump()["message_id"] for item in page.items]
+        if page.next_cursor is None:
+            break
+        position = Cursor.decode(page.next_cursor)
+    assert seen == list(range(TOTAL))
