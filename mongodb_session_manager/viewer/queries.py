@@ -48,7 +48,9 @@ from mongodb_session_manager.viewer.mappers import (
     timeline_from,
 )
 from mongodb_session_manager.viewer.paging import (
+    committed,
     first_page_branches,
+    paged_count_of,
     pages_branches,
     window_branches,
     with_openers,
@@ -255,11 +257,28 @@ class SessionQueries:
         return metrics_from(session_id, raws[0], pages)
 
     async def document(self, session_id: str) -> dict[str, Any]:
-        """The stored session document, for the export (one full read)."""
+        """The session document with every message, for the export.
+
+        One full read, plus one ``find`` of the visible pages when an agent has
+        some: each agent's ``messages`` then holds its whole conversation.
+        """
         validate_id(session_id, "session_id")
         raw = await self.browser.document_async(session_id)
         if raw is None:
             raise SessionNotFoundError(session_id)
+        stored = raw.get("agents")
+        agents = stored if isinstance(stored, dict) else {}
+        keyed = [{**a, "key": k} for k, a in agents.items() if isinstance(a, Mapping)]
+        branches = pages_branches(session_id, keyed)
+        if branches:
+            pages = await self.browser.pages_async({"$or": branches})
+            for agent in keyed:
+                paged = paged_count_of(agent)
+                if paged:
+                    older = committed(pages, agent, 0, paged)
+                    recent = agent.get("messages")
+                    whole = older + (recent if isinstance(recent, list) else [])
+                    agents[agent["key"]] = {**agents[agent["key"]], "messages": whole}
         return raw
 
     async def delete(self, session_id: str) -> bool:
