@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from mongodb_session_manager._version import __version__
@@ -81,6 +81,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+EXPORT_BATCH = 800
+"""Message ids per page read of a streamed export (about 8 pages)."""
 
 REDISCOVER_SECONDS = 5.0
 """An unknown metadata field triggers a new discovery at most this often."""
@@ -280,6 +283,32 @@ class SessionQueries:
                     whole = older + (recent if isinstance(recent, list) else [])
                     agents[agent["key"]] = {**agents[agent["key"]], "messages": whole}
         return raw
+
+    async def header(self, session_id: str) -> dict[str, Any]:
+        """The stored session document (recent messages only): a streamed export's start."""
+        validate_id(session_id, "session_id")
+        raw = await self.browser.document_async(session_id)
+        if raw is None:
+            raise SessionNotFoundError(session_id)
+        return raw
+
+    async def older_messages(
+        self, session_id: str, agent: Mapping[str, Any], batch: int | None = None
+    ) -> AsyncIterator[list[Any]]:
+        """An agent's paged messages (ids below ``paged_count``), ``batch`` ids per read.
+
+        ``agent``: the stored agent with its storage ``key`` (see :meth:`header`);
+        ``batch``: :data:`EXPORT_BATCH` by default.
+        """
+        batch = batch or EXPORT_BATCH
+        paged = paged_count_of(agent)
+        for start in range(0, paged, batch):
+            end = min(paged, start + batch)
+            (branch,) = window_branches(
+                session_id, [agent], {str(agent["key"]): start}, end - start
+            )
+            pages = await self.browser.pages_async(branch)
+            yield committed(pages, agent, start, end)
 
     async def delete(self, session_id: str) -> bool:
         """Delete one session document. True if it existed."""

@@ -191,3 +191,42 @@ def test_lenient_path_slices_whole_arrays_the_same_way() -> None:
             break
         position = Cursor.decode(page.next_cursor)
     assert seen == list(range(TOTAL))
+
+
+async def test_http_export_streams_every_message_a_batch_at_a_time(
+    queries: SessionQueries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+    import json
+
+    import httpx
+
+    from mongodb_session_manager.viewer import create_app
+    from tests.viewer.viewer_helpers import TOKEN
+
+    monkeypatch.setattr("mongodb_session_manager.viewer.queries.EXPORT_BATCH", 30)
+    settings = dataclasses.replace(queries.settings, token=TOKEN, allowed_hosts=("viewer.test",))
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    try:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://viewer.test", headers=headers
+        ) as http:
+            response = await http.get(f"/api/v1/sessions/{SESSION}/export")
+            markdown = await http.get(f"/api/v1/sessions/{SESSION}/export?format=markdown")
+            missing = await http.get("/api/v1/sessions/nope/export")
+    finally:
+        app.state.queries.close()
+    assert response.status_code == 200
+    assert 'filename="session-long-1.json"' in response.headers["content-disposition"]
+    agents = {a["agent_id"]: a for a in response.json()["agents"]}
+    assert [m["message_id"] for m in agents["assistant"]["messages"]] == list(range(TOTAL))
+    assert [m["message_id"] for m in agents["helper"]["messages"]] == list(range(4))
+    assert STRAY not in response.text and GHOST not in response.text
+    assert json.loads(response.text)["session"]["session_id"] == SESSION
+    assert markdown.status_code == 200
+    assert markdown.headers["content-type"].startswith("text/markdown")
+    positions = [markdown.text.index(text_of("assistant", i) + "\n") for i in range(TOTAL)]
+    assert positions == sorted(positions)
+    assert missing.status_code == 404
