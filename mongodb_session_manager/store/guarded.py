@@ -51,6 +51,12 @@ class GuardedGateway(CollectionGateway):
         ttl = self.settings.ttl
         return {} if ttl is None else {"expires_at": utcnow() + ttl}
 
+    async def after_write(self, session_id: str) -> None:
+        """Called after every guarded write that went through (a hook for subclasses).
+
+        The session store keeps its pages' expiry ahead of the session's here.
+        """
+
     # ---------------------------------------------------------------- the guarded write
 
     async def update_session(
@@ -104,10 +110,12 @@ class GuardedGateway(CollectionGateway):
                     return_document=ReturnDocument.BEFORE,
                 )
                 if previous is not None:
+                    await self.after_write(session_id)
                     return dict(previous)
             else:
                 result = await self.collection().update_one(query, update)
                 if result.matched_count:
+                    await self.after_write(session_id)
                     return None
         raw = await self.collection().find_one({"_id": session_id}, miss_projection(agent_id))
         explain_miss(write, raw)

@@ -5,9 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
+from mongodb_session_manager.models.pages import (
+    blob_indexes,
+    blobs_collection,
+    page_indexes,
+    pages_collection,
+)
 from mongodb_session_manager.models.session import session_indexes
 
-__all__ = ["IndexedPool", "ensure_session_indexes"]
+__all__ = ["IndexedPool", "ensure_companion_indexes", "ensure_session_indexes"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,3 +69,15 @@ async def ensure_session_indexes(
         list(fields),
     )
     return True
+
+
+async def ensure_companion_indexes(
+    pool: IndexedPool, database_name: str, collection_name: str
+) -> None:
+    """Create the indexes of the page and value-chunk collections of a sessions collection.
+
+    Called with the session indexes (once per process per collection).
+    """
+    database = pool.client()[database_name]
+    await database[pages_collection(collection_name)].create_indexes(page_indexes())
+    await database[blobs_collection(collection_name)].create_indexes(blob_indexes())

@@ -25,7 +25,14 @@ from typing import Any, TypeVar
 
 from mongodb_session_manager.errors import StoreThreadError
 
-__all__ = ["InlineBinding", "InlineClient", "InlineCollection", "current_binding", "drive"]
+__all__ = [
+    "InlineBinding",
+    "InlineClient",
+    "InlineCollection",
+    "InlineCursor",
+    "current_binding",
+    "drive",
+]
 
 T = TypeVar("T")
 
@@ -63,6 +70,54 @@ class InlineCollection:
     async def insert_one(self, *args: Any, **kwargs: Any) -> Any:
         """``Collection.insert_one``."""
         return self._sync.insert_one(*args, **kwargs)
+
+    async def insert_many(self, *args: Any, **kwargs: Any) -> Any:
+        """``Collection.insert_many``."""
+        return self._sync.insert_many(*args, **kwargs)
+
+    async def replace_one(self, *args: Any, **kwargs: Any) -> Any:
+        """``Collection.replace_one``."""
+        return self._sync.replace_one(*args, **kwargs)
+
+    async def update_many(self, *args: Any, **kwargs: Any) -> Any:
+        """``Collection.update_many``."""
+        return self._sync.update_many(*args, **kwargs)
+
+    async def delete_many(self, *args: Any, **kwargs: Any) -> Any:
+        """``Collection.delete_many``."""
+        return self._sync.delete_many(*args, **kwargs)
+
+    def aggregate(self, *args: Any, **kwargs: Any) -> InlineCursor:
+        """``Collection.aggregate``: a cursor whose ``to_list`` never suspends."""
+        return InlineCursor(self._sync.aggregate(*args, **kwargs))
+
+    def find(self, *args: Any, **kwargs: Any) -> InlineCursor:
+        """``Collection.find``: a cursor whose ``to_list`` never suspends."""
+        return InlineCursor(self._sync.find(*args, **kwargs))
+
+
+class InlineCursor:
+    """The part of ``AsyncCursor`` the gateways use, over a synchronous cursor."""
+
+    __slots__ = ("_sync",)
+
+    def __init__(self, sync: Any) -> None:
+        self._sync = sync
+
+    def sort(self, *args: Any, **kwargs: Any) -> InlineCursor:
+        """``Cursor.sort``."""
+        self._sync.sort(*args, **kwargs)
+        return self
+
+    def limit(self, count: int) -> InlineCursor:
+        """``Cursor.limit``."""
+        self._sync.limit(count)
+        return self
+
+    async def to_list(self, length: int | None = None) -> list[Any]:
+        """Every document (or the first ``length``)."""
+        rows: list[Any] = self._sync.to_list(length)
+        return rows
 
 
 class InlineBinding:

@@ -6,20 +6,21 @@ Layout (see ``docs/architecture.md``)::
      application_name, metadata: {}, feedbacks: [], totals: {}, size_bytes,
      agents: {<key>: {agent_id, state, conversation_manager_state, internal_state,
                       model, system_prompt, prompt_metadata, message_count, totals,
-                      state_bytes, messages: [{message_id, role, content, ...}], ...}},
+                      state_bytes, incarnation, paged_count, page_count, recent_bytes,
+                      rev, messages: [the recent ones: ids paged_count..]}},
      multi_agents: {<key>: {multi_agent_id, state, ...}}}
 
-``message_id`` equals the message's position in ``messages``: appends are guarded
-by ``message_count``, so reads slice by position and redaction sets by position.
-Every write is one guarded update (:meth:`SessionStore.update_session`); a write
-that matches nothing costs one more read, to raise the right typed error.
+Older messages are in pages (:mod:`~.pages`, :mod:`~.appends`); appends are
+guarded by ``message_count``. Every write is one guarded update
+(:meth:`SessionStore.update_session`); a write that matches nothing costs one
+more read, to raise the right typed error.
 Everything here is a coroutine for the store loop; results are plain dicts.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
@@ -27,31 +28,38 @@ from strands.types.session import Session
 
 from mongodb_session_manager.models import (
     AGENT_HEADER_FIELDS,
-    MultiAgentRecord,
     Totals,
     storage_key,
     utcnow,
     validate_id,
 )
-from mongodb_session_manager.models.limits import ARRAY_ITEM_OVERHEAD, MAX_POSITION, check_position
+from mongodb_session_manager.models.limits import ARRAY_ITEM_OVERHEAD
+from mongodb_session_manager.store.appends import CursorCache, append_paged
 from mongodb_session_manager.store.codec import (
     SESSION_HEADER_PROJECTION,
     agent_from,
     check_schema_version,
     encoded_size,
-    multi_agent_size,
     session_document,
 )
 from mongodb_session_manager.store.guarded import GuardedGateway
-from mongodb_session_manager.store.indexes import ensure_session_indexes
+from mongodb_session_manager.store.indexes import ensure_companion_indexes, ensure_session_indexes
+from mongodb_session_manager.store.message_reads import (
+    read_full_document,
+    read_window,
+    stream_messages,
+)
+from mongodb_session_manager.store.multi_agents import MultiAgentStates
+from mongodb_session_manager.store.pages import PageStore, history_pages
+from mongodb_session_manager.store.pool import MongoDBConnectionPool
+from mongodb_session_manager.store.redactions import redact_message
+from mongodb_session_manager.store.settings import StoreSettings
 from mongodb_session_manager.store.updates import (
     UpdateSpec,
     agent_fields_update,
     append_update,
     create_agent_update,
     merge_update,
-    multi_agent_update,
-    redaction_write,
 )
 from mongodb_session_manager.store.viewer_secrets import new_viewer_access
 
@@ -63,7 +71,7 @@ RawMessage = dict[str, Any]
 """A message document as stored (``message_id``, ``role``, ``content``...)."""
 
 
-class SessionStore(GuardedGateway):
+class SessionStore(MultiAgentStates, GuardedGateway):
     """Reads and guarded writes of session documents, on one pool.
 
     The guarded write itself (:meth:`update_session`) is :class:`GuardedGateway`'s.
@@ -74,17 +82,42 @@ class SessionStore(GuardedGateway):
             indexed metadata fields (the connection fields are the pool's business).
     """
 
+    def __init__(self, pool: MongoDBConnectionPool, settings: StoreSettings | None = None) -> None:
+        super().__init__(pool, settings)
+        self.cursors = CursorCache()
+        """What this store knows of its agents' paging (see ``store/appends.py``)."""
+        self.pages = PageStore(pool, self.database_name, self.collection_name)
+        """The pages of older messages (``<collection>_pages``)."""
+
     def with_settings(self, **changes: Any) -> SessionStore:
         """A store on the same pool with some settings replaced (``ttl=...``)."""
         return SessionStore(self.pool, self.settings.with_overrides(**changes))
+
+    async def after_write(self, session_id: str) -> None:
+        """Keep the session's pages from expiring before it (one write, at most once a ttl)."""
+        ttl = self.settings.ttl
+        if ttl is None:
+            return
+        until = self.cursors.lease_due(session_id, ttl)
+        if until is not None:
+            await self.pages.refresh_lease(session_id, until)
+            self.cursors.leased(session_id, until)
+
+    async def resolve_values(self, session_id: str, messages: list[RawMessage]) -> None:
+        """Put out-of-line values back into ``messages`` (one read if any has some)."""
+        if any("blobs" in message for message in messages):
+            raise NotImplementedError("out-of-line values")
 
     # ---------------------------------------------------------------- sessions
 
     async def ensure_indexes(self) -> bool:
         """Create the collection's indexes if this process has not yet. True if it did."""
-        return await ensure_session_indexes(
+        created = await ensure_session_indexes(
             self.pool, self.database_name, self.collection_name, self.settings.metadata_fields
         )
+        if created:
+            await ensure_companion_indexes(self.pool, self.database_name, self.collection_name)
+        return created
 
     async def create_session(self, session: Session, application_name: str | None = None) -> bool:
         """Insert a new session document (indexes first, once per process).
@@ -134,6 +167,9 @@ class SessionStore(GuardedGateway):
         if raw is None:
             return None
         check_schema_version(raw)
+        for key, agent in (raw.get("agents") or {}).items():
+            if isinstance(agent, dict):
+                self.cursors.seed(session_id, key, agent)
         return dict(raw)
 
     async def read_fields(
@@ -162,12 +198,27 @@ class SessionStore(GuardedGateway):
         validate_id(session_id, "session_id")
         result = await self.collection().delete_one({"_id": session_id})
         existed = bool(result.deleted_count)
+        await self.delete_companions([session_id])
         logger.info("session.deleted | session_id=%s existed=%s", session_id, existed)
         return existed
 
     async def delete_sessions(self, filter: Mapping[str, Any]) -> int:
-        """Delete every session matching ``filter``; how many were deleted."""
-        return await self.delete_many(filter)
+        """Delete every session matching ``filter`` and their pages; how many were deleted.
+
+        The ids are read first (one query), so the pages of exactly those go too.
+        """
+        ids = await self.find_ids(filter)
+        if not ids:
+            return 0
+        deleted = await self.delete_many({"_id": {"$in": ids}})
+        await self.delete_companions([str(i) for i in ids])
+        return deleted
+
+    async def delete_companions(self, session_ids: Sequence[str]) -> int:
+        """Delete the pages (and out-of-line values) of these sessions; how many went."""
+        for session_id in session_ids:
+            self.cursors.forget(session_id)
+        return await self.pages.delete_for(session_ids)
 
     # ---------------------------------------------------------------- agents and messages
 
@@ -177,57 +228,34 @@ class SessionStore(GuardedGateway):
         key = storage_key(validate_id(agent_id, "agent_id"))
         projection = {f"agents.{key}.{name}": 1 for name in AGENT_HEADER_FIELDS}
         raw = await self.collection().find_one({"_id": session_id}, projection)
-        return agent_from(raw, key, agent_id)
+        agent = agent_from(raw, key, agent_id)
+        if agent is not None:
+            self.cursors.seed(session_id, key, agent)
+        return agent
 
     async def read_messages(
-        self, session_id: str, agent_id: str, offset: int = 0, limit: int | None = None
-    ) -> list[RawMessage]:
-        """Messages ``offset`` to ``offset + limit`` of an agent, in order (only those are read)."""
-        validate_id(session_id, "session_id")
-        key = storage_key(validate_id(agent_id, "agent_id"))
-        offset = max(0, check_position(offset, "offset") or 0)
-        limit = check_position(limit, "limit")
-        if limit is not None and limit <= 0:
-            return []
-        count = MAX_POSITION if limit is None else limit
-        slices = self.backend.slices_nested_arrays
-        projection: dict[str, Any] = (
-            {f"agents.{key}.agent_id": 1, f"agents.{key}.messages": {"$slice": [offset, count]}}
-            if slices
-            else {f"agents.{key}": 1}  # no $slice on a nested path: read all, slice here
-        )
-        raw = await self.collection().find_one({"_id": session_id}, projection)
-        agent = agent_from(raw, key, agent_id)
-        if agent is None:
-            return []
-        messages: list[RawMessage] = agent.get("messages") or []
-        return messages if slices else messages[offset : offset + count]
-
-    async def _write_merged(
         self,
         session_id: str,
         agent_id: str,
-        update: dict[str, Any],
-        extra: UpdateSpec | None,
-        *,
-        condition: Mapping[str, Any],
-        expected_count: int | None = None,
-        creating: bool = False,
-    ) -> None:
-        """``update`` with ``extra`` folded in, as one guarded write of the agent.
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[RawMessage]:
+        """Messages ``offset`` to ``offset + limit`` of an agent, in order, at any length.
 
-        ``update["$inc"]["size_bytes"]`` (after the merge) is what the write adds.
+        One read once this store has read the agent's fields (a resume has), else
+        two; see :func:`~.message_reads.read_window`. Out-of-line values are put back.
         """
-        merge_update(update, extra)
-        await self.update_session(
-            session_id,
-            update,
-            added_bytes=int(update["$inc"]["size_bytes"]),
-            agent_id=agent_id,
-            condition=condition,
-            expected_count=expected_count,
-            creating=creating,
-        )
+        return await read_window(self, session_id, agent_id, offset, limit)
+
+    def iter_messages(
+        self, session_id: str, agent_id: str, batch: int = 200
+    ) -> AsyncIterator[list[RawMessage]]:
+        """Every message of an agent, in batches of about ``batch`` (bounded memory)."""
+        return stream_messages(self, session_id, agent_id, batch)
+
+    async def read_full_document(self, session_id: str) -> dict[str, Any] | None:
+        """The session with every agent's whole conversation in ``messages`` (pages joined)."""
+        return await read_full_document(self, session_id)
 
     async def create_agent(
         self,
@@ -250,16 +278,25 @@ class SessionStore(GuardedGateway):
         """
         agent_id = document["agent_id"]
         key = storage_key(agent_id)
+        document, pages = history_pages(
+            session_id, key, document, self.settings.page_policy, self.settings.ttl
+        )
+        if pages:
+            await self.pages.insert_pages(pages)
+            if self.settings.ttl is not None:
+                self.cursors.note_pages(session_id, pages[0]["expires_at"])
         added = encoded_size(document, f"agent {agent_id!r}") + ARRAY_ITEM_OVERHEAD
         update = create_agent_update(key, document, added, increments, utcnow())
-        await self._write_merged(
+        merge_update(update, extra)
+        await self.update_session(
             session_id,
-            agent_id,
             update,
-            extra,
+            added_bytes=int(update["$inc"]["size_bytes"]),
+            agent_id=agent_id,
             condition={f"agents.{key}": {"$exists": False}},
             creating=True,
         )
+        self.cursors.seed(session_id, key, document)
 
     async def append(
         self,
@@ -289,14 +326,20 @@ class SessionStore(GuardedGateway):
         added = encoded_size(message, f"message {message_id} of agent {agent_id!r}")
         added += ARRAY_ITEM_OVERHEAD + added_state_bytes
         increments = Totals.increments(message.get("metadata"))
+        size = added - added_state_bytes
         update = append_update(key, message, added, increments, agent_fields, utcnow())
-        await self._write_merged(
-            session_id,
-            agent_id,
-            update,
-            extra,
-            condition={f"agents.{key}.message_count": message_id},
-            expected_count=message_id,
+        update["$inc"][f"agents.{key}.recent_bytes"] = size
+        merge_update(update, extra)
+        await append_paged(
+            self,
+            self.pages,
+            self.cursors,
+            session_id=session_id,
+            agent_id=agent_id,
+            key=key,
+            message=message,
+            size=size,
+            update=update,
         )
 
     async def update_agent(
@@ -320,47 +363,9 @@ class SessionStore(GuardedGateway):
         redact: Mapping[str, Any] | None,
         extra: Callable[[str], UpdateSpec] | None = None,
     ) -> None:
-        """Store a message's redaction, and whatever ``extra(message_path)`` adds, in one write.
+        """Store a message's redaction, and whatever ``extra(message_path)`` adds.
 
-        (The guardrail event and the erasure of the original come through ``extra``.)
+        A recent message: one write of the session. A paged one: its page first
+        (the safety-relevant part), then the session's part (see ``store/redactions.py``).
         """
-        key = storage_key(validate_id(agent_id, "agent_id"))
-        path = f"agents.{key}.messages.{message_id}"
-        added = encoded_size({"r": redact}, f"redaction of message {message_id}") if redact else 0
-        update = redaction_write(key, path, redact, added, utcnow())
-        more = extra(path) if extra is not None else None
-        await self._write_merged(
-            session_id, agent_id, update, more, condition={f"{path}.message_id": message_id}
-        )
-
-    # ---------------------------------------------------------------- multi-agent
-
-    async def read_multi_agent(self, session_id: str, multi_agent_id: str) -> dict[str, Any] | None:
-        """The stored state of a Graph / Swarm, or ``None``."""
-        validate_id(session_id, "session_id")
-        key = storage_key(validate_id(multi_agent_id, "multi_agent_id"))
-        raw = await self.collection().find_one({"_id": session_id}, {f"multi_agents.{key}": 1})
-        record = ((raw or {}).get("multi_agents") or {}).get(key)
-        if record is None or record.get("multi_agent_id") != multi_agent_id:
-            return None
-        state: dict[str, Any] = record.get("state") or {}
-        return state
-
-    async def write_multi_agent(
-        self, session_id: str, multi_agent_id: str, state: dict[str, Any], known_bytes: int = 0
-    ) -> int:
-        """Upsert a Graph / Swarm state; returns its size (pass it as ``known_bytes`` next time).
-
-        ``known_bytes`` is the size of the state stored before (0 if unknown: then
-        ``size_bytes`` counts it twice, the safe side).
-        """
-        key = storage_key(validate_id(multi_agent_id, "multi_agent_id"))
-        size = multi_agent_size(state, f"state of multi-agent {multi_agent_id!r}")
-        added = size - known_bytes
-        now = utcnow()
-        record = MultiAgentRecord(
-            multi_agent_id=multi_agent_id, state=state, created_at=now, updated_at=now
-        )
-        update = multi_agent_update(key, multi_agent_id, record.state, added, now)
-        await self.update_session(session_id, update, added_bytes=added)
-        return size
+        await redact_message(self, session_id, agent_id, message_id, redact, extra)

@@ -20,6 +20,7 @@ from mongodb_session_manager.models.limits import (
     check_max_document_bytes,
     check_ttl,
 )
+from mongodb_session_manager.models.pages import PagePolicy
 
 __all__ = ["StoreSettings", "index_paths"]
 
@@ -39,6 +40,8 @@ class StoreSettings:
         max_document_bytes: Refuse writes that would grow a session past this size.
         ttl: Delete a session this long after its last write (``None``: never).
         client_options: PyMongo client options when a pool is created.
+        page_policy: When recent messages move to a page and big values out of
+            line (``models.pages.PagePolicy``; the defaults suit every size).
     """
 
     connection_string: str | None = None
@@ -50,6 +53,7 @@ class StoreSettings:
     max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
     ttl: timedelta | None = None
     client_options: Mapping[str, Any] = field(default_factory=dict)
+    page_policy: PagePolicy = field(default_factory=PagePolicy)
 
     def __post_init__(self) -> None:
         check_ttl(self.ttl)
@@ -65,7 +69,11 @@ class StoreSettings:
         instead of forwarding nine names one by one; their ``**pool_options`` are
         the ``client_options``.
         """
-        picked = {f.name: arguments[f.name] for f in fields(cls) if f.name != "client_options"}
+        picked = {
+            f.name: arguments[f.name]
+            for f in fields(cls)
+            if f.name != "client_options" and (f.name in arguments or f.name != "page_policy")
+        }
         return cls(**picked, client_options=arguments["pool_options"])
 
     def with_overrides(self, **changes: Any) -> StoreSettings:
