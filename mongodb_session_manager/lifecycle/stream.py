@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any, Literal, TextIO
 
-from mongodb_session_manager.errors import InvalidInputError
+from mongodb_session_manager.errors import InvalidInputError, SessionNotFoundError
 from mongodb_session_manager.lifecycle.export import export_document, export_message, to_json
 from mongodb_session_manager.lifecycle.markdown import agent_md, head_md, message_md, tail_md
+from mongodb_session_manager.store.sessions import SessionStore
 
-__all__ = ["ExportWriter"]
+__all__ = ["ExportWriter", "close_batches", "next_batch", "read_header"]
 
 
 class ExportWriter:
@@ -145,3 +146,29 @@ class ExportWriter:
         if self.format == "markdown":
             self._lines(tail_md(self.export))
             self.out.write("\n")
+
+
+# ------------------------------------------------------------------ reading for it
+
+
+async def read_header(store: SessionStore, session_id: str) -> dict[str, Any]:
+    """The session document as stored (recent messages only): the streamed export's header."""
+    document = await store.read_document(session_id)
+    if document is None:
+        raise SessionNotFoundError(session_id)
+    return document
+
+
+async def close_batches(batches: AsyncIterator[Any]) -> None:
+    """Close an agent's batches early (a write failed): its reads stop on the store loop."""
+    close = getattr(batches, "aclose", None)
+    if close is not None:
+        await close()
+
+
+async def next_batch(batches: AsyncIterator[list[dict[str, Any]]]) -> list[dict[str, Any]] | None:
+    """The next batch of an agent's messages (``None`` after the last)."""
+    try:
+        return await anext(batches)
+    except StopAsyncIteration:
+        return None

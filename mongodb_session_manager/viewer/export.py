@@ -62,7 +62,9 @@ async def export_chunks(
             writer.add(batch)
             yield flush()
         recent = agent.get("messages")
-        writer.add(recent if isinstance(recent, list) else [])
+        recent = recent if isinstance(recent, list) else []
+        await queries.resolve(session_id, recent)
+        writer.add(recent)
         writer.end_agent()
         yield flush()
     writer.finish()

@@ -32,6 +32,8 @@ from mongodb_session_manager.errors import SessionNotFoundError
 from mongodb_session_manager.models import validate_id
 from mongodb_session_manager.store.browse import SessionBrowser
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
+from mongodb_session_manager.store.sessions import SessionStore
+from mongodb_session_manager.store.settings import StoreSettings
 from mongodb_session_manager.viewer.fields import (
     FieldCatalog,
     indexed_metadata_fields,
@@ -105,6 +107,13 @@ class SessionQueries:
             settings.connection_string, client=settings.client, **settings.pool_options
         )
         self.browser = SessionBrowser(self.pool, settings.database_name, settings.collection_name)
+        self.store = SessionStore(
+            self.pool,
+            StoreSettings(
+                database_name=settings.database_name, collection_name=settings.collection_name
+            ),
+        )
+        """Only to put a message's out-of-line values back (exports)."""
         self.pipelines = Pipelines(self.browser.backend)
         self.catalog = FieldCatalog(self._discover_fields, settings.fields_cache_seconds)
         self._closed = False
@@ -282,6 +291,9 @@ class SessionQueries:
                     recent = agent.get("messages")
                     whole = older + (recent if isinstance(recent, list) else [])
                     agents[agent["key"]] = {**agents[agent["key"]], "messages": whole}
+        for agent in agents.values():
+            if isinstance(agent, Mapping) and isinstance(agent.get("messages"), list):
+                await self.resolve(session_id, agent["messages"])
         return raw
 
     async def header(self, session_id: str) -> dict[str, Any]:
@@ -308,7 +320,14 @@ class SessionQueries:
                 session_id, [agent], {str(agent["key"]): start}, end - start
             )
             pages = await self.browser.pages_async(branch)
-            yield committed(pages, agent, start, end)
+            found = committed(pages, agent, start, end)
+            await self.resolve(session_id, found)
+            yield found
+
+    async def resolve(self, session_id: str, messages: list[Any]) -> None:
+        """Put the out-of-line values of ``messages`` back, in place (one read if any has some)."""
+        if any(isinstance(m, Mapping) and "blobs" in m for m in messages):
+            await self.pool.call(self.store.resolve_values(session_id, messages))
 
     async def delete(self, session_id: str) -> bool:
         """Delete one session document. True if it existed."""

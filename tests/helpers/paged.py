@@ -160,10 +160,16 @@ async def insert_paged(client: Any, database: str, collection: str, session_id: 
     await db[blobs_collection(collection)].insert_one(chunk(session_id))
 
 
-async def companions(client: Any, database: str, collection: str, session_id: str) -> int:
-    """How many pages and chunks of ``session_id`` are stored (run on the store loop)."""
-    db = client[database]
+async def companions(
+    client: Any,
+    database: str,
+    collection: str,
+    session_id: str,
+    kinds: tuple[str, ...] = ("pages", "blobs"),
+) -> int:
+    """How many pages and/or chunks of ``session_id`` are stored (run on the store loop)."""
+    names = {"pages": pages_collection(collection), "blobs": blobs_collection(collection)}
     found = 0
-    for name in (pages_collection(collection), blobs_collection(collection)):
-        found += await db[name].count_documents({"session_id": session_id})
+    for kind in kinds:
+        found += await client[database][names[kind]].count_documents({"session_id": session_id})
     return found
