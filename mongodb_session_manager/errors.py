@@ -21,6 +21,7 @@ The tree (built-in second bases in brackets)::
     ├── StoreClosedError [RuntimeError]
     ├── OptionalDependencyError [ImportError]
     ├── SchemaVersionError
+    ├── StoredDataError                     (an out-of-line value is missing or altered)
     ├── MigrationError
     │   └── DocumentConversionError [ValueError]
     ├── ModelUnavailableError [RuntimeError]
@@ -182,6 +183,25 @@ class SchemaVersionError(SessionManagerError):
         )
 
 
+class StoredDataError(SessionManagerError):
+    """A message's out-of-line value is missing from the database or does not match its reference.
+
+    A value moved out of line (``<sessions>_blobs``) is checked on read against the
+    size and SHA-256 the message recorded; chunks that are missing, extra or
+    altered raise this instead of returning wrong bytes.
+    """
+
+    def __init__(self, session_id: str, message_id: object, blob_id: str, problem: str) -> None:
+        self.session_id = session_id
+        self.message_id = message_id
+        self.blob_id = blob_id
+        self.problem = problem
+        super().__init__(
+            f"value {blob_id!r} of message {message_id!r} in session {session_id!r} "
+            f"cannot be read back: {problem}"
+        )
+
+
 class MigrationError(SessionManagerError):
     """A migration could not run (bad plan, options, or state); nothing more was written."""
 
@@ -239,5 +259,6 @@ __all__ = [
     "StoreClosedError",
     "StoreThreadError",
     "StoreUnavailableError",
+    "StoredDataError",
     "TurnInProgressError",
 ]

@@ -163,6 +163,11 @@ class CursorCache:
             self._leases.popitem(last=False)
 
 
+def _counter(value: int) -> Any:
+    """A condition on a counter; a missing one reads as 0 (agents stored before pages)."""
+    return {"$in": [0, None]} if value == 0 else value
+
+
 def _counters(key: str) -> dict[str, int]:
     return {f"agents.{key}.{name}": 1 for name in CURSOR_FIELDS}
 
@@ -291,8 +296,8 @@ async def _commit(
         agent_id=agent_id,
         condition={
             f"agents.{key}.message_count": message_id,
-            f"agents.{key}.paged_count": pending.first_id,
-            f"agents.{key}.rev": pending.rev,
+            f"agents.{key}.paged_count": _counter(pending.first_id),
+            f"agents.{key}.rev": _counter(pending.rev),
         },
         expected_count=message_id,
     )

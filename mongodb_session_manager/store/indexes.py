@@ -1,4 +1,4 @@
-"""The session collection's indexes, created once per process per collection."""
+"""The session collection's indexes (and its companions'), created once per process."""
 
 from __future__ import annotations
 
@@ -73,11 +73,31 @@ async def ensure_session_indexes(
 
 async def ensure_companion_indexes(
     pool: IndexedPool, database_name: str, collection_name: str
-) -> None:
-    """Create the indexes of the page and value-chunk collections of a sessions collection.
+) -> bool:
+    """Create the page and chunk collections' indexes unless this process already did.
 
-    Called with the session indexes (once per process per collection).
+    ``page_indexes()`` on ``<collection>_pages`` and ``blob_indexes()`` on
+    ``<collection>_blobs`` (call on the store loop; two commands the first time,
+    none after).
+
+    Args:
+        pool: The pool (it remembers which collections are indexed; a fork forgets).
+        database_name: The sessions' database.
+        collection_name: The sessions' collection (the companions' names derive from it).
+
+    Returns:
+        Whether any index was created now.
     """
+    created = False
     database = pool.client()[database_name]
-    await database[pages_collection(collection_name)].create_indexes(page_indexes())
-    await database[blobs_collection(collection_name)].create_indexes(blob_indexes())
+    for name, indexes in (
+        (pages_collection(collection_name), page_indexes()),
+        (blobs_collection(collection_name), blob_indexes()),
+    ):
+        if pool.is_indexed(database_name, name, ()):
+            continue
+        await database[name].create_indexes(indexes)
+        pool.mark_indexed(database_name, name, ())
+        created = True
+        logger.info("indexes.ensured | database=%s collection=%s", database_name, name)
+    return created

@@ -92,12 +92,16 @@ class InlineCollection:
         return InlineCursor(self._sync.aggregate(*args, **kwargs))
 
     def find(self, *args: Any, **kwargs: Any) -> InlineCursor:
-        """``Collection.find``: a cursor whose ``to_list`` never suspends."""
+        """``Collection.find``: a cursor with ``sort`` / ``skip`` / ``limit`` and ``to_list``."""
         return InlineCursor(self._sync.find(*args, **kwargs))
 
 
 class InlineCursor:
-    """The part of ``AsyncCursor`` the gateways use, over a synchronous cursor."""
+    """The part of ``AsyncCursor`` the gateways use, over a synchronous cursor.
+
+    ``sort``, ``skip`` and ``limit`` chain as on the driver's cursors; ``to_list``
+    and ``async for`` read it without ever suspending.
+    """
 
     __slots__ = ("_sync",)
 
@@ -109,15 +113,30 @@ class InlineCursor:
         self._sync.sort(*args, **kwargs)
         return self
 
+    def skip(self, count: int) -> InlineCursor:
+        """``Cursor.skip``."""
+        self._sync.skip(count)
+        return self
+
     def limit(self, count: int) -> InlineCursor:
         """``Cursor.limit``."""
         self._sync.limit(count)
         return self
 
     async def to_list(self, length: int | None = None) -> list[Any]:
-        """Every document (or the first ``length``)."""
-        rows: list[Any] = self._sync.to_list(length)
-        return rows
+        """Every document (or the first ``length``), as ``AsyncCursor.to_list``."""
+        if length is None:
+            return list(self._sync)
+        return [document for _, document in zip(range(length), self._sync, strict=False)]
+
+    def __aiter__(self) -> InlineCursor:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            return next(self._sync)
+        except StopIteration:
+            raise StopAsyncIteration from None
 
 
 class InlineBinding:

@@ -279,6 +279,7 @@ def history_pages(
         size = sum(sizes[first : first + len(chunk)])
         pages.append(page_document(session_id, agent, key, chunk, first=first, size=size, ttl=ttl))
         first += len(chunk)
+    agent.setdefault("rev", 0)
     agent.update(
         messages=recent,
         paged_count=first,

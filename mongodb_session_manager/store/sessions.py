@@ -115,9 +115,10 @@ class SessionStore(MultiAgentStates, GuardedGateway):
         created = await ensure_session_indexes(
             self.pool, self.database_name, self.collection_name, self.settings.metadata_fields
         )
-        if created:
-            await ensure_companion_indexes(self.pool, self.database_name, self.collection_name)
-        return created
+        companions = await ensure_companion_indexes(
+            self.pool, self.database_name, self.collection_name
+        )
+        return created or companions
 
     async def create_session(self, session: Session, application_name: str | None = None) -> bool:
         """Insert a new session document (indexes first, once per process).

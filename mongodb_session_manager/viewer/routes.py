@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from mongodb_session_manager._version import __version__
 from mongodb_session_manager.models import as_utc
 from mongodb_session_manager.viewer.auth import viewer_guard
+from mongodb_session_manager.viewer.blobs import add_blob_route
 from mongodb_session_manager.viewer.export import EXTENSION, MEDIA, export_chunks, filename
 from mongodb_session_manager.viewer.filters import (
     MAX_TEXT_LENGTH,
@@ -262,4 +263,5 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
         """Delete a session (only when the viewer was started with ``--allow-delete``)."""
         return await _delete(settings, queries, request, session_id)
 
+    add_blob_route(router, queries)
     return router
