@@ -230,3 +230,61 @@ async def test_http_export_streams_every_message_a_batch_at_a_time(
     positions = [markdown.text.index(text_of("assistant", i) + "\n") for i in range(TOTAL)]
     assert positions == sorted(positions)
     assert missing.status_code == 404
+
+
+def test_a_session_the_library_paged_reads_back_whole(factory: Any) -> None:
+    # Not hand-built: the store's own writer seals the pages (5 messages each here).
+    from strands.types.session import Session, SessionType
+
+    from mongodb_session_manager.models.pages import PagePolicy
+
+    store = factory.repository.store.with_settings(
+        page_policy=PagePolicy(page_messages=5, page_bytes=10**9)
+    )
+    run = store.runner.run
+    run(store.create_session(Session(session_id="written", session_type=SessionType.AGENT)))
+    counts = {"a": 23, "b": 7}
+    for agent_id, count in counts.items():
+        run(
+            store.create_agent(
+                "written", {"agent_id": agent_id, "message_count": 0, "messages": [], "state": {}}
+            )
+        )
+        for i in range(count):
+            text = [{"text": f"{agent_id} says {i}"}]
+            run(
+                store.append(
+                    "written", agent_id, {"message_id": i, "role": "user", "content": text}
+                )
+            )
+    settings = ViewerSettings(
+        database_name=store.database_name, collection_name=store.collection_name
+    )
+    viewer = SessionQueries(settings, pool=factory.pool)
+
+    async def walk() -> dict[str, list[int]]:
+        shown: dict[str, list[int]] = {}
+        cursor: str | None = None
+        while True:
+            page = await viewer.timeline("written", cursor, 4)
+            for item in page.items:
+                data: Any = item.model_dump()
+                shown.setdefault(data["agent_id"], []).append(data["message_id"])
+                assert data["blocks"][0]["text"] == f"{data['agent_id']} says {data['message_id']}"
+            cursor = page.next_cursor
+            if cursor is None:
+                return shown
+
+    assert factory.pool.run(walk()) == {k: list(range(n)) for k, n in counts.items()}
+    document = factory.pool.run(viewer.document("written"))
+    agents = {a["agent_id"]: a for a in document["agents"].values()}
+    assert agents["a"]["paged_count"] == 20  # the writer really paged
+    assert [m["message_id"] for m in agents["a"]["messages"]] == list(range(23))
+    assert factory.pool.run(viewer.delete("written")) is True
+    viewer.close()
+
+    async def left() -> int:
+        client = factory.pool.client()
+        return await companions(client, store.database_name, store.collection_name, "written")
+
+    assert factory.pool.run(left()) == 0
