@@ -9,7 +9,8 @@ loop, so the web server's event loop never waits on MongoDB.
 A long session's older messages are in its page collection
 (``<sessions>_pages``, :mod:`mongodb_session_manager.models.pages`): the viewer
 reads the session first (its agents' ``paged_count`` and ``incarnation`` decide
-which pages are visible), then the pages it needs with :meth:`SessionBrowser.pages_async`.
+which pages are visible), then the pages it needs with :meth:`SessionBrowser.pages_async`
+or :meth:`SessionBrowser.aggregate_pages_async` (pipelines cutting the pages).
 """
 
 from __future__ import annotations

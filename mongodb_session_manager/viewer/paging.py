@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
+    "by_first_id",
     "committed",
     "first_page_branches",
     "incarnation_of",
@@ -111,6 +112,16 @@ def with_openers(
             if opener is not None:
                 agent.update({k: opener.get(k) for k in ("first_at", "redacted", "preview")})
     return rows
+
+
+def by_first_id(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``pages`` sorted by agent, then ``first_id`` (what :func:`committed` needs)."""
+    return sorted(pages, key=lambda p: (str(p.get("agent_key")), _first_id(p)))
+
+
+def _first_id(page: Mapping[str, Any]) -> int:
+    value = page.get("first_id")
+    return value if isinstance(value, int) and not isinstance(value, bool) else -1
 
 
 def committed(

@@ -320,6 +320,41 @@ class Pipelines:
             },
         ]
 
+    def page_window(
+        self, branches: list[dict[str, Any]], offsets: dict[str, int], limit: int
+    ) -> list[dict[str, Any]]:
+        """The pages ``branches`` select, each cut to the ids ``offset .. offset + limit - 1``.
+
+        ``offsets``: each agent key's timeline offset. A page's ``first_id`` becomes
+        that of its first message kept, so at most ``limit`` messages per agent
+        come back whatever the pages' size (needs computed ``$slice``: see
+        :attr:`slices_server_side`; else the pages are read whole).
+        """
+        offset: Any = {
+            "$switch": {
+                "branches": [
+                    {"case": {"$eq": ["$agent_key", {"$literal": key}]}, "then": value}
+                    for key, value in offsets.items()
+                ],
+                "default": 0,
+            }
+        }
+        start = {"$max": ["$first_id", offset]}
+        skip = {"$subtract": [start, "$first_id"]}
+        count = {"$subtract": [{"$add": [offset, limit]}, start]}  # >= 1: the match says so
+        return [
+            {"$match": {"$or": branches}},
+            {
+                "$project": {
+                    "agent_key": 1,
+                    "incarnation": 1,
+                    "end_id": 1,
+                    "first_id": start,
+                    "messages": {"$slice": [self.array("$messages"), skip, count]},
+                }
+            },
+        ]
+
     def page_calls(self, branches: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Time, usage and metrics of each message of the pages ``branches`` select."""
         return [

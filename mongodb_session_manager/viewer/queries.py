@@ -11,10 +11,12 @@ Round trips (proved by ``tests/viewer/test_viewer_budget.py``):
 * a result page: two reads sent concurrently (the page, the count);
 * a session header: one read, no message array transferred;
 * a timeline page: one read, ``limit`` messages at most per agent, plus one
-  ``find`` on the page collection when an agent's next messages are older than
-  its recent ones (one ``$or`` branch per such agent);
+  aggregate on the page collection when an agent's next messages are older than
+  its recent ones (one ``$or`` branch per such agent, each page cut to the
+  ``limit`` messages shown);
 * the metrics: one read, usage and latency fields only, plus one aggregate over
   the pages of agents that have pages;
+* the export: the document, then each paged agent's pages 800 ids per read;
 * a result page with long sessions on it: one more read, the first page's
   preview of each paged agent;
 * metadata fields: three reads once per cache period.
@@ -50,6 +52,7 @@ from mongodb_session_manager.viewer.mappers import (
     timeline_from,
 )
 from mongodb_session_manager.viewer.paging import (
+    by_first_id,
     committed,
     first_page_branches,
     paged_count_of,
@@ -243,7 +246,15 @@ class SessionQueries:
             raise SessionNotFoundError(session_id)
         agents = [a for a in raws[0].get("agents") or [] if isinstance(a, Mapping)]
         branches = window_branches(session_id, agents, position.offsets, size)
-        pages = await self.browser.pages_async({"$or": branches}) if branches else []
+        pages: list[dict[str, Any]] = []
+        if branches and self.pipelines.slices_server_side:
+            offsets = {
+                str(a.get("key")): position.offsets.get(str(a.get("key")), 0) for a in agents
+            }
+            window = self.pipelines.page_window(branches, offsets, size)
+            pages = by_first_id(await self.browser.aggregate_pages_async(window))
+        elif branches:  # no computed $slice (mongomock): whole pages, cut here
+            pages = await self.browser.pages_async({"$or": branches})
         return timeline_from(
             session_id,
             raws[0],
@@ -264,8 +275,8 @@ class SessionQueries:
         branches = pages_branches(session_id, agents)
         pages = []
         if branches:
-            pages = await self.browser.aggregate_pages_async(self.pipelines.page_calls(branches))
-            pages.sort(key=lambda page: (str(page.get("agent_key")), page.get("first_id") or 0))
+            calls = self.pipelines.page_calls(branches)
+            pages = by_first_id(await self.browser.aggregate_pages_async(calls))
         return metrics_from(session_id, raws[0], pages)
 
     async def document(self, session_id: str) -> dict[str, Any]:

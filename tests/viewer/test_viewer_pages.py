@@ -288,3 +288,24 @@ def test_a_session_the_library_paged_reads_back_whole(factory: Any) -> None:
         return await companions(client, store.database_name, store.collection_name, "written")
 
     assert factory.pool.run(left()) == 0
+
+
+def test_a_paged_timeline_page_reads_only_the_messages_it_shows(
+    queries: SessionQueries, needs_command_monitoring: None
+) -> None:
+    from mongodb_session_manager.viewer.timeline import Cursor
+
+    def received(offset: int) -> int:
+        cursor = Cursor(offsets={"assistant": offset, "helper": HELPER_MESSAGES}).encode()
+
+        async def page() -> int:
+            with queries.pool.command_stats.capture() as log:
+                await queries.timeline(SESSION, cursor, 10)
+            return log.bytes_received
+
+        return queries.pool.run(page())
+
+    recent = received(PAGED + 10)  # one read: the session's recent messages only
+    # 10 messages of a 100-message page: the page is cut on the server, not shipped whole.
+    assert received(0) < 2 * recent
+    assert received(PAGED - 5) < 2 * recent
