@@ -250,6 +250,13 @@ class BlobStore(CollectionGateway):
 
     # ------------------------------------------------------------------ deleting
 
+    async def refresh_lease(self, session_id: str, until: datetime) -> int:
+        """Move the expiry of a session's chunks to ``until`` (one write); how many moved."""
+        result = await self.collection().update_many(
+            {"session_id": session_id}, {"$set": {"expires_at": until}}
+        )
+        return int(result.modified_count)
+
     async def delete_for(self, session_ids: Sequence[str]) -> int:
         """Delete every chunk of these sessions (one ``delete_many``); how many went."""
         if not session_ids:

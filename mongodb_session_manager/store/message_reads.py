@@ -17,7 +17,7 @@ from mongodb_session_manager.store.codec import agent_from, check_schema_version
 from mongodb_session_manager.store.pages import page_messages
 
 if TYPE_CHECKING:
-    from mongodb_session_manager.store.sessions import SessionStore
+    from mongodb_session_manager.store.companions import Companions
 
 __all__ = ["WINDOW_FIELDS", "read_full_document", "read_window", "stream_messages"]
 
@@ -33,7 +33,7 @@ def window_projection(key: str) -> dict[str, int]:
 
 
 async def read_window(
-    store: SessionStore,
+    store: Companions,
     session_id: str,
     agent_id: str,
     offset: int = 0,
@@ -64,7 +64,7 @@ async def read_window(
 
 
 async def _guided(
-    store: SessionStore,
+    store: Companions,
     session_id: str,
     agent_id: str,
     key: str,
@@ -106,7 +106,7 @@ async def _guided(
 
 
 async def _unguided(
-    store: SessionStore,
+    store: Companions,
     session_id: str,
     agent_id: str,
     key: str,
@@ -133,7 +133,7 @@ async def _unguided(
 
 
 async def stream_messages(
-    store: SessionStore, session_id: str, agent_id: str, batch: int = 200
+    store: Companions, session_id: str, agent_id: str, batch: int = 200
 ) -> AsyncIterator[list[RawMessage]]:
     """Every message of an agent in batches of about ``batch``, in order (bounded memory).
 
@@ -159,7 +159,7 @@ async def stream_messages(
         yield found
 
 
-async def read_full_document(store: SessionStore, session_id: str) -> dict[str, Any] | None:
+async def read_full_document(store: Companions, session_id: str) -> dict[str, Any] | None:
     """The session document with every agent's whole conversation in ``messages``.
 
     What schema 1's single document held: for exports and tools that want it all

@@ -18,13 +18,13 @@ from mongodb_session_manager.store.codec import agent_from, encoded_size
 from mongodb_session_manager.store.updates import UpdateSpec, merge_update, redaction_write
 
 if TYPE_CHECKING:
-    from mongodb_session_manager.store.sessions import SessionStore
+    from mongodb_session_manager.store.companions import Companions
 
 __all__ = ["redact_message"]
 
 
 async def redact_message(
-    store: SessionStore,
+    store: Companions,
     session_id: str,
     agent_id: str,
     message_id: int,
@@ -69,7 +69,7 @@ async def redact_message(
 
 
 async def _redact_paged(
-    store: SessionStore,
+    store: Companions,
     session_id: str,
     agent_id: str,
     key: str,

@@ -34,7 +34,7 @@ from mongodb_session_manager.models import (
     validate_id,
 )
 from mongodb_session_manager.models.limits import ARRAY_ITEM_OVERHEAD
-from mongodb_session_manager.store.appends import CursorCache, append_paged
+from mongodb_session_manager.store.appends import append_paged
 from mongodb_session_manager.store.codec import (
     SESSION_HEADER_PROJECTION,
     agent_from,
@@ -42,7 +42,7 @@ from mongodb_session_manager.store.codec import (
     encoded_size,
     session_document,
 )
-from mongodb_session_manager.store.guarded import GuardedGateway
+from mongodb_session_manager.store.companions import Companions
 from mongodb_session_manager.store.indexes import ensure_companion_indexes, ensure_session_indexes
 from mongodb_session_manager.store.message_reads import (
     read_full_document,
@@ -50,10 +50,8 @@ from mongodb_session_manager.store.message_reads import (
     stream_messages,
 )
 from mongodb_session_manager.store.multi_agents import MultiAgentStates
-from mongodb_session_manager.store.pages import PageStore, history_pages
-from mongodb_session_manager.store.pool import MongoDBConnectionPool
+from mongodb_session_manager.store.pages import history_pages
 from mongodb_session_manager.store.redactions import redact_message
-from mongodb_session_manager.store.settings import StoreSettings
 from mongodb_session_manager.store.updates import (
     UpdateSpec,
     agent_fields_update,
@@ -71,7 +69,7 @@ RawMessage = dict[str, Any]
 """A message document as stored (``message_id``, ``role``, ``content``...)."""
 
 
-class SessionStore(MultiAgentStates, GuardedGateway):
+class SessionStore(MultiAgentStates, Companions):
     """Reads and guarded writes of session documents, on one pool.
 
     The guarded write itself (:meth:`update_session`) is :class:`GuardedGateway`'s.
@@ -82,31 +80,9 @@ class SessionStore(MultiAgentStates, GuardedGateway):
             indexed metadata fields (the connection fields are the pool's business).
     """
 
-    def __init__(self, pool: MongoDBConnectionPool, settings: StoreSettings | None = None) -> None:
-        super().__init__(pool, settings)
-        self.cursors = CursorCache()
-        """What this store knows of its agents' paging (see ``store/appends.py``)."""
-        self.pages = PageStore(pool, self.database_name, self.collection_name)
-        """The pages of older messages (``<collection>_pages``)."""
-
     def with_settings(self, **changes: Any) -> SessionStore:
         """A store on the same pool with some settings replaced (``ttl=...``)."""
         return SessionStore(self.pool, self.settings.with_overrides(**changes))
-
-    async def after_write(self, session_id: str) -> None:
-        """Keep the session's pages from expiring before it (one write, at most once a ttl)."""
-        ttl = self.settings.ttl
-        if ttl is None:
-            return
-        until = self.cursors.lease_due(session_id, ttl)
-        if until is not None:
-            await self.pages.refresh_lease(session_id, until)
-            self.cursors.leased(session_id, until)
-
-    async def resolve_values(self, session_id: str, messages: list[RawMessage]) -> None:
-        """Put out-of-line values back into ``messages`` (one read if any has some)."""
-        if any("blobs" in message for message in messages):
-            raise NotImplementedError("out-of-line values")
 
     # ---------------------------------------------------------------- sessions
 
@@ -215,12 +191,6 @@ class SessionStore(MultiAgentStates, GuardedGateway):
         await self.delete_companions([str(i) for i in ids])
         return deleted
 
-    async def delete_companions(self, session_ids: Sequence[str]) -> int:
-        """Delete the pages (and out-of-line values) of these sessions; how many went."""
-        for session_id in session_ids:
-            self.cursors.forget(session_id)
-        return await self.pages.delete_for(session_ids)
-
     # ---------------------------------------------------------------- agents and messages
 
     async def read_agent(self, session_id: str, agent_id: str) -> dict[str, Any] | None:
@@ -279,6 +249,9 @@ class SessionStore(MultiAgentStates, GuardedGateway):
         """
         agent_id = document["agent_id"]
         key = storage_key(agent_id)
+        if document.get("messages"):
+            outs = [await self._out_of_line(session_id, agent_id, m) for m in document["messages"]]
+            document = {**document, "messages": [m for m, _, _ in outs]}
         document, pages = history_pages(
             session_id, key, document, self.settings.page_policy, self.settings.ttl
         )
@@ -323,25 +296,30 @@ class SessionStore(MultiAgentStates, GuardedGateway):
             SessionConflictError: The agent's ``message_count`` is not ``message_id``.
         """
         key = storage_key(validate_id(agent_id, "agent_id"))
-        message_id = message["message_id"]
-        added = encoded_size(message, f"message {message_id} of agent {agent_id!r}")
-        added += ARRAY_ITEM_OVERHEAD + added_state_bytes
+        message, size, blob_ids = await self._out_of_line(session_id, agent_id, message)
+        size += ARRAY_ITEM_OVERHEAD
         increments = Totals.increments(message.get("metadata"))
-        size = added - added_state_bytes
-        update = append_update(key, message, added, increments, agent_fields, utcnow())
+        update = append_update(
+            key, message, size + added_state_bytes, increments, agent_fields, utcnow()
+        )
         update["$inc"][f"agents.{key}.recent_bytes"] = size
         merge_update(update, extra)
-        await append_paged(
-            self,
-            self.pages,
-            self.cursors,
-            session_id=session_id,
-            agent_id=agent_id,
-            key=key,
-            message=message,
-            size=size,
-            update=update,
-        )
+        try:
+            await append_paged(
+                self,
+                self.pages,
+                self.cursors,
+                session_id=session_id,
+                agent_id=agent_id,
+                key=key,
+                message=message,
+                size=size,
+                update=update,
+            )
+        except BaseException:
+            if blob_ids:  # the message is not stored: neither are its values
+                await self.blobs.delete_blobs(session_id, blob_ids)
+            raise
 
     async def update_agent(
         self, session_id: str, agent_id: str, fields: Mapping[str, Any], added_bytes: int = 0

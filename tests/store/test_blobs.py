@@ -237,7 +237,7 @@ def test_companion_indexes_are_created_once_per_process(
     factory: MongoDBSessionManagerFactory,
 ) -> None:
     pool, repository = factory.pool, factory.repository
-    database, name = repository.database_name, repository.collection_name
+    database, name = repository.database_name, "companions_of_nothing_yet"
     assert pool.run(ensure_companion_indexes(pool, database, name)) is True
     with pool.command_stats.capture() as log:
         assert pool.run(ensure_companion_indexes(pool, database, name)) is False

@@ -46,8 +46,11 @@ def test_pool_stats_report_commands_and_hide_the_password(msm_backend: Any) -> N
         assert stats["options"]["maxPoolSize"] == 100
         if msm_backend.counts_commands:
             assert stats["commands"] == {"update": 2}  # the one counted turn: two writes
+            sessions = f"{factory.repository.database_name}.{factory.repository.collection_name}"
             assert stats["indexed_collections"] == [
-                f"{factory.repository.database_name}.{factory.repository.collection_name}"
+                sessions,
+                f"{sessions}_blobs",
+                f"{sessions}_pages",
             ]
     finally:
         factory.close()
