@@ -182,24 +182,67 @@ def test_cli_show_and_export_include_paged_messages(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long.json"]
 
 
-def test_delete_and_delete_by_query_leave_no_pages(long: MongoDBSessionManagerFactory) -> None:
-    pages = ("pages",)
-    assert left(long, "long-1", pages) == 5  # one of them stray, one of an old incarnation
+def test_delete_and_delete_by_query_leave_no_pages_or_chunks(
+    long: MongoDBSessionManagerFactory,
+) -> None:
+    assert left(long, "long-1") == 6  # five pages (one stray, one of an old incarnation), a chunk
     assert delete_session("long-1", repository=long.repository) is True
-    assert left(long, "long-1", pages) == 0
+    assert left(long, "long-1") == 0
 
     report = delete_sessions(SessionQuery(session_ids=["long-2"]), repository=long.repository)
     assert report.deleted == 1
-    assert left(long, "long-2", pages) == 0
+    assert left(long, "long-2") == 0
     assert left(long, "long-3") == 6  # another session's pages and chunk stay
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="value chunks are deleted by the BlobStore (store/blobs.py, another branch of "
-    "issue 16): remove this mark when it lands",
-)
-def test_delete_and_delete_by_query_leave_no_chunks(long: MongoDBSessionManagerFactory) -> None:
-    delete_session("long-1", repository=long.repository)
-    delete_sessions(SessionQuery(session_ids=["long-2"]), repository=long.repository)
-    assert left(long, "long-1", ("blobs",)) == left(long, "long-2", ("blobs",)) == 0
+def test_exports_put_out_of_line_values_back(factory: MongoDBSessionManagerFactory) -> None:
+    # Written by the store itself: a paged agent whose message 3 has a 200 KB image
+    # kept out of line (the inline limit is 64 KiB here).
+    import base64
+    import os
+
+    from strands.types.session import Session, SessionType
+
+    from mongodb_session_manager.models.pages import PagePolicy
+
+    policy = PagePolicy(page_messages=4, page_bytes=10**9, inline_message_bytes=65_536)
+    store = factory.repository.store.with_settings(page_policy=policy)
+    image = os.urandom(200_000)
+    run = store.runner.run
+    run(store.create_session(Session(session_id="big", session_type=SessionType.AGENT)))
+    run(store.create_agent("big", {"agent_id": "a", "message_count": 0, "messages": []}))
+    for i in range(10):
+        content: list[dict[str, Any]] = [{"text": f"a says {i}"}]
+        if i == 3:
+            content.append({"image": {"format": "png", "source": {"bytes": image}}})
+        run(store.append("big", "a", {"message_id": i, "role": "user", "content": content}))
+    raw = run(store.find_one({"_id": "big"}))
+    assert raw is not None and raw["agents"]["a"]["paged_count"] == 8  # message 3 is paged
+    assert left(factory, "big", ("blobs",)) > 0  # the image really is out of line
+
+    out = io.StringIO()
+    assert export_session_to("big", out, repository=factory.repository) == 10
+    (agent,) = json.loads(out.getvalue())["agents"]
+    assert [m["message_id"] for m in agent["messages"]] == list(range(10))
+    stored = agent["messages"][3]["content"][1]["image"]["source"]["bytes"]["$binary"]["base64"]
+    assert base64.b64decode(stored) == image
+    assert without_time(export_session("big", repository=factory.repository)) == without_time(
+        out.getvalue()
+    )
+
+    # The viewer's download too (streamed: pages a batch at a time, values put back).
+    from mongodb_session_manager.viewer import SessionQueries, ViewerSettings
+    from mongodb_session_manager.viewer.export import export_chunks
+
+    settings = ViewerSettings(
+        database_name=store.database_name, collection_name=store.collection_name
+    )
+    viewer = SessionQueries(settings, pool=factory.pool)
+
+    async def download() -> str:
+        header = await viewer.header("big")
+        return "".join([chunk async for chunk in export_chunks(viewer, header, "json")])
+
+    body = factory.pool.run(download())
+    viewer.close()
+    assert without_time(body) == without_time(out.getvalue())
