@@ -232,7 +232,9 @@ async def test_http_export_streams_every_message_a_batch_at_a_time(
     assert missing.status_code == 404
 
 
-def test_a_session_the_library_paged_reads_back_whole(factory: Any) -> None:
+def test_a_session_the_library_paged_reads_back_whole(
+    factory: Any, needs_command_monitoring: None
+) -> None:
     # Not hand-built: the store's own writer seals the pages (5 messages each here).
     from strands.types.session import Session, SessionType
 
@@ -266,7 +268,9 @@ def test_a_session_the_library_paged_reads_back_whole(factory: Any) -> None:
         shown: dict[str, list[int]] = {}
         cursor: str | None = None
         while True:
-            page = await viewer.timeline("written", cursor, 4)
+            with factory.pool.command_stats.capture() as log:
+                page = await viewer.timeline("written", cursor, 4)
+            assert log.reads <= 2  # both agents' pages in one read ($or of two branches)
             for item in page.items:
                 data: Any = item.model_dump()
                 shown.setdefault(data["agent_id"], []).append(data["message_id"])
@@ -278,7 +282,7 @@ def test_a_session_the_library_paged_reads_back_whole(factory: Any) -> None:
     assert factory.pool.run(walk()) == {k: list(range(n)) for k, n in counts.items()}
     document = factory.pool.run(viewer.document("written"))
     agents = {a["agent_id"]: a for a in document["agents"].values()}
-    assert agents["a"]["paged_count"] == 20  # the writer really paged
+    assert agents["a"]["paged_count"] == 20 and agents["b"]["paged_count"] == 5  # really paged
     assert [m["message_id"] for m in agents["a"]["messages"]] == list(range(23))
     assert factory.pool.run(viewer.delete("written")) is True
     viewer.close()
