@@ -203,6 +203,8 @@ def _status_json(status: MigrationStatus) -> dict[str, Any]:
         "documents_by_version": {str(k): v for k, v in status.counts.items()},
         "pending": status.pending,
         "newer": status.newer,
+        "pages": status.pages,
+        "blobs": status.blobs,
         "migrations": [
             {"name": m.name, "version": m.version, "description": m.description}
             for m in status.migrations
@@ -270,6 +272,8 @@ def _print_status(status: MigrationStatus) -> None:
     where = f"{status.database}.{status.collection}"
     out.print(plain(f"{where}: this library reads schema {status.schema_version}"))
     out.print(_counts_table(status))
+    if status.pages or status.blobs:
+        out.print(f"companions: {status.pages} page(s), {status.blobs} value chunk(s)")
     out.print(_migrations_table(status))
     if status.history:
         out.print(_history_table(status))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -279,18 +280,33 @@ def export_command(
     fmt = fmt.lower()
     if fmt not in ("json", "markdown", "md"):
         raise typer.BadParameter("--format must be json or markdown")
+    kind: Literal["json", "markdown"] = "json" if fmt == "json" else "markdown"
+    # Written as it is read: a long session never sits in memory whole.
     with _repository(ctx, store, missing=True) as repository:
-        text = lifecycle.export_session(
-            session_id,
-            format="json" if fmt == "json" else "markdown",
-            include_redacted=include_redacted,
-            repository=repository,
-        )
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-        Console(stderr=True).print(plain(f"wrote {output} ({len(text.encode()):,} bytes)"))
+        if output is None:
+            lifecycle.export_session_to(
+                session_id,
+                sys.stdout,
+                format=kind,
+                include_redacted=include_redacted,
+                repository=repository,
+            )
+            return
+        partial = output.with_name(output.name + ".partial")
+        try:
+            with partial.open("w", encoding="utf-8") as file:
+                lifecycle.export_session_to(
+                    session_id,
+                    file,
+                    format=kind,
+                    include_redacted=include_redacted,
+                    repository=repository,
+                )
+            partial.replace(output)  # never a half-written export under the asked name
+        finally:
+            partial.unlink(missing_ok=True)
+    size = output.stat().st_size
+    Console(stderr=True).print(plain(f"wrote {output} ({size:,} bytes)"))
 
 
 @app.command("delete")

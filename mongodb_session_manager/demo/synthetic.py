@@ -20,6 +20,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import bson
+
 from mongodb_session_manager.models import (
     AgentRecord,
     Feedback,
@@ -28,6 +30,7 @@ from mongodb_session_manager.models import (
     Totals,
     storage_key,
 )
+from mongodb_session_manager.models.limits import ARRAY_ITEM_OVERHEAD
 from mongodb_session_manager.store.seeding import SeedingStore
 
 if TYPE_CHECKING:
@@ -88,6 +91,9 @@ def synthetic_session(
             model=("model-small", "model-large")[a % 2],
             system_prompt=f"You are agent {a}.",
             message_count=messages_per_agent,
+            # Schema 2: every message is recent (no page); a deterministic incarnation.
+            incarnation=f"{index:08x}{a:08x}",
+            recent_bytes=sum(len(bson.encode(m)) + ARRAY_ITEM_OVERHEAD for m in messages),
             totals=agent_totals,
             created_at=start,
             updated_at=start + timedelta(seconds=2 * messages_per_agent),

@@ -20,6 +20,8 @@ from mongodb_session_manager.lifecycle.operations import (
     export_session,
     export_session_async,
     export_session_data,
+    export_session_to,
+    export_session_to_async,
     list_sessions,
     list_sessions_async,
 )
@@ -41,6 +43,8 @@ __all__ = [
     "export_session",
     "export_session_async",
     "export_session_data",
+    "export_session_to",
+    "export_session_to_async",
     "list_sessions",
     "list_sessions_async",
     "to_json",

@@ -33,6 +33,7 @@ __all__ = [
     "EXPORT_FORMAT",
     "EXPORT_VERSION",
     "export_document",
+    "export_message",
     "jsonable",
     "to_json",
     "to_markdown",
@@ -71,6 +72,12 @@ _AGENT_FIELDS = (
     "internal_state",
 )
 
+
+# Where the messages are stored, not what they are: the export holds every message,
+# so an agent's page counters would only mislead a reader of it.
+_STORAGE = frozenset(
+    {"messages", "state_bytes", "incarnation", "paged_count", "page_count", "recent_bytes", "rev"}
+)
 
 # ----------------------------------------------------------------------------- structure
 
@@ -121,10 +128,21 @@ def _message(raw: Mapping[str, Any], include_redacted: bool) -> dict[str, Any]:
     return out
 
 
+def export_message(raw: Mapping[str, Any], include_redacted: bool = False) -> dict[str, Any]:
+    """One stored message as the export shows it (JSON-ready; see :func:`export_document`)."""
+    result: dict[str, Any] = jsonable(_message(raw, include_redacted))
+    return result
+
+
 def export_document(
     document: Mapping[str, Any], *, include_redacted: bool = False
 ) -> dict[str, Any]:
-    """The export structure of one stored session document (JSON-ready)."""
+    """The export structure of one stored session document (JSON-ready).
+
+    Every agent's ``messages`` are exported as they are in ``document``: pass
+    the whole conversation (``SessionStore.read_full_document``), or stream it
+    with :class:`~mongodb_session_manager.lifecycle.stream.ExportWriter`.
+    """
     session = {name: document.get(name) for name in _SESSION_FIELDS}
     session["session_id"] = session["session_id"] or document.get("_id")
     agents = []
@@ -137,11 +155,7 @@ def export_document(
             for m in agent.get("messages") or []
             if isinstance(m, Mapping)
         ]
-        extra = {
-            k: v
-            for k, v in agent.items()
-            if k not in _AGENT_FIELDS and k not in ("messages", "state_bytes")
-        }
+        extra = {k: v for k, v in agent.items() if k not in _AGENT_FIELDS and k not in _STORAGE}
         if extra:
             entry["extra"] = extra
         agents.append(entry)

@@ -33,7 +33,7 @@ from mongodb_session_manager.models.content import (
     to_blocks,
 )
 
-__all__ = ["to_markdown"]
+__all__ = ["agent_md", "head_md", "message_md", "tail_md", "to_markdown"]
 
 # ----------------------------------------------------------------------------- markdown
 
@@ -284,19 +284,40 @@ def _agent_md(agent: Mapping[str, Any]) -> list[str]:
             out += ["", f"### {title}", "", _json_block(agent[name])]
     out += ["", "### Conversation", ""]
     for message in agent.get("messages") or []:
-        out += [_message_md(message), ""]
+        out += message_md(message)
     return out
 
 
-def to_markdown(export: Mapping[str, Any]) -> str:
-    """The export as a readable Markdown transcript (bytes as placeholders)."""
-    out = _header_md(export)
-    out += _feedback_md(export.get("feedbacks") or [])
-    for agent in export.get("agents") or []:
-        out += _agent_md(agent)
+def head_md(export: Mapping[str, Any]) -> list[str]:
+    """The transcript's lines before the first agent (header, totals, feedback)."""
+    return _header_md(export) + _feedback_md(export.get("feedbacks") or [])
+
+
+def agent_md(agent: Mapping[str, Any]) -> list[str]:
+    """An agent's lines: its header, sections, then each of its exported ``messages``."""
+    return _agent_md(agent)
+
+
+def message_md(message: Mapping[str, Any]) -> list[str]:
+    """One exported message's lines in the conversation."""
+    return [_message_md(message), ""]
+
+
+def tail_md(export: Mapping[str, Any]) -> list[str]:
+    """The transcript's lines after the last agent (Graph / Swarm state, other fields)."""
+    out: list[str] = []
     for multi in export.get("multi_agents") or []:
         out += ["", f"## Multi-agent {_code(multi.get('multi_agent_id'))}", ""]
         out.append(_json_block(multi.get("state") or {}))
     if export.get("extra"):
         out += ["", "## Other stored fields", "", _json_block(export["extra"])]
+    return out
+
+
+def to_markdown(export: Mapping[str, Any]) -> str:
+    """The export as a readable Markdown transcript (bytes as placeholders)."""
+    out = head_md(export)
+    for agent in export.get("agents") or []:
+        out += _agent_md(agent)
+    out += tail_md(export)
     return "\n".join(out).rstrip() + "\n"

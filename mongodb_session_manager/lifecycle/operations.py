@@ -12,11 +12,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from typing import Any, Literal, TypedDict, TypeVar, Unpack
+from typing import Any, Literal, TextIO, TypedDict, TypeVar, Unpack
 
 from mongodb_session_manager.errors import InvalidInputError, SessionNotFoundError
 from mongodb_session_manager.lifecycle.export import export_document, to_json, to_markdown
 from mongodb_session_manager.lifecycle.query import SessionQuery
+from mongodb_session_manager.lifecycle.stream import (
+    ExportWriter,
+    close_batches,
+    next_batch,
+    read_header,
+)
 from mongodb_session_manager.models import DEFAULT_COLLECTION, DEFAULT_DATABASE
 from mongodb_session_manager.models.results import DeletionReport as DeletionReport
 from mongodb_session_manager.models.results import SessionSummary as SessionSummary
@@ -131,7 +137,8 @@ def _summary(row: dict[str, Any]) -> SessionSummary:
 
 
 async def _read(store: SessionStore, session_id: str) -> dict[str, Any]:
-    document = await store.read_document(session_id)
+    """Every message of every agent (older ones from pages): bounded by one session."""
+    document = await store.read_full_document(session_id)
     if document is None:
         raise SessionNotFoundError(session_id)
     return document
@@ -261,6 +268,72 @@ def export_session_data(
     """The export of :func:`export_session` as a JSON-ready ``dict``."""
     document = _blocking(target, lambda store: _read(store, session_id))
     return export_document(document, include_redacted=include_redacted)
+
+
+def export_session_to(
+    session_id: str,
+    out: TextIO,
+    *,
+    format: ExportFormat = "json",
+    include_redacted: bool = False,
+    **target: Unpack[StoreTarget],
+) -> int:
+    """Write the export of :func:`export_session` to ``out`` as it is read; messages written.
+
+    Never holds more than one batch of messages (a page or so), whatever the
+    session's length: the text is the same as :func:`export_session`'s. Nothing
+    is written if the session does not exist.
+
+    Args:
+        session_id: The session.
+        out: A text stream (a file opened with ``encoding="utf-8"``, ``sys.stdout``).
+        format: ``"json"`` or ``"markdown"``.
+        include_redacted: Also show the originals of redacted messages.
+        **target: Where the sessions are (:class:`StoreTarget`).
+
+    Raises:
+        SessionNotFoundError: no such session.
+        SchemaVersionError: the session needs ``msm migrate up`` first.
+    """
+    with _store(target) as store:
+        header = store.runner.run(read_header(store, session_id))
+        writer = ExportWriter(header, out, format=format, include_redacted=include_redacted)
+        for index, agent_id in enumerate(writer.agent_ids):
+            writer.begin_agent(index)
+            batches = store.iter_messages(session_id, agent_id)
+            try:
+                while (batch := store.runner.run(next_batch(batches))) is not None:
+                    writer.add(batch)
+            finally:
+                store.runner.run(close_batches(batches))
+            writer.end_agent()
+        writer.finish()
+        return writer.written
+
+
+async def export_session_to_async(
+    session_id: str,
+    out: TextIO,
+    *,
+    format: ExportFormat = "json",
+    include_redacted: bool = False,
+    **target: Unpack[StoreTarget],
+) -> int:
+    """Async form of :func:`export_session_to` (``out`` is written on the caller's loop)."""
+    with _store(target) as store:
+        header = await store.runner.call(read_header(store, session_id))
+        writer = ExportWriter(header, out, format=format, include_redacted=include_redacted)
+        for index, agent_id in enumerate(writer.agent_ids):
+            writer.begin_agent(index)
+            batches = store.iter_messages(session_id, agent_id)
+            try:
+                while (batch := await store.runner.call(next_batch(batches))) is not None:
+                    writer.add(batch)
+            finally:
+                await store.runner.call(close_batches(batches))
+            writer.end_agent()
+        writer.finish()
+        return writer.written
 
 
 def delete_session(session_id: str, **target: Unpack[StoreTarget]) -> bool:

@@ -11,8 +11,11 @@ and records progress, so a conversion function cannot break resumability.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+from mongodb_session_manager.migrations.message_pages import Converted
 
 
 class DocumentMigration(ABC):
@@ -22,10 +25,27 @@ class DocumentMigration(ABC):
     """The ``schema_version`` of the documents this class reads (0: no field at all)."""
     target_version: ClassVar[int]
     """The ``schema_version`` of the documents it returns."""
+    reads_pages: ClassVar[bool] = False
+    """Whether :meth:`convert` needs the session's stored pages and values
+    (``<sessions>_pages``, ``<sessions>_blobs``)."""
 
     @abstractmethod
-    def convert(self, document: dict[str, Any]) -> dict[str, Any]:
+    def convert(
+        self,
+        document: dict[str, Any],
+        pages: Sequence[dict[str, Any]] = (),
+        values: Mapping[str, bytes] | None = None,
+    ) -> dict[str, Any] | Converted:
         """Return the converted document (same ``_id``); never mutate ``document``.
+
+        A :class:`~.message_pages.Converted` also names page documents to write
+        first, or asks for the session's pages to be deleted once it is written.
+
+        Args:
+            document: The stored document, decoded.
+            pages: The session's stored pages, when :attr:`reads_pages` (else empty).
+            values: The session's out-of-line values by ``blob_id`` (chunks joined),
+                when :attr:`reads_pages` (else ``None``).
 
         Raises:
             DocumentConversionError: the document cannot be converted; the runner

@@ -73,6 +73,10 @@ class StepReport:
     """The most raw BSON bytes held for one batch: the memory bound in practice."""
     bytes_read: int = 0
     bytes_written: int = 0
+    pages_written: int = 0
+    """Page documents upserted (``<sessions>_pages``), re-writes included."""
+    pages_deleted: int = 0
+    """Page documents deleted: orphans of missed writes, pages of sessions moved back."""
     seconds: float = 0.0
     interrupted: bool = False
 
@@ -124,6 +128,10 @@ class MigrationStatus:
     """Documents per stored ``schema_version`` (0: none, the reference layout)."""
     migrations: list[Migration]
     history: list[dict[str, Any]]
+    pages: int = 0
+    """Documents in ``<collection>_pages`` (schema 2's older messages), estimated."""
+    blobs: int = 0
+    """Documents in ``<collection>_blobs`` (chunks of out-of-line values), estimated."""
 
     @property
     def pending(self) -> int:

@@ -19,6 +19,11 @@ migration with ``Forward`` / ``Backward`` classes, a log collection) and adds:
 * **resumable and idempotent**: the version of each document is the truth, so
   re-running picks up exactly what is left; a copy resumes after the last
   checkpointed ``_id`` recorded in the log collection (``msm_migrations``);
+* **one pass per step**: from the reference layout to schema 2, ``m0001`` runs over
+  the version 0 documents, then ``m0002`` over the version 1 ones (each session is
+  written once per step; steps are not fused);
+* **companion pages** (``m0002``): written by ``_id`` before the sessions'
+  compare-and-set, deleted when it missed (:mod:`.batching`);
 * **transactions when the server has them** (replica set / sharded cluster): the
   batch's writes and its checkpoint commit together; on a standalone server each
   document's write is atomic on its own, which is all correctness needs.
@@ -51,6 +56,7 @@ from mongodb_session_manager.migrations.report import (
 )
 from mongodb_session_manager.models import SCHEMA_VERSION, utcnow
 from mongodb_session_manager.store.migration_items import BatchItem
+from mongodb_session_manager.store.migration_pages import MigrationPages
 from mongodb_session_manager.store.migration_store import MigrationStore
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
 
@@ -69,6 +75,12 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+PAGED_SCHEMA = 2
+"""The first schema with message pages (``m0002_message_pages``)."""
+RETIRED_INDEXES: tuple[str, ...] = ("session_id_unique",)
+"""Session indexes of older schemas, dropped after an ``up`` reaching :data:`PAGED_SCHEMA`
+(a unique index that is not ``_id`` stops the collection from being sharded)."""
 
 
 def _version_key(version: Any) -> int | str:
@@ -129,6 +141,7 @@ class MigrationRunner:
         self.progress = progress
         self.log_collection = log_collection
         self.store = MigrationStore(pool, database_name, log_collection)
+        self.pages = MigrationPages(pool, database_name)
         self._stop = threading.Event()
         self._use_transactions = False
 
@@ -146,6 +159,7 @@ class MigrationRunner:
             counts[key] = counts.get(key, 0) + number
         history = await self.store.history(self.database_name, self.collection_name)
         history.sort(key=lambda entry: entry.get("started_at") or utcnow())
+        pages, blobs = await self.pages.companion_counts(self.collection_name)
         return MigrationStatus(
             database=self.database_name,
             collection=self.collection_name,
@@ -153,6 +167,8 @@ class MigrationRunner:
             counts=dict(sorted(counts.items(), key=lambda kv: (isinstance(kv[0], str), kv[0]))),
             migrations=list(load_migrations()),
             history=history,
+            pages=pages,
+            blobs=blobs,
         )
 
     async def up(self, to_version: int | None = None) -> MigrationReport:
@@ -180,17 +196,30 @@ class MigrationRunner:
     ) -> MigrationReport:
         self._use_transactions = await self._decide_transactions()
         report = MigrationReport(direction=direction, dry_run=self.dry_run)
-        source = self.collection_name
-        for migration, conversion in plan:
-            if self._stop.is_set():
-                break
-            step = await self._run_step(migration, direction, conversion, source)
-            report.steps.append(step)
-            source = self.target_collection  # later steps run in place on the target
-            if step.interrupted:
+        copying = self.target_collection != self.collection_name
+        for index, (migration, conversion) in enumerate(plan):
+            # The first step reads the source; later ones run in place on the target
+            # and, when copying, also copy the source's documents of their version.
+            sources = [self.collection_name] if index == 0 else [self.target_collection]
+            if index > 0 and copying:
+                sources.append(self.collection_name)
+            for source in sources:
+                if self._stop.is_set():
+                    break
+                step = await self._run_step(migration, direction, conversion, source)
+                report.steps.append(step)
+                if step.interrupted:
+                    break
+            if report.interrupted or self._stop.is_set():
                 break
         if direction == "up" and not self.dry_run and not report.interrupted:
             report.warnings.extend(await self.store.ensure_session_indexes(self.target_collection))
+            if plan and plan[-1][1].target_version >= PAGED_SCHEMA:
+                target = self.target_collection
+                report.warnings.extend(await self.pages.ensure_companion_indexes(target))
+                report.warnings.extend(
+                    await self.pages.drop_retired_indexes(target, RETIRED_INDEXES)
+                )
         return report
 
     async def _run_step(
@@ -219,7 +248,14 @@ class MigrationRunner:
         }
         started = await self._open_step(step, log_id, query)
         handler = BatchHandler(
-            self.store, step, conversion, log_id, self.dry_run, self._use_transactions
+            self.store,
+            self.pages,
+            step,
+            conversion,
+            log_id,
+            self.dry_run,
+            self._use_transactions,
+            self.max_batch_bytes,
         )
         try:
             await self._run_batches(handler, query)

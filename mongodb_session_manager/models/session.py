@@ -17,7 +17,7 @@ from mongodb_session_manager.models.feedback import Feedback
 from mongodb_session_manager.models.identifiers import storage_key
 from mongodb_session_manager.models.usage import Totals
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Schema version written by this library version (see the migrations)."""
 
 
@@ -25,7 +25,8 @@ class SessionRecord(BaseModel):
     """A Strands session, stored as one MongoDB document.
 
     ``_id`` is the session id (as in the reference implementation); ``session_id``
-    repeats it under a unique index so queries read naturally. Agents live in
+    repeats it so queries read naturally (``_id`` is the only unique index, so the
+    collection can be sharded on ``{_id: "hashed"}``). Agents live in
     ``agents`` keyed by :func:`~mongodb_session_manager.models.storage_key`.
 
     This plain pydantic model is what the manager, the viewer and the migrations
@@ -77,7 +78,6 @@ class SessionDocument(SessionRecord, Document):
 
         name = DEFAULT_COLLECTION
         indexes: ClassVar[list[IndexModel]] = [
-            IndexModel([("session_id", pymongo.ASCENDING)], name="session_id_unique", unique=True),
             IndexModel([("created_at", pymongo.DESCENDING)], name="created_at"),
             IndexModel([("updated_at", pymongo.DESCENDING)], name="updated_at"),
             IndexModel([("application_name", pymongo.ASCENDING)], name="application_name"),

@@ -5,19 +5,29 @@ builds its aggregation pipelines (pure data) and hands them here; every driver
 call, and the difference between PyMongo's and mongomock-motor's aggregate
 cursors, stays in this module. Each ``*_async`` method is one trip to the store
 loop, so the web server's event loop never waits on MongoDB.
+
+A long session's older messages are in its page collection
+(``<sessions>_pages``, :mod:`mongodb_session_manager.models.pages`): the viewer
+reads the session first (its agents' ``paged_count`` and ``incarnation`` decide
+which pages are visible), then the pages it needs with :meth:`SessionBrowser.pages_async`
+or :meth:`SessionBrowser.aggregate_pages_async` (pipelines cutting the pages).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any, NamedTuple
 
 from pymongo.asynchronous.collection import AsyncCollection
 
 from mongodb_session_manager._twins import awaiting
+from mongodb_session_manager.models.pages import blobs_collection, pages_collection
 from mongodb_session_manager.store.gateway import CollectionGateway, collect_pipeline
 
 __all__ = ["FieldSample", "SessionBrowser"]
+
+logger = logging.getLogger(__name__)
 
 Document = dict[str, Any]
 Pipeline = list[dict[str, Any]]
@@ -40,6 +50,11 @@ class FieldSample(NamedTuple):
 async def _documents(collection: AsyncCollection[Any], pipeline: Pipeline) -> list[Document]:
     """All documents of ``pipeline``."""
     return await collect_pipeline(collection, pipeline)
+
+
+def _first_id(page: Document) -> int:
+    value = page.get("first_id")
+    return value if isinstance(value, int) else -1
 
 
 class SessionBrowser(CollectionGateway):
@@ -91,9 +106,46 @@ class SessionBrowser(CollectionGateway):
 
     document_async = awaiting(_document)
 
+    def companion(self, name: str) -> AsyncCollection[Any]:
+        """A companion collection of the sessions collection (``pages`` or ``blobs``)."""
+        names = {"pages": pages_collection, "blobs": blobs_collection}
+        collection: AsyncCollection[Any] = self.pool.client()[self.database_name][
+            names[name](self.collection_name)
+        ]
+        return collection
+
+    async def _pages(self, filter: dict[str, Any]) -> list[Document]:
+        """The page documents ``filter`` selects (one ``find``), by agent and ``first_id``."""
+        pages: list[Document] = await self.companion("pages").find(filter).to_list(None)
+        pages.sort(key=lambda page: (str(page.get("agent_key")), _first_id(page)))
+        return pages
+
+    pages_async = awaiting(_pages)
+
+    async def _aggregate_pages(self, pipeline: Pipeline) -> list[Document]:
+        """Every document ``pipeline`` yields over the page collection (one ``aggregate``)."""
+        return await _documents(self.companion("pages"), pipeline)
+
+    aggregate_pages_async = awaiting(_aggregate_pages)
+
     async def _delete(self, session_id: str) -> bool:
-        """Delete one session document; whether it existed."""
+        """Delete one session document, then its pages and value chunks; whether it existed.
+
+        The session goes first: a crash in between leaves pages nobody can see
+        (no session names them), never a session with missing messages.
+        """
         result = await self.collection().delete_one({"_id": session_id})
-        return bool(result.deleted_count)
+        existed = bool(result.deleted_count)
+        companions = 0
+        for name in ("pages", "blobs"):
+            removed = await self.companion(name).delete_many({"session_id": session_id})
+            companions += removed.deleted_count
+        logger.info(
+            "viewer.session.delete | session_id=%s existed=%s companions=%d",
+            session_id,
+            existed,
+            companions,
+        )
+        return existed
 
     delete_async = awaiting(_delete)

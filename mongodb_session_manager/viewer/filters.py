@@ -33,7 +33,7 @@ MAX_TEXT_LENGTH = 1024
 SORT_FIELDS: dict[str, str] = {
     "updated_at": "updated_at",
     "created_at": "created_at",
-    "session_id": "session_id",
+    "session_id": "_id",
     "messages": "totals.messages",
     "tokens": "totals.total_tokens",
     "size": "size_bytes",
@@ -122,7 +122,8 @@ class SessionSearch:
         """The ``$match`` document of this search."""
         clauses: list[dict[str, Any]] = []
         if self.session_id:
-            clauses.append({"session_id": prefix_regex(self.session_id)})
+            # ``_id`` equals ``session_id`` and needs no index of its own.
+            clauses.append({"_id": prefix_regex(self.session_id)})
         if self.application_name:
             clauses.append({"application_name": self.application_name})
         clauses += _range("created_at", self.created_from, self.created_to)
@@ -146,7 +147,7 @@ class SessionSearch:
         stored = SORT_FIELDS[self.sort.lstrip("-")]
         direction = -1 if descending else 1
         spec = [(stored, direction)]
-        if stored != "session_id":
+        if stored != "_id":
             spec.append(("_id", direction))
         return spec
 

@@ -8,7 +8,7 @@ here reads the database; :mod:`.queries` fetches, these functions shape.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from mongodb_session_manager.models import (
     storage_key,
 )
 from mongodb_session_manager.models.content import to_blocks
+from mongodb_session_manager.viewer.paging import committed, paged_count_of
 from mongodb_session_manager.viewer.schemas import (
     AgentBrief,
     AgentMetricsView,
@@ -87,15 +88,34 @@ def _model(cls: Any, value: Any) -> Any:
         return None
 
 
-def stream_from(agent: Mapping[str, Any], offset: int, limit: int, sliced: bool) -> AgentStream:
-    """One agent's timeline slice (sliced by the server, or here when ``sliced`` is false)."""
-    messages = _list(agent.get("messages"))
+def stream_from(
+    agent: Mapping[str, Any],
+    offset: int,
+    limit: int,
+    sliced: bool,
+    pages: Sequence[Mapping[str, Any]] = (),
+) -> AgentStream:
+    """One agent's timeline slice: ids ``offset`` on, at most ``limit`` of them.
+
+    Ids below the agent's ``paged_count`` come from ``pages`` (see
+    :func:`.paging.committed`), the others from its recent ``messages`` (position
+    ``id - paged_count``), already sliced by the server unless ``sliced`` is false.
+    """
+    paged = paged_count_of(agent)
+    recent = _list(agent.get("messages"))
     if not sliced:
-        messages = messages[offset : offset + limit]
-    messages = [m for m in messages if isinstance(m, Mapping)]
+        start = max(0, offset - paged)
+        recent = recent[start : start + limit]
+    messages = recent
+    if offset < paged:
+        end = min(paged, offset + limit)
+        older = committed(pages, agent, offset, end)
+        # A missing page ends the slice there: later ids are never shifted into it.
+        messages = older + recent if len(older) == end - offset else older
+    messages = [m for m in messages if isinstance(m, Mapping)][:limit]
     count = max(_int(agent.get("message_count")), offset)
     if len(messages) < limit:
-        count = offset + len(messages)  # the array ended inside this slice: exact count
+        count = offset + len(messages)  # the messages ended inside this slice: exact count
     return AgentStream(
         key=str(agent.get("key")),
         agent_id=str(agent["agent_id"]),
@@ -264,20 +284,36 @@ def _call_point(seq: int, item: MergedItem) -> CallPoint | None:
     )
 
 
-def metrics_from(session_id: str, raw: Mapping[str, Any]) -> SessionMetrics:
-    """The metrics pipeline's output as per-call points in timeline order, per agent."""
+def _all_calls(agent: Mapping[str, Any], pages: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """An agent's calls: those of its pages (ids below ``paged_count``), then the recent ones."""
+    paged = paged_count_of(agent)
+    older = committed(pages, agent, 0, paged) if paged else []
+    older += [{}] * (paged - len(older))  # a missing page shows no calls, shifts no ids
+    recent = _list(agent.get("calls"))
+    return [c if isinstance(c, Mapping) else {} for c in older + recent]
+
+
+def metrics_from(
+    session_id: str, raw: Mapping[str, Any], pages: Sequence[Mapping[str, Any]] = ()
+) -> SessionMetrics:
+    """The metrics pipeline's output as per-call points in timeline order, per agent.
+
+    ``pages``: the :meth:`.Pipelines.page_calls` output for agents with pages.
+    """
     agents = [a for a in _list(raw.get("agents")) if isinstance(a, Mapping)]
     agents = [a for a in agents if isinstance(a.get("agent_id"), str)]
-    streams = [
-        AgentStream(
-            key=storage_key(a["agent_id"]),
-            agent_id=a["agent_id"],
-            offset=0,
-            message_count=len(_list(a.get("calls"))),
-            messages=[c if isinstance(c, Mapping) else {} for c in _list(a.get("calls"))],
+    streams = []
+    for a in agents:
+        stored = _all_calls({"key": storage_key(a["agent_id"]), **a}, pages)
+        streams.append(
+            AgentStream(
+                key=storage_key(a["agent_id"]),
+                agent_id=a["agent_id"],
+                offset=0,
+                message_count=len(stored),
+                messages=stored,
+            )
         )
-        for a in agents
-    ]
     calls: list[CallPoint] = []
     for item in merge(streams, [], 0, 0, _UNLIMITED).items:
         point = _call_point(len(calls), item)
@@ -306,13 +342,15 @@ def timeline_from(
     *,
     sliced: bool,
     max_inline_bytes: int,
+    pages: Sequence[Mapping[str, Any]] = (),
 ) -> TimelinePage:
     """The timeline pipeline's output as one merged page from ``position``.
 
     ``sliced``: whether the server already cut each array to the page (else it is cut here).
+    ``pages``: the pages the agents' ids below ``paged_count`` need (one read for all).
     """
     streams = [
-        stream_from(agent, position.offsets.get(str(agent.get("key")), 0), size, sliced)
+        stream_from(agent, position.offsets.get(str(agent.get("key")), 0), size, sliced, pages)
         for agent in _list(raw.get("agents"))
         if isinstance(agent, Mapping) and isinstance(agent.get("agent_id"), str)
     ]

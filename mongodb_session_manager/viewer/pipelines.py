@@ -105,16 +105,14 @@ class Pipelines:
 
     # -- pipelines -----------------------------------------------------------------------
 
-    def row_projection(self) -> dict[str, Any]:
-        """A result row: header, counters, totals, per-agent brief and first message preview."""
-        first = {"$arrayElemAt": [self.array("$$a.v.messages"), 0]}
-        agent = {
+    def opener(self, messages: Any, fields: dict[str, Any]) -> dict[str, Any]:
+        """``fields`` plus the time, redaction and preview of the first of ``messages``."""
+        first = {"$arrayElemAt": [self.array(messages), 0]}
+        return {
             "$let": {
                 "vars": {"m": first},
                 "in": {
-                    "agent_id": "$$a.v.agent_id",
-                    "model": "$$a.v.model",
-                    "message_count": "$$a.v.message_count",
+                    **fields,
                     "first_at": "$$m.created_at",
                     "redacted": {"$gt": ["$$m.redact_message", None]},
                     "preview": self.first_text(
@@ -123,6 +121,25 @@ class Pipelines:
                 },
             }
         }
+
+    def row_projection(self) -> dict[str, Any]:
+        """A result row: header, counters, totals, per-agent brief and first message preview.
+
+        The first message of an agent with pages is message 0 of its first page,
+        not the first recent one: the row says so (``paged_count``) and the query
+        layer reads those previews from the pages (:meth:`page_openers`).
+        """
+        agent = self.opener(
+            "$$a.v.messages",
+            {
+                "key": "$$a.k",
+                "agent_id": "$$a.v.agent_id",
+                "model": "$$a.v.model",
+                "message_count": "$$a.v.message_count",
+                "paged_count": "$$a.v.paged_count",
+                "incarnation": "$$a.v.incarnation",
+            },
+        )
         projection: dict[str, Any] = dict.fromkeys(ROW_FIELDS, 1)
         projection.update(
             {
@@ -190,8 +207,11 @@ class Pipelines:
     ) -> list[dict[str, Any]]:
         """Each agent's next ``limit`` messages from its offset, and the next feedbacks.
 
-        Where ``$slice`` takes no computed offset (mongomock) the arrays come whole
-        and the caller slices them; :attr:`slices_server_side` says which.
+        Only the recent messages (ids ``paged_count``..) are in the document: the
+        slice of agent ``k`` at offset ``o`` starts at ``o - paged_count``; ids below
+        ``paged_count`` come from :meth:`page_window` (a second read). Where
+        ``$slice`` takes no computed offset (mongomock) the arrays come whole and
+        the caller slices them; :attr:`slices_server_side` says which.
         """
         messages: Any = self.array("$$a.v.messages")
         feedbacks: Any = self.array("$feedbacks")
@@ -207,7 +227,13 @@ class Pipelines:
                         "default": 0,
                     }
                 }
-            messages = {"$slice": [messages, offset, limit]}
+            # ``messages`` holds ids paged_count.. (position = id - paged_count); ids
+            # below paged_count come from pages, so fewer recent ones are needed.
+            paged: Any = {"$ifNull": ["$$a.v.paged_count", 0]}
+            start = {"$max": [0, {"$subtract": [offset, paged]}]}
+            from_pages = {"$max": [0, {"$subtract": [paged, offset]}]}
+            count = {"$max": [1, {"$subtract": [limit, from_pages]}]}
+            messages = {"$slice": [messages, start, count]}
             feedbacks = {"$slice": [feedbacks, feedback_offset, limit]}
         return [
             {"$match": {"_id": session_id}},
@@ -223,6 +249,8 @@ class Pipelines:
                                 "key": "$$a.k",
                                 "agent_id": "$$a.v.agent_id",
                                 "message_count": "$$a.v.message_count",
+                                "paged_count": "$$a.v.paged_count",
+                                "incarnation": "$$a.v.incarnation",
                                 "messages": messages,
                             },
                         }
@@ -236,8 +264,22 @@ class Pipelines:
         """Whether :meth:`timeline` slices the arrays (where the backend can)."""
         return self.backend.computed_slices
 
+    def calls(self, messages: Any) -> dict[str, Any]:
+        """Each message of ``messages`` reduced to its time, usage and metrics."""
+        return {
+            "$map": {
+                "input": self.array(messages),
+                "as": "m",
+                "in": {
+                    "created_at": "$$m.created_at",
+                    "usage": "$$m.metadata.usage",
+                    "metrics": "$$m.metadata.metrics",
+                },
+            }
+        }
+
     def metrics(self, session_id: str) -> list[dict[str, Any]]:
-        """Per message: id, time and usage/metrics only (no content)."""
+        """Per recent message: time and usage/metrics only (no content); pages add the rest."""
         return [
             {"$match": {"_id": session_id}},
             {
@@ -248,23 +290,82 @@ class Pipelines:
                             "input": self.entries("$agents"),
                             "as": "a",
                             "in": {
+                                "key": "$$a.k",
                                 "agent_id": "$$a.v.agent_id",
                                 "model": "$$a.v.model",
                                 "totals": "$$a.v.totals",
-                                "calls": {
-                                    "$map": {
-                                        "input": self.array("$$a.v.messages"),
-                                        "as": "m",
-                                        "in": {
-                                            "created_at": "$$m.created_at",
-                                            "usage": "$$m.metadata.usage",
-                                            "metrics": "$$m.metadata.metrics",
-                                        },
-                                    }
-                                },
+                                "paged_count": "$$a.v.paged_count",
+                                "incarnation": "$$a.v.incarnation",
+                                "calls": self.calls("$$a.v.messages"),
                             },
                         }
                     },
+                }
+            },
+        ]
+
+    # -- pages (``<sessions>_pages``) ---------------------------------------------------
+
+    def page_openers(self, branches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The preview of each first page ``branches`` select (see :func:`.paging.first_pages`)."""
+        return [
+            {"$match": {"$or": branches}},
+            {
+                "$project": {
+                    "_id": 0,
+                    "opener": self.opener(
+                        "$messages", {"session_id": "$session_id", "agent_key": "$agent_key"}
+                    ),
+                }
+            },
+        ]
+
+    def page_window(
+        self, branches: list[dict[str, Any]], offsets: dict[str, int], limit: int
+    ) -> list[dict[str, Any]]:
+        """The pages ``branches`` select, each cut to the ids ``offset .. offset + limit - 1``.
+
+        ``offsets``: each agent key's timeline offset. A page's ``first_id`` becomes
+        that of its first message kept, so at most ``limit`` messages per agent
+        come back whatever the pages' size (needs computed ``$slice``: see
+        :attr:`slices_server_side`; else the pages are read whole).
+        """
+        offset: Any = {
+            "$switch": {
+                "branches": [
+                    {"case": {"$eq": ["$agent_key", {"$literal": key}]}, "then": value}
+                    for key, value in offsets.items()
+                ],
+                "default": 0,
+            }
+        }
+        start = {"$max": ["$first_id", offset]}
+        skip = {"$subtract": [start, "$first_id"]}
+        count = {"$subtract": [{"$add": [offset, limit]}, start]}  # >= 1: the match says so
+        return [
+            {"$match": {"$or": branches}},
+            {
+                "$project": {
+                    "agent_key": 1,
+                    "incarnation": 1,
+                    "end_id": 1,
+                    "first_id": start,
+                    "messages": {"$slice": [self.array("$messages"), skip, count]},
+                }
+            },
+        ]
+
+    def page_calls(self, branches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Time, usage and metrics of each message of the pages ``branches`` select."""
+        return [
+            {"$match": {"$or": branches}},
+            {
+                "$project": {
+                    "agent_key": 1,
+                    "incarnation": 1,
+                    "first_id": 1,
+                    "end_id": 1,
+                    "messages": self.calls("$messages"),
                 }
             },
         ]

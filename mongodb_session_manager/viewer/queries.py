@@ -10,8 +10,15 @@ Round trips (proved by ``tests/viewer/test_viewer_budget.py``):
 
 * a result page: two reads sent concurrently (the page, the count);
 * a session header: one read, no message array transferred;
-* a timeline page: one read, ``limit`` messages at most per agent;
-* the metrics: one read, usage and latency fields only;
+* a timeline page: one read, ``limit`` messages at most per agent, plus one
+  aggregate on the page collection when an agent's next messages are older than
+  its recent ones (one ``$or`` branch per such agent, each page cut to the
+  ``limit`` messages shown);
+* the metrics: one read, usage and latency fields only, plus one aggregate over
+  the pages of agents that have pages;
+* the export: the document, then each paged agent's pages 800 ids per read;
+* a result page with long sessions on it: one more read, the first page's
+  preview of each paged agent;
 * metadata fields: three reads once per cache period.
 """
 
@@ -19,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from mongodb_session_manager._version import __version__
@@ -27,6 +34,8 @@ from mongodb_session_manager.errors import SessionNotFoundError
 from mongodb_session_manager.models import validate_id
 from mongodb_session_manager.store.browse import SessionBrowser
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
+from mongodb_session_manager.store.sessions import SessionStore
+from mongodb_session_manager.store.settings import StoreSettings
 from mongodb_session_manager.viewer.fields import (
     FieldCatalog,
     indexed_metadata_fields,
@@ -41,6 +50,15 @@ from mongodb_session_manager.viewer.mappers import (
     metrics_from,
     row_from,
     timeline_from,
+)
+from mongodb_session_manager.viewer.paging import (
+    by_first_id,
+    committed,
+    first_page_branches,
+    paged_count_of,
+    pages_branches,
+    window_branches,
+    with_openers,
 )
 from mongodb_session_manager.viewer.pipelines import Pipelines
 from mongodb_session_manager.viewer.schemas import (
@@ -69,6 +87,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+EXPORT_BATCH = 800
+"""Message ids per page read of a streamed export (about 8 pages)."""
+
 REDISCOVER_SECONDS = 5.0
 """An unknown metadata field triggers a new discovery at most this often."""
 
@@ -89,6 +110,13 @@ class SessionQueries:
             settings.connection_string, client=settings.client, **settings.pool_options
         )
         self.browser = SessionBrowser(self.pool, settings.database_name, settings.collection_name)
+        self.store = SessionStore(
+            self.pool,
+            StoreSettings(
+                database_name=settings.database_name, collection_name=settings.collection_name
+            ),
+        )
+        """Only to put a message's out-of-line values back (exports)."""
         self.pipelines = Pipelines(self.browser.backend)
         self.catalog = FieldCatalog(self._discover_fields, settings.fields_cache_seconds)
         self._closed = False
@@ -181,6 +209,12 @@ class SessionQueries:
         pipeline = self.pipelines.search(match, search.sort_spec(), search.offset, search.limit)
         # Both reads go out together: one round trip of latency.
         rows, total = await self.browser.page_async(match, pipeline)
+        branches = first_page_branches(rows)
+        if branches:  # an agent's first message is in its first page
+            openers = await self.browser.aggregate_pages_async(
+                self.pipelines.page_openers(branches)
+            )
+            rows = with_openers(rows, openers)
         return SessionPage(
             items=[row_from(raw) for raw in rows],
             total=total,
@@ -210,6 +244,17 @@ class SessionQueries:
         raws = await self.browser.aggregate_async(pipeline)
         if not raws:
             raise SessionNotFoundError(session_id)
+        agents = [a for a in raws[0].get("agents") or [] if isinstance(a, Mapping)]
+        branches = window_branches(session_id, agents, position.offsets, size)
+        pages: list[dict[str, Any]] = []
+        if branches and self.pipelines.slices_server_side:
+            offsets = {
+                str(a.get("key")): position.offsets.get(str(a.get("key")), 0) for a in agents
+            }
+            window = self.pipelines.page_window(branches, offsets, size)
+            pages = by_first_id(await self.browser.aggregate_pages_async(window))
+        elif branches:  # no computed $slice (mongomock): whole pages, cut here
+            pages = await self.browser.pages_async({"$or": branches})
         return timeline_from(
             session_id,
             raws[0],
@@ -217,6 +262,7 @@ class SessionQueries:
             size,
             sliced=self.pipelines.slices_server_side,
             max_inline_bytes=self.settings.max_inline_image_bytes,
+            pages=pages,
         )
 
     async def metrics(self, session_id: str) -> SessionMetrics:
@@ -225,15 +271,74 @@ class SessionQueries:
         raws = await self.browser.aggregate_async(self.pipelines.metrics(session_id))
         if not raws:
             raise SessionNotFoundError(session_id)
-        return metrics_from(session_id, raws[0])
+        agents = [a for a in raws[0].get("agents") or [] if isinstance(a, Mapping)]
+        branches = pages_branches(session_id, agents)
+        pages = []
+        if branches:
+            calls = self.pipelines.page_calls(branches)
+            pages = by_first_id(await self.browser.aggregate_pages_async(calls))
+        return metrics_from(session_id, raws[0], pages)
 
     async def document(self, session_id: str) -> dict[str, Any]:
-        """The stored session document, for the export (one full read)."""
+        """The session document with every message, for the export.
+
+        One full read, plus one ``find`` of the visible pages when an agent has
+        some: each agent's ``messages`` then holds its whole conversation.
+        """
+        validate_id(session_id, "session_id")
+        raw = await self.browser.document_async(session_id)
+        if raw is None:
+            raise SessionNotFoundError(session_id)
+        stored = raw.get("agents")
+        agents = stored if isinstance(stored, dict) else {}
+        keyed = [{**a, "key": k} for k, a in agents.items() if isinstance(a, Mapping)]
+        branches = pages_branches(session_id, keyed)
+        if branches:
+            pages = await self.browser.pages_async({"$or": branches})
+            for agent in keyed:
+                paged = paged_count_of(agent)
+                if paged:
+                    older = committed(pages, agent, 0, paged)
+                    recent = agent.get("messages")
+                    whole = older + (recent if isinstance(recent, list) else [])
+                    agents[agent["key"]] = {**agents[agent["key"]], "messages": whole}
+        for agent in agents.values():
+            if isinstance(agent, Mapping) and isinstance(agent.get("messages"), list):
+                await self.resolve(session_id, agent["messages"])
+        return raw
+
+    async def header(self, session_id: str) -> dict[str, Any]:
+        """The stored session document (recent messages only): a streamed export's start."""
         validate_id(session_id, "session_id")
         raw = await self.browser.document_async(session_id)
         if raw is None:
             raise SessionNotFoundError(session_id)
         return raw
+
+    async def older_messages(
+        self, session_id: str, agent: Mapping[str, Any], batch: int | None = None
+    ) -> AsyncIterator[list[Any]]:
+        """An agent's paged messages (ids below ``paged_count``), ``batch`` ids per read.
+
+        ``agent``: the stored agent with its storage ``key`` (see :meth:`header`);
+        ``batch``: :data:`EXPORT_BATCH` by default.
+        """
+        batch = batch or EXPORT_BATCH
+        paged = paged_count_of(agent)
+        for start in range(0, paged, batch):
+            end = min(paged, start + batch)
+            (branch,) = window_branches(
+                session_id, [agent], {str(agent["key"]): start}, end - start
+            )
+            pages = await self.browser.pages_async(branch)
+            found = committed(pages, agent, start, end)
+            await self.resolve(session_id, found)
+            yield found
+
+    async def resolve(self, session_id: str, messages: list[Any]) -> None:
+        """Put the out-of-line values of ``messages`` back, in place (one read if any has some)."""
+        if any(isinstance(m, Mapping) and "blobs" in m for m in messages):
+            await self.pool.call(self.store.resolve_values(session_id, messages))
 
     async def delete(self, session_id: str) -> bool:
         """Delete one session document. True if it existed."""

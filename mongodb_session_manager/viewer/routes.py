@@ -5,13 +5,13 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from mongodb_session_manager._version import __version__
 from mongodb_session_manager.models import as_utc
 from mongodb_session_manager.viewer.auth import viewer_guard
 from mongodb_session_manager.viewer.blobs import add_blob_route
-from mongodb_session_manager.viewer.export import export_body, filename
+from mongodb_session_manager.viewer.export import EXTENSION, MEDIA, export_chunks, filename
 from mongodb_session_manager.viewer.filters import (
     MAX_TEXT_LENGTH,
     Rating,
@@ -230,11 +230,14 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
         format: Literal["json", "markdown"] = "json",
     ) -> Response:
         """Download the whole session as JSON or Markdown (what ``msm sessions export`` writes)."""
-        body, media, ext = export_body(await queries.document(session_id), format)
-        return Response(
-            content=body,
-            media_type=media,
-            headers={"Content-Disposition": f'attachment; filename="{filename(session_id, ext)}"'},
+        # The header is read first (a 404 comes before any body); then the messages
+        # are read and written a batch at a time.
+        document = await queries.header(session_id)
+        name = filename(session_id, EXTENSION[format])
+        return StreamingResponse(
+            export_chunks(queries, document, format),
+            media_type=MEDIA[format],
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
     @router.get(

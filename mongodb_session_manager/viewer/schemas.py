@@ -111,6 +111,12 @@ class AgentView(BaseModel):
     conversation_manager_state: dict[str, Any] = Field(default_factory=dict)
     internal_state: dict[str, Any] = Field(default_factory=dict)
     state_bytes: int = 0
+    incarnation: str | None = None
+    paged_count: int = 0
+    """Messages ``0 .. paged_count - 1`` are in pages (the timeline reads them there)."""
+    page_count: int = 0
+    recent_bytes: int = 0
+    rev: int = 0
     created_at: UtcDatetime | None = None
     updated_at: UtcDatetime | None = None
 

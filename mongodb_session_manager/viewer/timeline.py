@@ -12,7 +12,9 @@ Order (deterministic, never by wall clock alone):
 
 A page needs at most ``limit`` messages from each agent, so the query reads one
 ``$slice`` per agent starting at the agent's offset; the cursor carries those
-offsets and the number of feedbacks already shown.
+offsets (message ids) and the number of feedbacks already shown. Ids below an
+agent's ``paged_count`` come from its pages instead (:mod:`.paging`): a stream
+is the same whichever part of the store its messages came from.
 """
 
 from __future__ import annotations

@@ -40,17 +40,21 @@ def test_status_up_down_cycle(factory: MongoDBSessionManagerFactory, msm: Any) -
 
     up = msm("migrate", "up", "--batch-size", "5")
     assert up.exit_code == 0, up.output
-    assert versions(factory) == [1] * 12
+    assert versions(factory) == [2] * 12
     assert "m0001_reference_import (up v0 -> v1) collection_name: 12 migrated" in up.output
-    assert "0 left at v0" in up.output
+    assert "m0002_message_pages (up v1 -> v2) collection_name: 12 migrated" in up.output
+    assert "0 left at v0" in up.output and "0 left at v1" in up.output
 
     machine = json.loads(msm("migrate", "status", "--json").output)
-    assert machine["documents_by_version"] == {"1": 12}
-    assert machine["pending"] == 0
+    assert machine["documents_by_version"] == {"2": 12}
+    assert machine["pending"] == 0 and machine["pages"] == 0  # short sessions: no page
     assert machine["history"][0]["state"] == "done"
     assert "Up to date" in msm("migrate", "status").output
 
     down = msm("migrate", "down", "--no-progress", "--transactions", "off")
+    assert down.exit_code == 0, down.output
+    assert versions(factory) == [1] * 12  # one version down by default
+    down = msm("migrate", "down", "--to", "0", "--no-progress")
     assert down.exit_code == 0, down.output
     assert versions(factory) == [0] * 12
 
@@ -66,7 +70,7 @@ def test_failures_are_listed_and_give_a_non_zero_exit(
 
     assert result.exit_code == 1
     assert "failed: bulk-00001" in result.output and "not an array" in result.output
-    assert versions(factory) == [0, 1]
+    assert versions(factory) == [0, 2]
 
 
 def test_copy_into_a_target_collection(factory: MongoDBSessionManagerFactory, msm: Any) -> None:

@@ -15,9 +15,13 @@ from typer.testing import CliRunner
 
 from mongodb_session_manager import MongoDBSessionManagerFactory
 from mongodb_session_manager.cli._option_groups import with_option_groups
-from mongodb_session_manager.migrations.reference_layout import reference_to_v1
 from tests.helpers.store import raw_collection
-from tests.migrations.legacy_fixtures import PNG, as_stored, legacy_session, small_legacy_session
+from tests.migrations.legacy_fixtures import (
+    PNG,
+    as_current,
+    legacy_session,
+    small_legacy_session,
+)
 
 
 def ids(factory: MongoDBSessionManagerFactory) -> set[str]:
@@ -30,9 +34,9 @@ def ids(factory: MongoDBSessionManagerFactory) -> set[str]:
 @pytest.fixture
 def stocked(factory: MongoDBSessionManagerFactory) -> MongoDBSessionManagerFactory:
     now = datetime.now(UTC)
-    documents = [reference_to_v1(as_stored(legacy_session("shop-1")))]
+    documents = [as_current(legacy_session("shop-1"))]
     for index in range(6):
-        document = reference_to_v1(as_stored(small_legacy_session(index)))
+        document = as_current(small_legacy_session(index))
         document["updated_at"] = now - timedelta(days=20 * index)
         document["metadata"] = {"tier": "gold" if index % 2 else "free"}
         documents.append(document)

@@ -21,14 +21,18 @@ from mongodb_session_manager import (
     list_sessions,
 )
 from mongodb_session_manager.lifecycle import export_session_data
-from mongodb_session_manager.migrations.reference_layout import reference_to_v1
 from mongodb_session_manager.models import storage_key
 from tests.helpers.store import raw_collection
-from tests.migrations.legacy_fixtures import PNG, as_stored, legacy_session, small_legacy_session
+from tests.migrations.legacy_fixtures import (
+    PNG,
+    as_current,
+    legacy_session,
+    small_legacy_session,
+)
 
 
 def v1(document: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    converted = reference_to_v1(as_stored(document))
+    converted = as_current(document)
     converted.update(changes)
     return converted
 
@@ -65,7 +69,7 @@ def test_json_export_holds_everything_with_redaction_shown_and_bytes_in_base64(
 
     assert exported["format"] == "mongodb-session-manager/session-export"
     assert exported["session"]["session_id"] == "shop-1"
-    assert exported["session"]["schema_version"] == 1
+    assert exported["session"]["schema_version"] == 2
     assert exported["metadata"]["address"] == {"city": "Lyon"}
     assert exported["totals"]["messages"] == 14
     assert [f["rating"] for f in exported["feedbacks"]] == ["up", "down", None]
@@ -156,7 +160,7 @@ def test_list_filters_pages_and_counts_without_reading_messages(
     listed = list_sessions(repository=many.repository)
     assert [s.session_id for s in listed][:3] == ["bulk-00000", "bulk-00001", "bulk-00002"]
     first = listed[0]
-    assert (first.agents, first.messages, first.feedbacks, first.schema_version) == (1, 4, 0, 1)
+    assert (first.agents, first.messages, first.feedbacks, first.schema_version) == (1, 4, 0, 2)
     assert first.size_bytes and first.size_bytes > 0
 
     chat = list_sessions(SessionQuery(application_name="chat"), repository=many.repository)

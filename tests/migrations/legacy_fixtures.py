@@ -329,3 +329,16 @@ def small_legacy_session(index: int, *, padding: int = 0) -> dict[str, Any]:
 def as_stored(document: dict[str, Any]) -> dict[str, Any]:
     """The document as a tz-aware PyMongo client reads it back (naive -> aware UTC, bytes)."""
     return bson.decode(bson.encode(document), codec_options=CodecOptions(tz_aware=True))
+
+
+def as_current(document: dict[str, Any]) -> dict[str, Any]:
+    """A reference document converted to this library's schema (2) as ``msm migrate up`` does.
+
+    The fixtures are short (no agent reaches a page), so everything stays in the document.
+    """
+    from mongodb_session_manager.migrations.message_pages import v1_to_v2
+    from mongodb_session_manager.migrations.reference_layout import reference_to_v1
+
+    converted = v1_to_v2(reference_to_v1(as_stored(document)))
+    assert not converted.pages
+    return converted.document

@@ -102,10 +102,10 @@ def test_in_place_migration_converts_every_legacy_document_once(
     broken = small_legacy_session(999)
     broken["agents"]["default"]["messages"][0]["message"]["content"] = "not a list"
     db.insert([*documents, broken])
-    new_manager("already-v1").close()  # a session written by this library: left alone
-    before_v1 = db.all()["already-v1"]
+    new_manager("already-current").close()  # a session written by this library: left alone
+    before_current = db.all()["already-current"]
 
-    report = migrate_up(**db.args(batch_size=7))
+    report = migrate_up(**db.args(batch_size=7, to_version=1))
 
     step = report.steps[0]
     assert (step.total, step.migrated, step.failed, step.remaining) == (32, 31, 1, 1)
@@ -116,10 +116,10 @@ def test_in_place_migration_converts_every_legacy_document_once(
     for document in documents:
         assert stored[document["_id"]] == expected_v1(document)
     assert stored[broken["_id"]] == as_stored(broken)  # left exactly as it was
-    assert stored["already-v1"] == before_v1
+    assert stored["already-current"] == before_current
     status = migration_status(**db.args())
-    assert status.counts == {0: 1, 1: 32}
-    assert status.pending == 1
+    assert status.counts == {0: 1, 1: 31, 2: 1}
+    assert status.pending == 32
     assert [(h["state"], h["migrated"], h["failed"]) for h in status.history] == [("failed", 31, 1)]
 
 
@@ -142,14 +142,14 @@ def test_interrupted_half_way_then_resumed_migrates_each_document_exactly_once(
     db.insert(documents)
 
     with pytest.raises(SimulatedCrash):
-        migrate_up(**db.args(batch_size=4, progress=StopAfter(batches=3)))
+        migrate_up(**db.args(batch_size=4, to_version=1, progress=StopAfter(batches=3)))
 
     half = db.all()
     migrated_first = [d for d in half.values() if d.get("schema_version") == 1]
     assert len(migrated_first) == 12  # three batches of four landed, nothing else
     assert [log["state"] for log in db.logs()] == ["interrupted"]
 
-    report = migrate_up(**db.args(batch_size=4))
+    report = migrate_up(**db.args(batch_size=4, to_version=1))
 
     assert report.migrated == 25 - 12
     assert report.steps[0].already == 0
@@ -167,7 +167,9 @@ def test_copy_into_a_new_collection_leaves_the_source_and_resumes(db: Harness) -
     source_before = db.all()
 
     with pytest.raises(SimulatedCrash):
-        migrate_up(**db.args(batch_size=6, target_collection="v1", progress=StopAfter(2)))
+        migrate_up(
+            **db.args(batch_size=6, target_collection="v1", to_version=1, progress=StopAfter(2))
+        )
     assert len(db.all("v1")) == 12
     # Simulate a crash between a batch's writes and its checkpoint: rewind the checkpoint.
     (log,) = db.logs()
@@ -175,7 +177,7 @@ def test_copy_into_a_new_collection_leaves_the_source_and_resumes(db: Harness) -
     assert log["last_id"] == ids[11]
     db.update(LOG_COLLECTION, {"_id": log["_id"]}, {"$set": {"last_id": ids[5]}})
 
-    report = migrate_up(**db.args(batch_size=6, target_collection="v1"))
+    report = migrate_up(**db.args(batch_size=6, target_collection="v1", to_version=1))
 
     step = report.steps[0]
     assert step.resumed_after == ids[5]
@@ -186,7 +188,7 @@ def test_copy_into_a_new_collection_leaves_the_source_and_resumes(db: Harness) -
     assert len(target) == 20
     for document in documents:
         assert target[document["_id"]] == expected_v1(document)
-    again = migrate_up(**db.args(batch_size=6, target_collection="v1"))
+    again = migrate_up(**db.args(batch_size=6, target_collection="v1", to_version=1))
     assert (again.migrated, again.steps[0].already) == (0, 20)
 
 
@@ -197,13 +199,14 @@ def test_forward_backward_forward_round_trips_on_the_database(db: Harness) -> No
 
     up = migrate_up(**db.args(batch_size=4))
     first = db.all()
-    down = migrate_down(**db.args(batch_size=4))
+    down = migrate_down(**db.args(batch_size=4, to_version=0))
     assert db.all() == legacy
     up_again = migrate_up(**db.args(batch_size=4))
 
-    assert (up.migrated, down.migrated, up_again.migrated) == (9, 9, 9)
+    # Two steps each way (reference <-> 1 <-> 2), nine documents each.
+    assert (up.migrated, down.migrated, up_again.migrated) == (18, 18, 18)
     assert db.all() == first
-    assert migration_status(**db.args()).counts == {1: 9}
+    assert migration_status(**db.args()).counts == {2: 9}
 
 
 def test_two_runners_at_once_never_convert_a_document_twice(db: Harness) -> None:
@@ -212,7 +215,7 @@ def test_two_runners_at_once_never_convert_a_document_twice(db: Harness) -> None
 
     async def both() -> list[Any]:
         runners = [MigrationRunner(db.pool, db.database, COLLECTION, batch_size=3) for _ in "ab"]
-        return list(await asyncio.gather(*(runner.up() for runner in runners)))
+        return list(await asyncio.gather(*(runner.up(1) for runner in runners)))
 
     reports = db.pool.run(both())
 
@@ -250,7 +253,8 @@ class ConcurrentWriter(MigrationRunner):
 def test_a_write_by_the_old_application_during_the_migration_is_not_lost(db: Harness) -> None:
     db.insert([small_legacy_session(i) for i in range(6)])
 
-    report = db.pool.run(ConcurrentWriter(db.pool, db.database, COLLECTION, batch_size=4).up())
+    writer = ConcurrentWriter(db.pool, db.database, COLLECTION, batch_size=4)
+    report = db.pool.run(writer.up(1))
 
     assert report.migrated == 6
     migrated = db.all()["bulk-00003"]
@@ -265,7 +269,7 @@ def test_transactions_when_asked(db: Harness, msm_backend: Any) -> None:
     documents = legacy_documents(10)
     db.insert(documents)
 
-    report = migrate_up(**db.args(batch_size=3, transactions=True))
+    report = migrate_up(**db.args(batch_size=3, transactions=True, to_version=1))
 
     assert report.steps[0].transactions and report.migrated == 10
     for document in documents:
@@ -276,7 +280,7 @@ def test_transactions_when_asked(db: Harness, msm_backend: Any) -> None:
 def test_standalone_server_runs_without_transactions(db: Harness) -> None:
     db.insert(legacy_documents(3))
     report = migrate_up(**db.args())
-    assert report.steps[0].transactions is False and report.migrated == 3
+    assert report.steps[0].transactions is False and report.steps[0].migrated == 3
 
 
 def test_memory_and_round_trips_stay_bounded_per_batch(
@@ -285,7 +289,7 @@ def test_memory_and_round_trips_stay_bounded_per_batch(
     db.insert([small_legacy_session(i, padding=20_000) for i in range(60)])
 
     with db.pool.command_stats.capture() as log:
-        report = migrate_up(**db.args(batch_size=10, max_batch_bytes=64 * 1024))
+        report = migrate_up(**db.args(batch_size=10, max_batch_bytes=64 * 1024, to_version=1))
 
     step = report.steps[0]
     assert step.migrated == 60
@@ -313,7 +317,8 @@ def test_indexes_are_created_after_an_up(db: Harness) -> None:
         info = await db.pool.collection(db.database, "imported").index_information()
         return sorted(info)
 
-    assert {"session_id_unique", "expires_at_ttl"} <= set(db.pool.run(names()))
+    assert "expires_at_ttl" in db.pool.run(names())
+    assert "session_id_unique" not in db.pool.run(names())  # schema 2 retires it (sharding)
 
 
 @pytest.mark.parametrize(
@@ -336,7 +341,7 @@ def test_bad_options_are_refused_before_any_write(
 
 def test_down_below_zero_is_refused(db: Harness) -> None:
     with pytest.raises(MigrationError, match="down to version"):
-        migrate_down(**db.args(to_version=1))
+        migrate_down(**db.args(to_version=2))
 
 
 class CtrlC:
@@ -378,11 +383,11 @@ def test_ctrl_c_finishes_the_batch_in_progress_and_reports_an_interruption(
 
     monkeypatch.setattr(MigrationRunner, "request_stop", noted)
 
-    report = migrate_up(**db.args(batch_size=5, progress=ctrl_c))
+    report = migrate_up(**db.args(batch_size=5, progress=ctrl_c, to_version=1))
 
     assert report.interrupted and not report.ok
     done = [d for d in db.all().values() if d.get("schema_version") == 1]
     assert len(done) == report.migrated == 5  # exactly the batch in progress, no more
     assert db.logs()[0]["state"] == "interrupted"
-    rest = migrate_up(**db.args(batch_size=5))
+    rest = migrate_up(**db.args(batch_size=5, to_version=1))
     assert rest.migrated == 20 - report.migrated

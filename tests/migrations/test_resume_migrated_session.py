@@ -34,7 +34,7 @@ def insert_legacy(factory: MongoDBSessionManagerFactory, document: dict[str, Any
 
 def migrate(factory: MongoDBSessionManagerFactory) -> None:
     report = migrate_up(pool=factory.pool, database_name=factory.repository.database_name)
-    assert report.ok and report.migrated == 1
+    assert report.ok and [step.migrated for step in report.steps] == [1, 1]
 
 
 def texts(agent: Agent) -> list[str]:
@@ -55,7 +55,7 @@ def test_a_legacy_session_gives_a_clear_error_everywhere_never_a_validation_trac
     message = str(opened.value)
     assert "schema_version 0" in message and "reference implementation" in message
     assert "msm migrate up" in message
-    assert (opened.value.found, opened.value.supported) == (0, 1)
+    assert (opened.value.found, opened.value.supported) == (0, 2)
 
     with pytest.raises(SchemaVersionError):
         factory.repository.read_session("old-1")
@@ -113,7 +113,7 @@ def test_a_strands_agent_resumes_and_continues_a_migrated_session(
     support = stored["agents"]["support"]
     assert [m["message_id"] for m in support["messages"]] == list(range(14))
     assert support["message_count"] == 14
-    assert stored["schema_version"] == 1
+    assert stored["schema_version"] == 2
     assert support["messages"][13]["content"] == [{"text": "It was delivered."}]
     assert support["totals"]["model_calls"] == 5 + 2
     assert support["totals"]["tools"]["lookup_order"]["calls"] == 1 + 1  # imported + new

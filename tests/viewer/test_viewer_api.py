@@ -281,7 +281,7 @@ async def test_unknown_session_is_404_and_bad_ids_422(client: Client) -> None:
 
 async def test_hostile_session_ids_are_reachable(client: Client, seeded: Seeded) -> None:
     for session_id in ("a/b", "dots.and.$dollars", "ünïcødé 会话", "?x=1&y=#2"):
-        seeded.insert({"_id": session_id, "session_id": session_id, "schema_version": 1})
+        seeded.insert({"_id": session_id, "session_id": session_id, "schema_version": 2})
         response = await client.get("/api/v1/sessions/" + quote(session_id, safe=""))
         assert response.status_code == 200, (session_id, response.text)
         assert response.json()["session_id"] == session_id
@@ -382,7 +382,7 @@ async def test_timeline_is_stable_across_agents_clock_skew_and_tied_feedback(
         {
             "_id": "skewed",
             "session_id": "skewed",
-            "schema_version": 1,
+            "schema_version": 2,
             "agents": {
                 # b's second message has a clock earlier than its first: id order wins.
                 "b": {
@@ -471,7 +471,7 @@ async def test_export_json_and_markdown(client: Client) -> None:
 async def test_deleting_needs_the_admin_option(
     client: Client, make_client: MakeClient, seeded: Seeded
 ) -> None:
-    seeded.insert({"_id": "doomed", "session_id": "doomed", "schema_version": 1})
+    seeded.insert({"_id": "doomed", "session_id": "doomed", "schema_version": 2})
     refused = await client.delete("/api/v1/sessions/doomed")
     assert refused.status_code == 403
     assert "--allow-delete" in refused.json()["message"]

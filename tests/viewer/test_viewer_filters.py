@@ -105,7 +105,7 @@ def test_user_text_never_becomes_an_operator() -> None:
     )
     query = search.query()
     clauses = query["$and"]
-    assert clauses[0] == {"session_id": {"$regex": r"^\$where"}}
+    assert clauses[0] == {"_id": {"$regex": r"^\$where"}}
     assert clauses[1] == {"application_name": "$ne"}  # a plain value in an equality match
     assert clauses[2]["$expr"]["$in"][0] == {"$literal": "$agents"}
     assert clauses[3] == {"metadata.tier": hostile}
@@ -113,6 +113,6 @@ def test_user_text_never_becomes_an_operator() -> None:
 
 def test_sort_always_ends_with_the_id() -> None:
     assert SessionSearch(sort="-tokens").sort_spec() == [("totals.total_tokens", -1), ("_id", -1)]
-    assert SessionSearch(sort="session_id").sort_spec() == [("session_id", 1)]
+    assert SessionSearch(sort="session_id").sort_spec() == [("_id", 1)]
     assert SessionSearch().query() == {}
     assert not SessionSearch().has_filters()

@@ -6,6 +6,7 @@ see :mod:`mongodb_session_manager.migrations.reference_layout` for what changes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from mongodb_session_manager.migrations.base import DocumentMigration
@@ -20,7 +21,12 @@ class Forward(DocumentMigration):
     source_version: ClassVar[int] = 0
     target_version: ClassVar[int] = 1
 
-    def convert(self, document: dict[str, Any]) -> dict[str, Any]:
+    def convert(
+        self,
+        document: dict[str, Any],
+        pages: Sequence[dict[str, Any]] = (),
+        values: Mapping[str, bytes] | None = None,
+    ) -> dict[str, Any]:
         """See :func:`~mongodb_session_manager.migrations.reference_layout.reference_to_v1`."""
         return reference_to_v1(document)
 
@@ -31,6 +37,11 @@ class Backward(DocumentMigration):
     source_version: ClassVar[int] = 1
     target_version: ClassVar[int] = 0
 
-    def convert(self, document: dict[str, Any]) -> dict[str, Any]:
+    def convert(
+        self,
+        document: dict[str, Any],
+        pages: Sequence[dict[str, Any]] = (),
+        values: Mapping[str, bytes] | None = None,
+    ) -> dict[str, Any]:
         """See :func:`~mongodb_session_manager.migrations.reference_layout.v1_to_reference`."""
         return v1_to_reference(document)
