@@ -37,20 +37,32 @@ async def redact_message(
         SessionNotFoundError: No such session, agent or message.
     """
     key = storage_key(validate_id(agent_id, "agent_id"))
-    path = f"agents.{key}.messages.$"
     added = encoded_size({"r": redact}, f"redaction of message {message_id}") if redact else 0
-    update = redaction_write(key, path, redact, added, utcnow())
-    merge_update(update, extra(path) if extra is not None else None)
+
+    def write_at(path: str) -> dict[str, Any]:
+        update = redaction_write(key, path, redact, added, utcnow())
+        merge_update(update, extra(path) if extra is not None else None)
+        return update
+
     cursor = store.cursors.peek(session_id, key)
     missed: SessionConflictError | None = None
     if cursor is None or message_id >= cursor.paged_count:
+        # By position when this store knows where the recent messages start, else
+        # by id (the positional operator): either way guarded by the id.
+        path = (
+            f"agents.{key}.messages.$"
+            if cursor is None
+            else f"agents.{key}.messages.{message_id - cursor.paged_count}"
+        )
+        found = f"agents.{key}.messages.message_id" if cursor is None else f"{path}.message_id"
+        update = write_at(path)
         try:
             await store.update_session(
                 session_id,
                 {**update, "$inc": {**update.get("$inc", {}), f"agents.{key}.rev": 1}},
                 added_bytes=int(update.get("$inc", {}).get("size_bytes", 0)),
                 agent_id=agent_id,
-                condition={f"agents.{key}.messages.message_id": message_id},
+                condition={found: message_id},
             )
         except SessionConflictError as exc:
             missed = exc  # not among the recent messages (any more): in a page, or nowhere
@@ -58,6 +70,8 @@ async def redact_message(
             if cursor is not None:
                 cursor.rev += 1
             return
+    path = f"agents.{key}.messages.$"
+    update = write_at(path)
     if await _redact_paged(store, session_id, agent_id, key, message_id, update, path):
         return
     raise missed or SessionConflictError(
