@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
@@ -26,7 +26,7 @@ from mongodb_session_manager.models.pages import (
     split_into_pages,
 )
 from mongodb_session_manager.store.codec import encoded_size
-from mongodb_session_manager.store.gateway import CollectionGateway
+from mongodb_session_manager.store.per_session import PerSessionGateway
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
 
 __all__ = ["PageStore", "history_pages", "page_document", "page_messages"]
@@ -59,7 +59,7 @@ def page_messages(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return messages
 
 
-class PageStore(CollectionGateway):
+class PageStore(PerSessionGateway):
     """The page collection next to a sessions collection.
 
     Args:
@@ -203,19 +203,6 @@ class PageStore(CollectionGateway):
         }
         result = await self.collection().update_many(query, {**update, "$inc": {"rev": 1}})
         return bool(result.matched_count)
-
-    async def refresh_lease(self, session_id: str, until: datetime) -> int:
-        """Move the expiry of a session's pages to ``until`` (one write); how many moved."""
-        result = await self.collection().update_many(
-            {"session_id": session_id}, {"$set": {"expires_at": until}}
-        )
-        return int(result.modified_count)
-
-    async def delete_for(self, session_ids: Sequence[str]) -> int:
-        """Delete every page of these sessions (every incarnation); how many went."""
-        if not session_ids:
-            return 0
-        return await self.delete_many({"session_id": {"$in": list(session_ids)}})
 
 
 def page_document(
