@@ -189,10 +189,17 @@ class PageStore(PerSessionGateway):
         incarnation: str | None,
         message_id: int,
         update: Mapping[str, Any],
-    ) -> bool:
-        """Apply ``update`` (paths under ``messages.$``) to a paged message. True if found."""
+        *,
+        returning: bool = False,
+    ) -> list[dict[str, Any]] | None:
+        """Apply ``update`` (paths under ``messages.$``) to a paged message.
+
+        Returns:
+            ``None`` if no page holds it; else, with ``returning``, the message as
+            it was (one more read, first: an erasure deletes its values), or ``[]``.
+        """
         if incarnation is None:
-            return False
+            return None
         query = {
             "session_id": session_id,
             "agent_key": agent_key,
@@ -201,8 +208,12 @@ class PageStore(PerSessionGateway):
             "end_id": {"$gt": message_id},
             "messages.message_id": message_id,
         }
+        found: list[dict[str, Any]] = []
+        if returning:
+            row = await self.collection().find_one(query, {"messages": 1})  # a page: bounded
+            found = list((row or {}).get("messages") or [])
         result = await self.collection().update_many(query, {**update, "$inc": {"rev": 1}})
-        return bool(result.matched_count)
+        return found if result.matched_count else None
 
 
 def page_document(
