@@ -92,14 +92,23 @@ class StorageValueStore(CollectionGateway):
         """Store ``data`` under ``key`` (one command when it fits in a document)."""
         layout = self.layout
         now = datetime.now(UTC)
-        chunks: tuple[str, int] | None = None
-        if not layout.fits_inline(data):
-            version = uuid.uuid4().hex
-            documents = layout.chunk_documents(key, data, version, now)
+        stored_id = layout.stored_id(key)
+        if layout.fits_inline(data):
+            await self._switch(layout.head(key, data, now, None))
+            return
+        version = uuid.uuid4().hex
+        documents = layout.chunk_documents(key, data, version, now)
+        try:
             for document in documents:  # one chunk per command: each is up to a document
                 await self._chunks().insert_one(document)
-            chunks = (version, len(documents))
-        head = layout.head(key, data, now, chunks)
+            await self._switch(layout.head(key, data, now, (version, len(documents))))
+        except BaseException:
+            # Nothing names this version (the head switch did not happen): drop its chunks.
+            await self._drop_version(stored_id, version)
+            raise
+
+    async def _switch(self, head: dict[str, Any]) -> None:
+        """Replace the head in one write, then drop the chunks of the version it replaced."""
         before = await self.collection().find_one_and_replace(
             {"_id": head["_id"]},
             head,
@@ -108,6 +117,18 @@ class StorageValueStore(CollectionGateway):
             return_document=ReturnDocument.BEFORE,
         )
         await self._drop_chunks(head["_id"], before)
+
+    async def _drop_version(self, stored_id: str, version: str) -> None:
+        """Best-effort delete of a failed write's chunks (logged when it fails too)."""
+        try:
+            await self._chunks().delete_many({"head": stored_id, "version": version})
+        except Exception as error:
+            logger.warning(
+                "storage.orphan_chunks | head=%s version=%s error=%s",
+                stored_id,
+                version,
+                type(error).__name__,
+            )
 
     async def get(self, key: str) -> bytes | None:
         """The bytes under ``key``, or ``None`` (one command when they fit in a document)."""
