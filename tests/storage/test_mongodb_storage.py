@@ -245,3 +245,17 @@ async def test_one_round_trip_per_operation_on_a_small_value(storage: MongoDBSto
         with stats.capture() as log:
             await operation
         assert log.round_trips == 1, log.commands
+
+
+@pytest.mark.usefixtures("needs_command_monitoring")
+async def test_a_text_search_is_one_round_trip(
+    make_storage: Callable[..., MongoDBStorage],
+) -> None:
+    storage = make_storage(collection_name="texts", text_search=True)
+    await storage.write("notes/ui.md", b"dark mode toggle")
+
+    with storage.pool.command_stats.capture() as log:
+        results = await storage.search("toggle")
+
+    assert [r.key for r in results] == ["notes/ui.md"]
+    assert log.round_trips == 1, log.commands
