@@ -94,3 +94,21 @@ def test_sessions_of_two_applications_do_not_mix(
     assert _texts(_agent(make_storage(namespace="billing")))[-1] == "billing answer"
     assert _texts(_agent(make_storage(namespace="support")))[-1] == "support answer"
     assert _texts(_agent(make_storage())) == []
+
+
+def test_a_graph_is_persisted_latest_only(storage: MongoDBStorage) -> None:
+    from strands.multiagent import GraphBuilder
+
+    builder = GraphBuilder()
+    builder.add_node(Agent(model=ScriptedModel(["researched"]), callback_handler=None), "research")
+    builder.add_node(Agent(model=ScriptedModel(["written"]), callback_handler=None), "write")
+    builder.add_edge("research", "write")
+    builder.set_max_node_executions(4)
+    builder.set_session_manager(SnapshotSessionManager("graph-1", storage=storage))
+    graph = builder.build()
+
+    result = graph("a topic")
+
+    assert str(result.status).endswith("COMPLETED")
+    keys = asyncio.run(storage.list("session/graph-1/"))
+    assert any(key.startswith("session/graph-1/scopes/multiAgent/") for key in keys), keys

@@ -12,9 +12,9 @@ from strands.types.exceptions import StorageError
 from mongodb_session_manager import MongoDBSessionManagerFactory, MongoDBStorage
 from mongodb_session_manager.store.storage_values import StorageValueStore
 from mongodb_session_manager.testing import MongoBackend
-from tests.storage.storage_fixtures import make_storage
+from tests.storage.storage_fixtures import make_storage, storage
 
-__all__ = ["make_storage"]
+__all__ = ["make_storage", "storage"]
 
 SIZE = 4096
 
@@ -123,3 +123,26 @@ async def test_a_reader_whose_version_is_replaced_reads_the_new_value_whole(
         assert await chunked.read("snap") == new
 
     assert "storage.read_retried | key=snap" in caplog.text
+
+
+async def test_the_callers_loop_keeps_running_during_a_big_write(storage: MongoDBStorage) -> None:
+    value = b"v" * (20 * 1024 * 1024)
+    ticks = 0
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not done.is_set():
+            ticks += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    before = ticks
+    await storage.write("big", value)
+    during = ticks - before
+    done.set()
+    await task
+
+    assert during > 0, "the write blocked the caller's event loop"
+    assert await storage.read("big") == value
