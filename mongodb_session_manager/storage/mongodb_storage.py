@@ -270,14 +270,13 @@ class MongoDBStorage:
         if not self.store.layout.text:
             return await KeywordSearchStrategy().search(self, query)
         found = await self._call(
-            f"search '{query}'", lambda: self.store.text_search(query, _SEARCH_LIMIT * 10)
+            f"search '{query}'",
+            lambda: self.store.text_search(query, self._prefix, _SEARCH_LIMIT),
         )
-        results = [
+        return [
             StorageSearchResult(key=key[len(self._prefix) :], score=score, data=data)
             for key, score, data in found
-            if key.startswith(self._prefix)
         ]
-        return results[:_SEARCH_LIMIT]
 
     def namespace(self, prefix: str) -> MongoDBStorage:
         """A view of this storage scoped to keys under ``prefix`` (same pool and collection).

@@ -58,7 +58,8 @@ class StorageValueStore(CollectionGateway):
     async def prepare(self) -> None:
         """Create the indexes unless this process already did (a few commands, once)."""
         name = self.collection_name
-        if self.pool.is_indexed(self.database_name, name, ("storage",)):
+        marker = ("storage", "text") if self.layout.text else ("storage",)
+        if self.pool.is_indexed(self.database_name, name, marker):
             return
         ttl = IndexModel([("expires_at", pymongo.ASCENDING)], expireAfterSeconds=0)
         await self.collection().create_indexes(
@@ -85,7 +86,7 @@ class StorageValueStore(CollectionGateway):
                     )
                 ]
             )
-        self.pool.mark_indexed(self.database_name, name, ("storage",))
+        self.pool.mark_indexed(self.database_name, name, marker)
         logger.info("storage.indexes_ensured | database=%s collection=%s", self.database_name, name)
 
     async def put(self, key: str, data: bytes) -> None:
@@ -99,8 +100,8 @@ class StorageValueStore(CollectionGateway):
         version = uuid.uuid4().hex
         documents = layout.chunk_documents(key, data, version, now)
         try:
-            for document in documents:  # one chunk per command: each is up to a document
-                await self._chunks().insert_one(document)
+            # The driver splits the batch into messages of at most 48 MB.
+            await self._chunks().insert_many(documents, ordered=True)
             await self._switch(layout.head(key, data, now, (version, len(documents))))
         except BaseException:
             # Nothing names this version (the head switch did not happen): drop its chunks.
@@ -185,12 +186,17 @@ class StorageValueStore(CollectionGateway):
         )
         return sorted([self.layout.key_of(row["_id"]) async for row in cursor])
 
-    async def text_search(self, query: str, limit: int) -> list[tuple[str, float, bytes | None]]:
-        """Keys, text scores and values of the best text-index matches of ``query``."""
+    async def text_search(
+        self, query: str, prefix: str, limit: int
+    ) -> list[tuple[str, float, bytes | None]]:
+        """Keys, text scores and values of the best text-index matches of ``query``.
+
+        Only keys starting with ``prefix``; at most ``limit``, best first (one query).
+        """
         cursor = (
             self.collection()
             .find(
-                {"namespace": self.layout.namespace, "$text": {"$search": query}},
+                {**self.layout.prefix_filter(prefix), "$text": {"$search": query}},
                 {"score": {"$meta": "textScore"}, "data": 1},
             )
             .sort([("score", {"$meta": "textScore"})])

@@ -259,3 +259,15 @@ async def test_a_text_search_is_one_round_trip(
 
     assert [r.key for r in results] == ["notes/ui.md"]
     assert log.round_trips == 1, log.commands
+
+
+async def test_text_search_in_a_namespace_view_sees_only_its_keys(
+    make_storage: Callable[..., MongoDBStorage],
+) -> None:
+    storage = make_storage(collection_name="texts", text_search=True)
+    await storage.write("a/one.md", b"dark mode")
+    await storage.write("b/two.md", b"dark theme")
+
+    results = await storage.namespace("a").search("dark")
+
+    assert [r.key for r in results] == ["one.md"]
