@@ -95,33 +95,43 @@ class StorageValueStore(CollectionGateway):
         now = datetime.now(UTC)
         stored_id = layout.stored_id(key)
         if layout.fits_inline(data):
-            await self._switch(layout.head(key, data, now, None))
+            before = await self._switch(layout.head(key, data, now, None))
+            await self._drop_chunks(stored_id, before)
             return
         version = uuid.uuid4().hex
         documents = layout.chunk_documents(key, data, version, now)
         try:
             # The driver splits the batch into messages of at most 48 MB.
             await self._chunks().insert_many(documents, ordered=True)
-            await self._switch(layout.head(key, data, now, (version, len(documents))))
+            before = await self._switch(layout.head(key, data, now, (version, len(documents))))
         except BaseException:
-            # Nothing names this version (the head switch did not happen): drop its chunks.
             await self._drop_version(stored_id, version)
             raise
+        await self._drop_chunks(stored_id, before)
 
-    async def _switch(self, head: dict[str, Any]) -> None:
-        """Replace the head in one write, then drop the chunks of the version it replaced."""
-        before = await self.collection().find_one_and_replace(
+    async def _switch(self, head: dict[str, Any]) -> dict[str, Any] | None:
+        """Replace the head in one write; the replaced head's ``chunks`` (``None``: new key)."""
+        before: dict[str, Any] | None = await self.collection().find_one_and_replace(
             {"_id": head["_id"]},
             head,
             projection={"chunks": 1},
             upsert=True,
             return_document=ReturnDocument.BEFORE,
         )
-        await self._drop_chunks(head["_id"], before)
+        return before
 
     async def _drop_version(self, stored_id: str, version: str) -> None:
-        """Best-effort delete of a failed write's chunks (logged when it fails too)."""
+        """Best-effort delete of a failed write's chunks, unless its head switch did land.
+
+        A write whose reply was lost may still have switched the head: then the chunks
+        are the value and stay. Logged (not raised) when the cleanup fails too.
+        """
         try:
+            named = await self.collection().find_one(
+                {"_id": stored_id, "chunks.version": version}, {"_id": 1}
+            )
+            if named is not None:
+                return
             await self._chunks().delete_many({"head": stored_id, "version": version})
         except Exception as error:
             logger.warning(
@@ -169,12 +179,24 @@ class StorageValueStore(CollectionGateway):
         await self._drop_chunks(stored_id, before)
 
     async def _drop_chunks(self, stored_id: str, before: dict[str, Any] | None) -> None:
-        """Delete the chunks of the version a write or delete just replaced (if chunked)."""
+        """Delete the chunks of the version a write or delete just replaced (if chunked).
+
+        Best effort: a failure is logged (``storage.orphan_chunks``), not raised.
+        """
         if before is None or before.get("chunks") is None:
             return
-        await self._chunks().delete_many(
-            {"head": stored_id, "version": before["chunks"]["version"]}
-        )
+        version = before["chunks"]["version"]
+        try:
+            await self._chunks().delete_many({"head": stored_id, "version": version})
+        except Exception as error:
+            # The write or delete itself is done (no reader can reach these chunks any
+            # more): failing it now would misreport it. The chunks are left over, said here.
+            logger.warning(
+                "storage.orphan_chunks | head=%s version=%s error=%s",
+                stored_id,
+                version,
+                type(error).__name__,
+            )
 
     async def keys(self, prefix: str) -> list[str]:
         """Every key starting with ``prefix``, sorted (one query by the ``_id`` index)."""

@@ -64,6 +64,43 @@ async def test_concurrent_writers_leave_one_whole_value_and_no_stray_chunks(
     assert _chunk_count(factory) == 41  # only the winner's chunks are left
 
 
+def _fail_next(factory: MongoDBSessionManagerFactory, command: str, collection: str) -> None:
+    async def configure() -> Any:
+        return await factory.pool.client().admin.command(
+            {
+                "configureFailPoint": "failCommand",
+                "mode": {"times": 1},
+                "data": {
+                    "failCommands": [command],
+                    "errorCode": 2,
+                    "namespaces": [f"{factory.settings.database_name}.{collection}"],
+                },
+            }
+        )
+
+    factory.pool.run(configure())
+
+
+async def test_a_failed_cleanup_of_old_chunks_keeps_the_new_value(
+    chunked: MongoDBStorage,
+    factory: MongoDBSessionManagerFactory,
+    msm_backend: MongoBackend,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    if msm_backend.uri is None:
+        pytest.skip("needs a wire server (configureFailPoint)")
+    old, new = b"o" * SIZE, b"n" * SIZE
+    await chunked.write("snap", old)
+    _fail_next(factory, "delete", "strands_storage_chunks")
+
+    with caplog.at_level("WARNING", logger="mongodb_session_manager.store.storage_values"):
+        await chunked.write("snap", new)  # done: the head names the new chunks
+
+    assert await chunked.read("snap") == new
+    assert "storage.orphan_chunks | head=snap" in caplog.text
+    assert _chunk_count(factory) == 82  # the old value's 41 chunks are left over, as logged
+
+
 async def test_a_failed_head_switch_keeps_the_old_value_whole(
     chunked: MongoDBStorage, factory: MongoDBSessionManagerFactory, msm_backend: MongoBackend
 ) -> None:
