@@ -271,3 +271,18 @@ async def test_text_search_in_a_namespace_view_sees_only_its_keys(
     results = await storage.namespace("a").search("dark")
 
     assert [r.key for r in results] == ["one.md"]
+
+
+async def test_built_like_the_manager_it_shares_the_factorys_pool(
+    factory: MongoDBSessionManagerFactory, msm_options: dict[str, Any]
+) -> None:
+    shared = MongoDBStorage.from_factory(factory, collection_name="shared")
+    given = MongoDBStorage(database_name=shared.database_name, client=factory.pool)
+    own = MongoDBStorage(**msm_options, collection_name="shared")
+    assert shared.pool is factory.pool and given.pool is factory.pool
+    await own.write("k", b"from its own pool")
+
+    assert await shared.read("k") == b"from its own pool"  # the same database and collection
+    for made in (shared, given, own):
+        made.close()
+    assert factory.repository.read_session("nobody") is None  # the factory's pool still works
