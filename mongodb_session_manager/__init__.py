@@ -98,6 +98,7 @@ if TYPE_CHECKING:
         DEFAULT_MAX_DOCUMENT_BYTES,
         MongoDBSessionRepository,
     )
+    from mongodb_session_manager.storage import MongoDBStorage
     from mongodb_session_manager.store import CommandLog, CommandStats, MongoDBConnectionPool
 
 _LAZY: dict[str, str] = {
@@ -178,6 +179,7 @@ _LAZY: dict[str, str] = {
     # mongodb_session_manager.repository
     "DEFAULT_MAX_DOCUMENT_BYTES": "mongodb_session_manager.repository",
     "MongoDBSessionRepository": "mongodb_session_manager.repository",
+    "MongoDBStorage": "mongodb_session_manager.storage",
     # mongodb_session_manager.store
     "CommandLog": "mongodb_session_manager.store",
     "CommandStats": "mongodb_session_manager.store",
@@ -224,6 +226,7 @@ __all__ = [
     "MongoDBSessionManager",
     "MongoDBSessionManagerFactory",
     "MongoDBSessionRepository",
+    "MongoDBStorage",
     "MultiAgentRecord",
     "OptionalDependencyError",
     "SchemaVersionError",

@@ -60,6 +60,7 @@ LAYER: dict[str, int] = {
     "models": 1,
     "store": 2,
     "repository": 3,
+    "storage": 3,
     "services": 3,
     "lifecycle": 3,
     "migrations": 3,

@@ -40,6 +40,7 @@ FACADE_ALL = frozenset(
         "MongoDBSessionManager",
         "MongoDBSessionManagerFactory",
         "MongoDBSessionRepository",
+        "MongoDBStorage",
         "MultiAgentRecord",
         "OptionalDependencyError",
         "SchemaVersionError",
