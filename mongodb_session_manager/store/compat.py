@@ -71,6 +71,11 @@ class Backend:
         """Whether ``$slice`` in an expression accepts computed offsets (``$switch``...)."""
         return self.name == "server"
 
+    @property
+    def text_search(self) -> bool:
+        """Whether ``$text`` queries (and text indexes) can be used at all."""
+        return self.name == "server"
+
 
 SERVER = Backend("server")
 MONGOMOCK = Backend("mongomock")
