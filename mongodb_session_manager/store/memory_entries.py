@@ -168,6 +168,13 @@ class MemoryEntryStore(CollectionGateway):
         Each row has ``score`` (``vectorSearchScore``). ``None``: the deployment has
         no such vector index (or no ``$vectorSearch`` at all).
         """
+        if not self.backend.vector_search:
+            logger.warning(
+                "memory.search_unavailable | strategy=vector_search collection=%s code=None "
+                "reason=the backend has no $vectorSearch",
+                self.collection_name,
+            )
+            return None
         stage: dict[str, Any] = {
             "index": index,
             "path": "embedding",
