@@ -298,3 +298,44 @@ def test_search_over_10000_entries_stays_within_its_round_trips(
         assert entries[0].metadata["_searchStrategy"] == strategy
         # one command; $text on the embedded server needs one more for the fields
         assert log.round_trips <= (2 if strategy == "text" else 1), (strategy, log.commands)
+
+
+# ------------------------------------------------------------------ construction and indexes
+
+
+def test_own_pool_from_a_connection_string_and_indexes(
+    msm_options: dict[str, Any], msm_backend: MongoBackend
+) -> None:
+    with MongoDBMemoryStore(**msm_options, name="own") as store:
+        assert store.ensure_indexes() in (True, False)
+        asyncio.run(store.add("tea with milk"))
+        names = set(store.pool.run(store.entries.index_information()))
+        assert {"memory_scope_recent", "memory_scope_tokens"} <= names
+        if msm_backend.kind != "mock":
+            assert "memory_text" in names
+        assert [e.content for e in asyncio.run(store.search("milk"))] == ["tea with milk"]
+        store.pool.run(store.entries.collection().drop())
+
+
+def test_a_collection_whose_text_index_is_taken_ranks_by_keywords(
+    memory_store: Make, needs_text: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = memory_store(collection_name="memory_with_other_text_index")
+
+    async def other_text_index() -> None:
+        await store.entries.collection().create_index([("title", "text")], name="other")
+
+    store.pool.run(other_text_index())
+    with caplog.at_level(logging.INFO, logger="mongodb_session_manager"):
+        asyncio.run(store.add("tea with milk"))
+        [entry] = asyncio.run(store.search("milk"))
+    assert entry.content == "tea with milk" and entry.metadata is not None
+    strategy = entry.metadata["_searchStrategy"]
+    said = [
+        m
+        for m in caplog.messages
+        if m.startswith("memory.text_index_unavailable")
+        or (m.startswith("memory.search_unavailable") and "strategy=text" in m)
+    ]
+    # the server refuses the second text index, or $text with two of them: keywords answer
+    assert (strategy, bool(said)) in {("keyword", True), ("text", False)}, said
