@@ -71,6 +71,7 @@ if TYPE_CHECKING:
         initialize_global_factory,
         initialize_global_factory_async,
     )
+    from mongodb_session_manager.memory import MongoDBMemoryStore
     from mongodb_session_manager.migrations import (
         MigrationReport,
         MigrationStatus,
@@ -156,6 +157,8 @@ _LAZY: dict[str, str] = {
     "get_global_factory": "mongodb_session_manager.manager",
     "initialize_global_factory": "mongodb_session_manager.manager",
     "initialize_global_factory_async": "mongodb_session_manager.manager",
+    # mongodb_session_manager.memory
+    "MongoDBMemoryStore": "mongodb_session_manager.memory",
     # mongodb_session_manager.migrations
     "MigrationReport": "mongodb_session_manager.migrations",
     "MigrationStatus": "mongodb_session_manager.migrations",
@@ -223,6 +226,7 @@ __all__ = [
     "MigrationStatus",
     "ModelUnavailableError",
     "MongoDBConnectionPool",
+    "MongoDBMemoryStore",
     "MongoDBSessionManager",
     "MongoDBSessionManagerFactory",
     "MongoDBSessionRepository",

@@ -65,6 +65,7 @@ LAYER: dict[str, int] = {
     "lifecycle": 3,
     "migrations": 3,
     "features": 3,
+    "memory": 3,
     "manager": 4,
     "aws": 4,
     "hooks": 4,

@@ -37,6 +37,7 @@ FACADE_ALL = frozenset(
         "MigrationStatus",
         "ModelUnavailableError",
         "MongoDBConnectionPool",
+        "MongoDBMemoryStore",
         "MongoDBSessionManager",
         "MongoDBSessionManagerFactory",
         "MongoDBSessionRepository",
