@@ -259,15 +259,16 @@ class MongoDBStorage:
         """Stored values matching ``query``, best first.
 
         With a ``search_strategy``: that strategy. With ``text_search``: the MongoDB
-        text index (values that fit in a document). Otherwise Strands' keyword
-        token-overlap strategy.
+        text index (values that fit in a document) where the server has text
+        indexes. Otherwise Strands' keyword token-overlap strategy.
 
         Raises:
             StorageError: The text search fails.
         """
         if self._search_strategy is not None:
             return await self._search_strategy.search(self, query)
-        if not self.store.layout.text:
+        if not self.store.layout.text or not self.store.backend.text_search:
+            # No text index on this server (mongomock): Strands' keyword strategy.
             return await KeywordSearchStrategy().search(self, query)
         found = await self._call(
             f"search '{query}'",

@@ -77,7 +77,7 @@ class StorageValueStore(CollectionGateway):
                 ttl,
             ]
         )
-        if self.layout.text:
+        if self.layout.text and self.backend.text_search:
             await self.collection().create_indexes(
                 [
                     IndexModel(
