@@ -189,7 +189,8 @@ def detail_from(raw: Mapping[str, Any]) -> SessionDetail:
             continue
         view = _model(AgentView, {k: v for k, v in agent.items() if v is not None})
         agents.append(view or AgentView(agent_id=agent["agent_id"]))
-    agents.sort(key=lambda a: (created({"created_at": a.created_at}), a.agent_id))
+    # Stable: agents created within one millisecond keep their stored (creation) order.
+    agents.sort(key=lambda a: created({"created_at": a.created_at}))
     multi = [
         MultiAgentView(
             multi_agent_id=str(m.get("multi_agent_id")),
