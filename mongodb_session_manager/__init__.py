@@ -71,6 +71,7 @@ if TYPE_CHECKING:
         initialize_global_factory,
         initialize_global_factory_async,
     )
+    from mongodb_session_manager.memory import MongoDBMemoryStore
     from mongodb_session_manager.migrations import (
         MigrationReport,
         MigrationStatus,
@@ -98,6 +99,7 @@ if TYPE_CHECKING:
         DEFAULT_MAX_DOCUMENT_BYTES,
         MongoDBSessionRepository,
     )
+    from mongodb_session_manager.storage import MongoDBStorage
     from mongodb_session_manager.store import CommandLog, CommandStats, MongoDBConnectionPool
 
 _LAZY: dict[str, str] = {
@@ -155,6 +157,8 @@ _LAZY: dict[str, str] = {
     "get_global_factory": "mongodb_session_manager.manager",
     "initialize_global_factory": "mongodb_session_manager.manager",
     "initialize_global_factory_async": "mongodb_session_manager.manager",
+    # mongodb_session_manager.memory
+    "MongoDBMemoryStore": "mongodb_session_manager.memory",
     # mongodb_session_manager.migrations
     "MigrationReport": "mongodb_session_manager.migrations",
     "MigrationStatus": "mongodb_session_manager.migrations",
@@ -178,6 +182,7 @@ _LAZY: dict[str, str] = {
     # mongodb_session_manager.repository
     "DEFAULT_MAX_DOCUMENT_BYTES": "mongodb_session_manager.repository",
     "MongoDBSessionRepository": "mongodb_session_manager.repository",
+    "MongoDBStorage": "mongodb_session_manager.storage",
     # mongodb_session_manager.store
     "CommandLog": "mongodb_session_manager.store",
     "CommandStats": "mongodb_session_manager.store",
@@ -221,9 +226,11 @@ __all__ = [
     "MigrationStatus",
     "ModelUnavailableError",
     "MongoDBConnectionPool",
+    "MongoDBMemoryStore",
     "MongoDBSessionManager",
     "MongoDBSessionManagerFactory",
     "MongoDBSessionRepository",
+    "MongoDBStorage",
     "MultiAgentRecord",
     "OptionalDependencyError",
     "SchemaVersionError",

@@ -209,12 +209,13 @@ def show_command(
     include_redacted: IncludeRedacted = False,
 ) -> None:
     """A session's fields, metadata, feedback, agents and latest messages."""
-    from mongodb_session_manager import lifecycle
+    from mongodb_session_manager.lifecycle.export import export_document
+    from mongodb_session_manager.lifecycle.stream import read_tail
 
     with _repository(ctx, store, missing=True) as repository:
-        data = lifecycle.export_session_data(
-            session_id, include_redacted=include_redacted, repository=repository
-        )
+        # Only each agent's last ``messages`` are read, not the whole session.
+        tail = repository.store.runner.run(read_tail(repository.store, session_id, messages))
+    data = export_document(tail, include_redacted=include_redacted)
     _print_session(Console(), data, messages)
 
 
@@ -251,7 +252,7 @@ def _print_session(out: Console, data: dict[str, Any], messages: int) -> None:
         out.print(
             plain(
                 f"\nagent {agent['agent_id']}  model={agent.get('model') or '-'}  "
-                f"messages={len(agent['messages'])}"
+                f"messages={agent.get('message_count') or len(agent['messages'])}"
             )
         )
         for message in agent["messages"][-messages:] if messages else []:

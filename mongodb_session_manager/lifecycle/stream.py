@@ -30,7 +30,7 @@ from mongodb_session_manager.lifecycle.export import export_document, export_mes
 from mongodb_session_manager.lifecycle.markdown import agent_md, head_md, message_md, tail_md
 from mongodb_session_manager.store.sessions import SessionStore
 
-__all__ = ["ExportWriter", "close_batches", "next_batch", "read_header"]
+__all__ = ["ExportWriter", "close_batches", "next_batch", "read_header", "read_tail"]
 
 
 class ExportWriter:
@@ -156,6 +156,30 @@ async def read_header(store: SessionStore, session_id: str) -> dict[str, Any]:
     document = await store.read_document(session_id)
     if document is None:
         raise SessionNotFoundError(session_id)
+    return document
+
+
+async def read_tail(store: SessionStore, session_id: str, last: int) -> dict[str, Any]:
+    """The session document with each agent's ``messages`` its ``last`` messages only.
+
+    One read of the session, then one ``read_messages`` per agent from
+    ``message_count - last`` (only the pages holding that tail are read): what
+    ``msm sessions show --messages N`` prints, whatever the session's length.
+    ``last`` 0: no messages, no read beyond the session's.
+    """
+    document = await read_header(store, session_id)
+    agents = document.get("agents")
+    if not isinstance(agents, dict):
+        return document
+    for key, agent in agents.items():
+        if not isinstance(agent, Mapping) or not isinstance(agent.get("agent_id"), str):
+            continue
+        count = agent.get("message_count")
+        start = max(0, (count if isinstance(count, int) else 0) - last)
+        tail = (
+            await store.read_messages(session_id, agent["agent_id"], offset=start) if last else []
+        )
+        agents[key] = {**agent, "messages": tail}
     return document
 
 

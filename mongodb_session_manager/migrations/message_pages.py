@@ -36,6 +36,7 @@ from mongodb_session_manager.errors import DocumentConversionError
 from mongodb_session_manager.models import as_utc, utcnow
 from mongodb_session_manager.models.limits import ARRAY_ITEM_OVERHEAD
 from mongodb_session_manager.models.pages import PagePolicy, page_id, split_into_pages
+from mongodb_session_manager.store.blob_values import set_at
 
 __all__ = [
     "PAGE_FIELDS",
@@ -201,25 +202,6 @@ def visible_pages(
     return mine
 
 
-def _put_at(root: Any, path: Sequence[Any], value: Any) -> bool:
-    node = root
-    for step in path[:-1]:
-        if isinstance(node, Mapping) and isinstance(step, str):
-            node = node.get(step)
-        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
-            node = node[step]
-        else:
-            return False
-    last = path[-1] if path else None
-    if isinstance(node, dict) and isinstance(last, str) and last in node:
-        node[last] = value
-        return True
-    if isinstance(node, list) and isinstance(last, int) and 0 <= last < len(node):
-        node[last] = value
-        return True
-    return False
-
-
 def inline_values(message: Any, values: Mapping[str, bytes], where: str) -> Any:
     """``message`` with its out-of-line values (``blobs``) back at their paths (a copy).
 
@@ -241,7 +223,7 @@ def inline_values(message: Any, values: Mapping[str, bytes], where: str) -> Any:
         if hashlib.sha256(data).hexdigest() != ref.get("sha256"):
             raise DocumentConversionError(f"{where}: value {ref.get('blob_id')} is damaged")
         value: Any = data.decode("utf-8") if ref.get("kind") == "text" else data
-        if not _put_at(restored, list(ref.get("path") or []), value):
+        if not set_at(restored, list(ref.get("path") or []), value):
             raise DocumentConversionError(f"{where}: no place for value {ref.get('blob_id')}")
     return restored
 

@@ -6,6 +6,11 @@ list into typed blocks; each app then renders the typed blocks its own way,
 escaping as its medium needs. Bytes are never copied into a block except as a
 small inline image (a data URL of a safe raster format); sizes are read from raw
 bytes or from an export's Extended JSON (``{"$binary": {"base64": ...}}``).
+
+A value the store keeps out of line (the message's ``blobs``; its leaf is stored
+empty) is never loaded here: the caller passes :class:`BlobLink` s keyed by path
+and the image, document or text block that holds the value carries the link's
+``blob_url``, size and media type instead of the (empty) value.
 """
 
 from __future__ import annotations
@@ -19,9 +24,18 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from mongodb_session_manager.models._time import as_utc
+from mongodb_session_manager.models.blob_links import (
+    BlobLink,
+    BlobLinks,
+    link_at,
+    links_under,
+    size_label,
+)
 
 __all__ = [
     "IMAGE_MIME_TYPES",
+    "BlobLink",
+    "BlobLinks",
     "Block",
     "DocumentBlock",
     "ImageBlock",
@@ -46,10 +60,16 @@ __all__ = [
 
 
 class TextBlock(BaseModel):
-    """Plain text (rendered as sanitised markdown by the page)."""
+    """Plain text (rendered as sanitised markdown by the page).
+
+    ``blob_url`` set: the text is stored out of line (``text`` is empty) and
+    ``size_bytes`` long; the page offers it as a download.
+    """
 
     type: Literal["text"] = "text"
     text: str
+    blob_url: str | None = None
+    size_bytes: int | None = None
 
 
 class ToolUseBlock(BaseModel):
@@ -71,7 +91,11 @@ class JsonBlock(BaseModel):
 
 
 class ImageBlock(BaseModel):
-    """An image; ``data_url`` is set when the bytes are stored and small enough."""
+    """An image; ``data_url`` is set when the bytes are stored and small enough.
+
+    ``blob_url`` set: the bytes are stored out of line (never sent inline);
+    ``media_type`` says whether the page may show them (a safe raster type).
+    """
 
     type: Literal["image"] = "image"
     format: str | None = None
@@ -79,6 +103,8 @@ class ImageBlock(BaseModel):
     data_url: str | None = None
     location: str | None = None
     note: str | None = None
+    blob_url: str | None = None
+    media_type: str | None = None
 
 
 class DocumentBlock(BaseModel):
@@ -89,6 +115,8 @@ class DocumentBlock(BaseModel):
     format: str | None = None
     size_bytes: int | None = None
     location: str | None = None
+    blob_url: str | None = None
+    """Set when the bytes are stored out of line: a download of them."""
 
 
 class ReasoningBlock(BaseModel):
@@ -198,12 +226,27 @@ def _location(source: Any) -> str | None:
     return None
 
 
-def image_block(raw: Any, max_inline_bytes: int) -> ImageBlock:
-    """An image; inline as a data URL when its format is a safe raster one and it is small."""
+def image_block(raw: Any, max_inline_bytes: int, links: BlobLinks | None = None) -> ImageBlock:
+    """An image; inline as a data URL when its format is a safe raster one and it is small.
+
+    ``links``: out-of-line values by path inside ``raw``; stored out of line, the
+    image carries its ``blob_url`` (never its bytes).
+    """
     if not isinstance(raw, Mapping):
         return ImageBlock(note="unreadable image block")
     fmt = str(raw.get("format") or "").lower() or None
     source = raw.get("source")
+    link = link_at(links, "source", "bytes")
+    if link is not None:
+        shown = link.media_type in IMAGE_MIME_TYPES.values()
+        return ImageBlock(
+            format=fmt,
+            size_bytes=link.size_bytes,
+            blob_url=link.blob_url,
+            media_type=link.media_type,
+            note=f"{size_label(link.size_bytes)}, stored out of line"
+            + ("" if shown else f"; format {fmt!r} is not shown inline"),
+        )
     data = _raw_bytes(source)
     block = ImageBlock(format=fmt, location=_location(source))
     if data is None:
@@ -222,42 +265,54 @@ def image_block(raw: Any, max_inline_bytes: int) -> ImageBlock:
     return block
 
 
-def document_block(raw: Any) -> DocumentBlock:
-    """A document's name, format and size (never its bytes)."""
+def document_block(raw: Any, links: BlobLinks | None = None) -> DocumentBlock:
+    """A document's name, format and size (never its bytes; a ``blob_url`` if out of line)."""
     if not isinstance(raw, Mapping):
         return DocumentBlock()
     source = raw.get("source")
     name = raw.get("name")
     fmt = raw.get("format")
+    link = link_at(links, "source", "bytes")
     return DocumentBlock(
         name=str(name) if name is not None else None,
         format=str(fmt) if fmt is not None else None,
-        size_bytes=_byte_size(source),
+        size_bytes=link.size_bytes if link is not None else _byte_size(source),
         location=_location(source),
+        blob_url=link.blob_url if link is not None else None,
     )
 
 
-def _result_content(raw: Any, max_inline_bytes: int) -> ResultContent:
+def _text(text: str, links: BlobLinks | None) -> TextBlock:
+    link = link_at(links, "text")
+    if link is None:
+        return TextBlock(text=text)
+    return TextBlock(text=text, blob_url=link.blob_url, size_bytes=link.size_bytes)
+
+
+def _result_content(raw: Any, max_inline_bytes: int, links: BlobLinks | None) -> ResultContent:
     if isinstance(raw, Mapping):
         if isinstance(raw.get("text"), str):
-            return TextBlock(text=raw["text"])
+            return _text(raw["text"], links)
         if "json" in raw:
             return JsonBlock.model_validate({"json": json_safe(raw["json"])})
         if "image" in raw:
-            return image_block(raw["image"], max_inline_bytes)
+            return image_block(raw["image"], max_inline_bytes, links_under(links, "image"))
         if "document" in raw:
-            return document_block(raw["document"])
+            return document_block(raw["document"], links_under(links, "document"))
         kind = next(iter(raw), "unknown")
         return OtherBlock(kind=str(kind), data=json_safe(raw.get(kind)))
     return OtherBlock(kind=type(raw).__name__, data=json_safe(raw))
 
 
-def to_block(raw: Any, max_inline_bytes: int) -> Block:
-    """One stored content block as a typed viewer block."""
+def to_block(raw: Any, max_inline_bytes: int, links: BlobLinks | None = None) -> Block:
+    """One stored content block as a typed viewer block.
+
+    ``links``: the block's out-of-line values by path inside it (see :class:`BlobLink`).
+    """
     if not isinstance(raw, Mapping) or not raw:
         return OtherBlock(kind=type(raw).__name__, data=json_safe(raw))
     if isinstance(raw.get("text"), str):
-        return TextBlock(text=raw["text"])
+        return _text(raw["text"], links)
     if isinstance(raw.get("toolUse"), Mapping):
         use = raw["toolUse"]
         return ToolUseBlock(
@@ -272,12 +327,17 @@ def to_block(raw: Any, max_inline_bytes: int) -> Block:
         return ToolResultBlock(
             tool_use_id=_str_or_none(result.get("toolUseId")),
             status=_str_or_none(result.get("status")),
-            content=[_result_content(item, max_inline_bytes) for item in items],
+            content=[
+                _result_content(
+                    item, max_inline_bytes, links_under(links, "toolResult", "content", i)
+                )
+                for i, item in enumerate(items)
+            ],
         )
     if "image" in raw:
-        return image_block(raw["image"], max_inline_bytes)
+        return image_block(raw["image"], max_inline_bytes, links_under(links, "image"))
     if "document" in raw:
-        return document_block(raw["document"])
+        return document_block(raw["document"], links_under(links, "document"))
     if isinstance(raw.get("reasoningContent"), Mapping):
         reasoning = raw["reasoningContent"]
         text = reasoning.get("reasoningText")
@@ -288,11 +348,16 @@ def to_block(raw: Any, max_inline_bytes: int) -> Block:
     return OtherBlock(kind=kind, data=json_safe(raw.get(kind)))
 
 
-def to_blocks(content: Any, max_inline_bytes: int = 0) -> list[Block]:
-    """A stored ``content`` list as typed blocks (anything else: one ``other`` block)."""
+def to_blocks(
+    content: Any, max_inline_bytes: int = 0, links: BlobLinks | None = None
+) -> list[Block]:
+    """A stored ``content`` list as typed blocks (anything else: one ``other`` block).
+
+    ``links``: out-of-line values by path inside the list (first step: the block's index).
+    """
     if not isinstance(content, list):
         return [] if content is None else [OtherBlock(kind="content", data=json_safe(content))]
-    return [to_block(raw, max_inline_bytes) for raw in content]
+    return [to_block(raw, max_inline_bytes, links_under(links, i)) for i, raw in enumerate(content)]
 
 
 def plain_text(blocks: list[Block], limit: int = 0) -> str:

@@ -107,7 +107,10 @@ def plan_redaction(
     if not keep_original:
         fields["content"] = list(redact_message.get("content") or [])
         fields["original_removed"] = True
-        unset = ("extra",)
+        unset = (
+            "extra",
+            "blobs",
+        )  # out-of-line values of the original go too (the store deletes them)
         removed = {"c": original.get("content") or [], "x": _extra(original)}
         added += encoded_size({"c": fields["content"]}, "redaction") - encoded_size(
             removed, "original message"

@@ -46,7 +46,7 @@ from mongodb_session_manager.store.blob_values import (
     split_chunks,
 )
 from mongodb_session_manager.store.codec import encoded_size
-from mongodb_session_manager.store.gateway import CollectionGateway
+from mongodb_session_manager.store.per_session import PerSessionGateway
 
 __all__ = ["STREAM_BATCH_CHUNKS", "BlobHead", "BlobStore"]
 
@@ -81,7 +81,7 @@ def _what(message: dict[str, Any]) -> str:
     return f"message {message.get('message_id')!r}"
 
 
-class BlobStore(CollectionGateway):
+class BlobStore(PerSessionGateway):
     """The chunk collection of a sessions collection (``models.pages.blobs_collection``).
 
     Every method is a coroutine for the store loop (or inline, on a sync
@@ -249,19 +249,6 @@ class BlobStore(CollectionGateway):
         )
 
     # ------------------------------------------------------------------ deleting
-
-    async def refresh_lease(self, session_id: str, until: datetime) -> int:
-        """Move the expiry of a session's chunks to ``until`` (one write); how many moved."""
-        result = await self.collection().update_many(
-            {"session_id": session_id}, {"$set": {"expires_at": until}}
-        )
-        return int(result.modified_count)
-
-    async def delete_for(self, session_ids: Sequence[str]) -> int:
-        """Delete every chunk of these sessions (one ``delete_many``); how many went."""
-        if not session_ids:
-            return 0
-        return await self.delete_many({"session_id": {"$in": list(session_ids)}})
 
     async def delete_blobs(self, session_id: str, blob_ids: Sequence[str]) -> int:
         """Best-effort removal of values written for an append that then failed.

@@ -71,6 +71,16 @@ class Backend:
         """Whether ``$slice`` in an expression accepts computed offsets (``$switch``...)."""
         return self.name == "server"
 
+    @property
+    def text_search(self) -> bool:
+        """Whether ``$text`` queries (and text indexes) can be used at all."""
+        return self.name == "server"
+
+    @property
+    def vector_search(self) -> bool:
+        """Whether a ``$vectorSearch`` stage can be sent at all (the server may still lack it)."""
+        return self.name == "server"
+
 
 SERVER = Backend("server")
 MONGOMOCK = Backend("mongomock")

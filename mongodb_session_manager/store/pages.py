@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
@@ -26,7 +26,7 @@ from mongodb_session_manager.models.pages import (
     split_into_pages,
 )
 from mongodb_session_manager.store.codec import encoded_size
-from mongodb_session_manager.store.gateway import CollectionGateway
+from mongodb_session_manager.store.per_session import PerSessionGateway
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
 
 __all__ = ["PageStore", "history_pages", "page_document", "page_messages"]
@@ -59,7 +59,7 @@ def page_messages(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return messages
 
 
-class PageStore(CollectionGateway):
+class PageStore(PerSessionGateway):
     """The page collection next to a sessions collection.
 
     Args:
@@ -189,10 +189,17 @@ class PageStore(CollectionGateway):
         incarnation: str | None,
         message_id: int,
         update: Mapping[str, Any],
-    ) -> bool:
-        """Apply ``update`` (paths under ``messages.$``) to a paged message. True if found."""
+        *,
+        returning: bool = False,
+    ) -> list[dict[str, Any]] | None:
+        """Apply ``update`` (paths under ``messages.$``) to a paged message.
+
+        Returns:
+            ``None`` if no page holds it; else, with ``returning``, the message as
+            it was (one more read, first: an erasure deletes its values), or ``[]``.
+        """
         if incarnation is None:
-            return False
+            return None
         query = {
             "session_id": session_id,
             "agent_key": agent_key,
@@ -201,21 +208,12 @@ class PageStore(CollectionGateway):
             "end_id": {"$gt": message_id},
             "messages.message_id": message_id,
         }
+        found: list[dict[str, Any]] = []
+        if returning:
+            row = await self.collection().find_one(query, {"messages": 1})  # a page: bounded
+            found = list((row or {}).get("messages") or [])
         result = await self.collection().update_many(query, {**update, "$inc": {"rev": 1}})
-        return bool(result.matched_count)
-
-    async def refresh_lease(self, session_id: str, until: datetime) -> int:
-        """Move the expiry of a session's pages to ``until`` (one write); how many moved."""
-        result = await self.collection().update_many(
-            {"session_id": session_id}, {"$set": {"expires_at": until}}
-        )
-        return int(result.modified_count)
-
-    async def delete_for(self, session_ids: Sequence[str]) -> int:
-        """Delete every page of these sessions (every incarnation); how many went."""
-        if not session_ids:
-            return 0
-        return await self.delete_many({"session_id": {"$in": list(session_ids)}})
+        return found if result.matched_count else None
 
 
 def page_document(

@@ -37,27 +37,47 @@ async def redact_message(
         SessionNotFoundError: No such session, agent or message.
     """
     key = storage_key(validate_id(agent_id, "agent_id"))
-    path = f"agents.{key}.messages.$"
     added = encoded_size({"r": redact}, f"redaction of message {message_id}") if redact else 0
-    update = redaction_write(key, path, redact, added, utcnow())
-    merge_update(update, extra(path) if extra is not None else None)
+
+    def write_at(path: str) -> dict[str, Any]:
+        update = redaction_write(key, path, redact, added, utcnow())
+        merge_update(update, extra(path) if extra is not None else None)
+        return update
+
     cursor = store.cursors.peek(session_id, key)
     missed: SessionConflictError | None = None
     if cursor is None or message_id >= cursor.paged_count:
+        # By position when this store knows where the recent messages start, else
+        # by id (the positional operator): either way guarded by the id.
+        path = (
+            f"agents.{key}.messages.$"
+            if cursor is None
+            else f"agents.{key}.messages.{message_id - cursor.paged_count}"
+        )
+        found = f"agents.{key}.messages.message_id" if cursor is None else f"{path}.message_id"
+        update = write_at(path)
+        erasing = f"{path}.blobs" in update.get("$unset", {})
         try:
-            await store.update_session(
+            before = await store.update_session(
                 session_id,
                 {**update, "$inc": {**update.get("$inc", {}), f"agents.{key}.rev": 1}},
                 added_bytes=int(update.get("$inc", {}).get("size_bytes", 0)),
                 agent_id=agent_id,
-                condition={f"agents.{key}.messages.message_id": message_id},
+                condition={found: message_id},
+                # Erasing the original: the same round trip names its out-of-line values.
+                before={f"agents.{key}.messages": 1} if erasing else None,
             )
         except SessionConflictError as exc:
             missed = exc  # not among the recent messages (any more): in a page, or nowhere
         else:
             if cursor is not None:
                 cursor.rev += 1
+            if before is not None:
+                recent = ((before.get("agents") or {}).get(key) or {}).get("messages") or []
+                await _erase_values(store, session_id, recent, message_id)
             return
+    path = f"agents.{key}.messages.$"
+    update = write_at(path)
     if await _redact_paged(store, session_id, agent_id, key, message_id, update, path):
         return
     raise missed or SessionConflictError(
@@ -91,9 +111,24 @@ async def _redact_paged(
     agent = agent_from(await store.find_one({"_id": session_id}, projection), key, agent_id)
     if agent is None:
         raise SessionNotFoundError(session_id, agent_id)
-    if message_id >= int(agent.get("paged_count") or 0) or not await store.pages.redact(
-        session_id, key, agent.get("incarnation"), message_id, on_page
-    ):
+    if message_id >= int(agent.get("paged_count") or 0):
         return False
+    erasing = "messages.$.blobs" in on_page.get("$unset", {})
+    found = await store.pages.redact(
+        session_id, key, agent.get("incarnation"), message_id, on_page, returning=erasing
+    )
+    if found is None:
+        return False
+    await _erase_values(store, session_id, found, message_id)
     await store.update_session(session_id, on_session, added_bytes=0, agent_id=agent_id)
     return True
+
+
+async def _erase_values(
+    store: Companions, session_id: str, messages: list[dict[str, Any]], message_id: int
+) -> None:
+    """Delete the out-of-line values of an erased original (``messages`` as they were)."""
+    for message in messages:
+        if message.get("message_id") == message_id and message.get("blobs"):
+            blob_ids = [ref.get("blob_id") for ref in message["blobs"] if isinstance(ref, dict)]
+            await store.blobs.delete_blobs(session_id, [b for b in blob_ids if b])

@@ -40,8 +40,14 @@ logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
-CSP = content_security_policy(form_action="'self'")
-"""No inline script, no other origin: LLM text that slips through cannot run or call out."""
+CSP = content_security_policy(form_action="'self'").replace(
+    "img-src 'self' data:", "img-src 'self' data: blob:"
+)
+"""No inline script, no other origin: LLM text that slips through cannot run or call out.
+
+``blob:`` images: an out-of-line image is fetched with the token (an ``<img>`` could
+not send it) and shown from an object URL of this page's own making.
+"""
 
 # Swagger UI sets inline styles; its page shows no session data, so only it gets them.
 DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")

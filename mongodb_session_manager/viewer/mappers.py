@@ -22,6 +22,7 @@ from mongodb_session_manager.models import (
     storage_key,
 )
 from mongodb_session_manager.models.content import to_blocks
+from mongodb_session_manager.viewer.out_of_line import shown_links
 from mongodb_session_manager.viewer.paging import committed, paged_count_of
 from mongodb_session_manager.viewer.schemas import (
     AgentBrief,
@@ -188,7 +189,8 @@ def detail_from(raw: Mapping[str, Any]) -> SessionDetail:
             continue
         view = _model(AgentView, {k: v for k, v in agent.items() if v is not None})
         agents.append(view or AgentView(agent_id=agent["agent_id"]))
-    agents.sort(key=lambda a: (created({"created_at": a.created_at}), a.agent_id))
+    # Stable: agents created within one millisecond keep their stored (creation) order.
+    agents.sort(key=lambda a: created({"created_at": a.created_at}))
     multi = [
         MultiAgentView(
             multi_agent_id=str(m.get("multi_agent_id")),
@@ -239,21 +241,32 @@ def guardrail_from(raw: Any) -> GuardrailView | None:
 
 
 def message_from(
-    agent_id: str, raw: Mapping[str, Any], position: int, max_inline_bytes: int
+    agent_id: str,
+    raw: Mapping[str, Any],
+    position: int,
+    max_inline_bytes: int,
+    session_id: str | None = None,
 ) -> TimelineMessage:
-    """A stored message for the timeline; a redacted one shows its redaction only."""
+    """A stored message for the timeline; a redacted one shows its redaction only.
+
+    With ``session_id``, values the message keeps out of line (its ``blobs``) show as
+    download links (``blob_url``) on the blocks that hold them and in ``blobs``;
+    only those of the content shown (a redaction's, for a redacted message).
+    """
     redact = raw.get("redact_message")
     redacted = isinstance(redact, Mapping)
     shown: Mapping[str, Any] = redact if isinstance(redact, Mapping) else raw
     metadata = _dict(raw.get("metadata"))
     message_id = raw.get("message_id")
+    links, by_path = shown_links(session_id, raw, redacted)
     return TimelineMessage(
         agent_id=agent_id,
         message_id=message_id if isinstance(message_id, int) and message_id >= 0 else position,
         role=str(shown.get("role") or raw.get("role") or "unknown"),
         created_at=_date(raw.get("created_at")),
         redacted=redacted,
-        blocks=to_blocks(shown.get("content"), max_inline_bytes),
+        blocks=to_blocks(shown.get("content"), max_inline_bytes, by_path),
+        blobs=links,
         usage=_model(MessageUsage, metadata.get("usage")),
         metrics=_model(MessageMetrics, metadata.get("metrics")),
         tracking_id=_str(raw.get("tracking_id")),
@@ -261,11 +274,13 @@ def message_from(
     )
 
 
-def timeline_item(item: MergedItem, max_inline_bytes: int) -> TimelineItem:
+def timeline_item(
+    item: MergedItem, max_inline_bytes: int, session_id: str | None = None
+) -> TimelineItem:
     """A merged timeline entry as the API shows it (a message or a feedback)."""
     if item.stream is None:
         return TimelineFeedback.model_validate(feedback_dict(item.raw, item.index))
-    return message_from(item.stream.agent_id, item.raw, item.index, max_inline_bytes)
+    return message_from(item.stream.agent_id, item.raw, item.index, max_inline_bytes, session_id)
 
 
 def _call_point(seq: int, item: MergedItem) -> CallPoint | None:
@@ -359,7 +374,7 @@ def timeline_from(
     if not sliced:
         feedbacks = feedbacks[position.feedbacks : position.feedbacks + size]
     merged = merge(streams, feedbacks, position.feedbacks, feedback_total, size)
-    items = [timeline_item(item, max_inline_bytes) for item in merged.items]
+    items = [timeline_item(item, max_inline_bytes, session_id) for item in merged.items]
     total = sum(s.message_count for s in streams) + feedback_total
     done = merged.done or not items
     return TimelinePage(

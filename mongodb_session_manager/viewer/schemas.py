@@ -19,6 +19,7 @@ from mongodb_session_manager.models import (
     Totals,
     UtcDatetime,
 )
+from mongodb_session_manager.models.blob_links import BlobLink as BlobLink
 from mongodb_session_manager.models.content import (
     Block as Block,
 )
@@ -173,7 +174,9 @@ class TimelineMessage(BaseModel):
     """One message of one agent, as the timeline shows it.
 
     A redacted message carries the redaction's content only (``redacted`` true);
-    the original content is never sent.
+    the original content is never sent. ``blobs``: the values of the content shown
+    that are stored out of line (download links; the blocks holding them carry the
+    same ``blob_url``), never their bytes.
     """
 
     kind: Literal["message"] = "message"
@@ -183,6 +186,7 @@ class TimelineMessage(BaseModel):
     created_at: UtcDatetime | None = None
     redacted: bool = False
     blocks: list[Block] = Field(default_factory=list)
+    blobs: list[BlobLink] = Field(default_factory=list)
     usage: MessageUsage | None = None
     metrics: MessageMetrics | None = None
     tracking_id: str | None = None

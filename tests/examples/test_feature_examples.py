@@ -42,3 +42,14 @@ def test_feedback_hooks_example(msm_backend: MongoBackend) -> None:
             (None, "ok"),
         ]
         assert document["feedbacks"][1]["message_id"] == 3
+
+
+def test_long_term_memory(msm_backend: MongoBackend) -> None:
+    out = run("long_term_memory.py", msm_backend)
+    assert "  entries for ana: 1\n" in out
+    assert "search_memory found: " in out and "s favourite city is Lisbon" in out
+    assert "  entries after extraction: 2\n" in out
+    assert "  [user] I take my tea with lemon, no sugar. (ranked by " in out
+    assert "  bob's results: []\n" in out
+    again = run("long_term_memory.py", msm_backend)  # re-runnable: idempotent, cleaned up
+    assert "  entries for ana: 1\n" in again and "  entries after extraction: 2\n" in again

@@ -7,9 +7,9 @@ from typing import Any
 
 import bson
 
-from mongodb_session_manager import MongoDBSessionManagerFactory
 from mongodb_session_manager.models import DEFAULT_COLLECTION, Totals
 from mongodb_session_manager.models.pages import pages_collection
+from tests.migrations.harness import Harness
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 COLLECTION = DEFAULT_COLLECTION
@@ -84,49 +84,8 @@ def long_session(session_id: str = "long-1", *, ttl: timedelta | None = None) ->
     )
 
 
-class PageHarness:
-    """Raw access to the sessions and pages of the test database, and the runner's arguments."""
-
-    def __init__(self, factory: MongoDBSessionManagerFactory) -> None:
-        self.pool = factory.pool
-        self.database = factory.repository.database_name
-
-    def args(self, **extra: Any) -> dict[str, Any]:
-        return {"pool": self.pool, "database_name": self.database, **extra}
-
-    def insert(self, documents: list[dict[str, Any]], collection: str = COLLECTION) -> None:
-        async def run() -> None:
-            await self.pool.collection(self.database, collection).insert_many(documents)
-
-        self.pool.run(run())
-
-    def all(self, collection: str = COLLECTION) -> dict[str, dict[str, Any]]:
-        async def run() -> list[dict[str, Any]]:
-            return await self.pool.collection(self.database, collection).find().to_list(None)
-
-        return {doc["_id"]: as_read(doc) for doc in self.pool.run(run())}
-
-    def pages(self, collection: str = PAGES) -> dict[str, dict[str, Any]]:
-        return self.all(collection)
-
-    def command(self, command: dict[str, Any]) -> None:
-        async def run() -> None:
-            await self.pool.client().admin.command(command)
-
-        self.pool.run(run())
-
-    def index_names(self, collection: str = COLLECTION) -> set[str]:
-        async def run() -> dict[str, Any]:
-            info = await self.pool.collection(self.database, collection).index_information()
-            return dict(info)
-
-        return set(self.pool.run(run()))
-
-    def create_index(self, collection: str, keys: list[tuple[str, int]], **kwargs: Any) -> None:
-        async def run() -> None:
-            await self.pool.collection(self.database, collection).create_index(keys, **kwargs)
-
-        self.pool.run(run())
+PageHarness = Harness
+"""The migration harness (pages included)."""
 
 
 def as_read(document: Any) -> dict[str, Any]:

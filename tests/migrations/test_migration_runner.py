@@ -19,43 +19,10 @@ from mongodb_session_manager.errors import MigrationError
 from mongodb_session_manager.migrations import LOG_COLLECTION, MigrationRunner
 from mongodb_session_manager.migrations.reference_layout import reference_to_v1
 from mongodb_session_manager.models import DEFAULT_COLLECTION, utcnow
+from tests.migrations.harness import Harness
 from tests.migrations.legacy_fixtures import as_stored, legacy_session, small_legacy_session
 
 COLLECTION = DEFAULT_COLLECTION  # the migrations default to the reference names
-
-
-class Harness:
-    """Raw access to the test database, plus the runner's arguments."""
-
-    def __init__(self, factory: MongoDBSessionManagerFactory) -> None:
-        self.factory = factory
-        self.pool = factory.pool
-        self.database = factory.repository.database_name
-
-    def args(self, **extra: Any) -> dict[str, Any]:
-        return {"pool": self.pool, "database_name": self.database, **extra}
-
-    def insert(self, documents: list[dict[str, Any]], collection: str = COLLECTION) -> None:
-        async def run() -> None:
-            await self.pool.collection(self.database, collection).insert_many(documents)
-
-        self.pool.run(run())
-
-    def all(self, collection: str = COLLECTION) -> dict[str, dict[str, Any]]:
-        async def run() -> list[dict[str, Any]]:
-            return await self.pool.collection(self.database, collection).find().to_list(None)
-
-        # Through BSON, so both backends give the same Python types (bytes, aware dates).
-        return {doc["_id"]: as_stored(doc) for doc in self.pool.run(run())}
-
-    def logs(self) -> list[dict[str, Any]]:
-        return list(self.all(LOG_COLLECTION).values())
-
-    def update(self, collection: str, query: dict[str, Any], update: dict[str, Any]) -> None:
-        async def run() -> None:
-            await self.pool.collection(self.database, collection).update_one(query, update)
-
-        self.pool.run(run())
 
 
 @pytest.fixture

@@ -331,7 +331,9 @@ async def test_redacted_message_shows_the_redaction_only(client: Client) -> None
         assert CARD not in response.text
     first = responses[0].json()["items"][0]
     assert first["redacted"] is True
-    assert first["blocks"] == [{"type": "text", "text": REDACTED_TEXT}]
+    assert first["blocks"] == [
+        {"type": "text", "text": REDACTED_TEXT, "blob_url": None, "size_bytes": None}
+    ]
     assert responses[1].json()["items"][0]["preview_redacted"] is True
     assert "**redacted**" in responses[4].text
 

@@ -14,6 +14,7 @@ import pytest
 from mongodb_session_manager.features.viewer_password import session_credential
 from mongodb_session_manager.models.pages import BLOB_CHUNK_BYTES, PagePolicy, blobs_collection
 from mongodb_session_manager.store.blobs import BlobStore
+from mongodb_session_manager.testing import MongoBackend
 from mongodb_session_manager.viewer import create_app
 from tests.viewer.viewer_helpers import TOKEN, Seeded
 
@@ -64,7 +65,7 @@ def _url(value: Value, session_id: str | None = None) -> str:
 
 
 async def test_a_value_streams_whole_with_its_length_and_type(
-    seeded: Seeded, values: dict[str, Value]
+    seeded: Seeded, values: dict[str, Value], msm_backend: MongoBackend
 ) -> None:
     app = create_app(seeded.settings())
     pool = app.state.queries.pool
@@ -84,7 +85,8 @@ async def test_a_value_streams_whole_with_its_length_and_type(
     assert response.headers["content-length"] == str(len(own.data))
     assert response.headers["content-type"] == "image/png"
     assert response.headers["x-content-type-options"] == "nosniff"
-    assert log.commands.count("find") == 2  # chunks 0-3, then 4-5
+    if msm_backend.counts_commands:  # mongomock sends none to count
+        assert log.commands.count("find") == 2  # chunks 0-3, then 4-5
 
 
 async def test_a_text_value_downloads_as_text(seeded: Seeded, make_client: MakeClient) -> None:

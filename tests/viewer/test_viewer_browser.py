@@ -277,7 +277,7 @@ def test_panels_resize_and_remember(tab: Page, live: str) -> None:
 def test_api_docs_work_offline(tab: Page, live: str, console: list[str]) -> None:
     page = tab
     page.goto(live + "docs")
-    expect(page.locator(".opblock")).to_have_count(10)  # /health and /api/v1/health
+    expect(page.locator(".opblock")).to_have_count(11)  # /health, /api/v1/health, the blob route
     expect(page.locator(".opblock-summary-path").first).to_contain_text("/health")
     assert console == []
 
@@ -320,3 +320,45 @@ def test_a_session_link_opens_that_session_only_read_only(
     expect(page.locator("#detail-head button.danger")).to_have_count(0)
     assert "#token" not in page.url  # the credential left the address bar
     assert console == []
+
+
+def test_out_of_line_values_show_and_download_with_the_token(
+    tab: Page, live: str, console: list[str], seeded: Seeded, tmp_path: Path
+) -> None:
+    from strands.types.session import Session, SessionType
+
+    from mongodb_session_manager.demo.seeds import tiny_png
+
+    page = tab
+    store = seeded.factory.repository.store
+    run = store.runner.run
+    session_id = "big-values-browser"
+    image = tiny_png() + b"\0" * 4_300_000  # a real PNG, padded past the 4 MiB a message keeps
+    text = "a long tool output line\n" * 190_000
+    result = {"toolResult": {"toolUseId": "t", "status": "success", "content": [{"text": text}]}}
+    run(store.create_session(Session(session_id=session_id, session_type=SessionType.AGENT)))
+    try:
+        run(store.create_agent(session_id, {"agent_id": "a", "message_count": 0, "messages": []}))
+        picture = {"image": {"format": "png", "source": {"bytes": image}}}
+        for i, content in enumerate([[{"text": "look"}, picture], [result]]):
+            run(
+                store.append(session_id, "a", {"message_id": i, "role": "user", "content": content})
+            )
+        login(page, live, f"?session={session_id}")
+        img = page.locator(".timeline figure.out-of-line img")
+        expect(img).to_have_attribute("src", re.compile(r"^blob:"))
+        page.wait_for_function(
+            "() => { const i = document.querySelector('.timeline figure.out-of-line img');"
+            " return i && i.complete && i.naturalWidth > 0; }"
+        )
+        note = page.locator(".tool-result .attachment.out-of-line")
+        expect(note).to_contain_text("4.6 MB, stored out of line")
+        page.locator(".tool-result summary").click()
+        with page.expect_download() as info:
+            note.locator("button.blob-download").click()
+        saved = tmp_path / "value.txt"
+        info.value.save_as(saved)
+        assert saved.read_text(encoding="utf-8") == text
+        assert console == []
+    finally:
+        run(store.delete_session(session_id))

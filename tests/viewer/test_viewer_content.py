@@ -63,6 +63,7 @@ def test_every_strands_block_kind_is_represented() -> None:
         "format": "pdf",
         "size_bytes": 40,
         "location": None,
+        "blob_url": None,
     }
     assert dumped[7]["text"] == "thinking"
     assert dumped[8]["kind"] == "cachePoint"

@@ -32,9 +32,10 @@ export function sessionPath(id, suffix = '') {
 async function request(path, params, options = {}) {
   const url = new URL(path, window.location.origin);
   if (params) for (const [k, v] of params) url.searchParams.append(k, v);
+  const { accept = 'application/json', ...rest } = options;
   const response = await fetch(url, {
-    ...options,
-    headers: { Authorization: `Bearer ${getToken()}`, Accept: 'application/json' },
+    ...rest,
+    headers: { Authorization: `Bearer ${getToken()}`, Accept: accept },
   });
   if (response.status === 401) throw new AuthError('The access token was refused.');
   if (!response.ok) {
@@ -53,17 +54,39 @@ export async function del(path) {
   return (await request(path, null, { method: 'DELETE' })).json();
 }
 
-/** Download a session export with the token (a plain link could not send it). */
-export async function download(id, format) {
-  const response = await request(sessionPath(id, '/export'), [['format', format]]);
+/** Save a response as a file (its Content-Disposition name, else fallbackName). */
+async function save(response, fallbackName) {
   const blob = await response.blob();
   const disposition = response.headers.get('content-disposition') || '';
   const match = /filename="([^"]+)"/.exec(disposition);
   const link = document.createElement('a');
   link.href = URL.createObjectURL(blob);
-  link.download = match ? match[1] : `session.${format === 'json' ? 'json' : 'md'}`;
+  link.download = match ? match[1] : fallbackName;
   document.body.append(link);
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
+/** Download a session export with the token (a plain link could not send it). */
+export async function download(id, format) {
+  const response = await request(sessionPath(id, '/export'), [['format', format]]);
+  await save(response, `session.${format === 'json' ? 'json' : 'md'}`);
+}
+
+// Only the viewer's own value route: a token is never sent to a URL a document named.
+const BLOB_PATH = /^\/api\/v1\/sessions\/[^/?#]+\/blobs\/[0-9a-f]{24}$/;
+export const isBlobPath = (path) => typeof path === 'string' && BLOB_PATH.test(path);
+
+/** An out-of-line value's bytes, fetched with the token (an <img> could not send it). */
+export async function fetchBlob(path) {
+  if (!isBlobPath(path)) throw new ApiError('not a stored value of this viewer', 400);
+  return (await request(path, null, { accept: '*/*' })).blob();
+}
+
+/** Download an out-of-line value with the token. */
+export async function downloadBlob(path) {
+  if (!isBlobPath(path)) throw new ApiError('not a stored value of this viewer', 400);
+  const response = await request(path, null, { accept: '*/*' });
+  await save(response, `value-${path.slice(-24)}`);
 }

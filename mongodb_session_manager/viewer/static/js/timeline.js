@@ -1,12 +1,81 @@
 // The timeline: chat bubbles per message (agent name, sanitised markdown, tool calls and
 // results as collapsible JSON with status badges, images inline, per-message figures),
-// feedback cards in place, and "load more" paging.
+// feedback cards in place, and "load more" paging. Values stored out of line (a block's
+// blob_url) are never in the JSON: images are fetched with the token into object URLs
+// when they scroll into view, anything else is a download button.
 
-import { get, sessionPath } from './api.js';
+import { downloadBlob, fetchBlob, get, isBlobPath, sessionPath } from './api.js';
 import { clear, formatDate, h, json, num } from './dom.js';
 import { markdownBlock } from '/shared/render.js';
 
 const SAFE_IMAGE = /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$/;
+const SAFE_MEDIA = /^image\/(png|jpeg|gif|webp)$/;
+const objectUrls = new Set(); // revoked when another session opens
+
+function sizeLabel(size) {
+  if (typeof size !== 'number') return '? B';
+  if (size >= 1e6) return `${(size / 1e6).toFixed(1)} MB`;
+  if (size >= 1e3) return `${Math.round(size / 1e3)} KB`;
+  return `${size} B`;
+}
+
+function downloadButton(url, label = 'Download') {
+  const button = h('button', { type: 'button', class: 'blob-download' }, label);
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      await downloadBlob(url);
+    } catch (error) {
+      button.title = String(error.message || error);
+      button.textContent = 'Download failed';
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
+/** A note for a value stored out of line: what it is, its size, a download button. */
+function outOfLine(what, url, size) {
+  return h('div', { class: 'attachment out-of-line' }, `${what}: ${sizeLabel(size)}, stored out of line `,
+    isBlobPath(url) ? downloadButton(url) : null);
+}
+
+let observer = null;
+function whenVisible(el, load) {
+  if (!('IntersectionObserver' in window)) { load(); return; }
+  observer = observer || new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      observer.unobserve(entry.target);
+      entry.target.loadBlob?.();
+    }
+  }, { rootMargin: '200px' });
+  el.loadBlob = load;
+  observer.observe(el);
+}
+
+/** An out-of-line image: fetched with the token once visible, shown from an object URL. */
+function blobImage(block, caption) {
+  const img = h('img', { alt: caption });
+  const status = h('span', { class: 'muted' }, ' loading…');
+  const figure = h('figure', { class: 'image out-of-line' }, img,
+    h('figcaption', {}, caption, status, ' ', downloadButton(block.blob_url)));
+  whenVisible(figure, async () => {
+    try {
+      const blob = await fetchBlob(block.blob_url);
+      if (!SAFE_MEDIA.test(blob.type)) throw new Error(`type ${blob.type || '?'} is not shown inline`);
+      const url = URL.createObjectURL(new Blob([blob], { type: blob.type }));
+      objectUrls.add(url);
+      img.src = url;
+      status.remove();
+    } catch (error) {
+      img.remove();
+      status.textContent = ` — not shown: ${error.message || error}`;
+    }
+  });
+  return figure;
+}
 
 function agentClass(agentIds, id) {
   const index = agentIds.indexOf(id);
@@ -15,6 +84,10 @@ function agentClass(agentIds, id) {
 
 function imageBlock(block) {
   const caption = `image${block.format ? ` (${block.format}` : ''}${block.size_bytes != null ? `, ${num(block.size_bytes)} B` : ''}${block.format ? ')' : ''}`;
+  if (isBlobPath(block.blob_url)) {
+    if (SAFE_MEDIA.test(block.media_type || '')) return blobImage(block, caption);
+    return outOfLine(`image (${block.format || '?'})`, block.blob_url, block.size_bytes);
+  }
   if (block.data_url && SAFE_IMAGE.test(block.data_url)) {
     return h('figure', { class: 'image' }, h('img', { src: block.data_url, alt: caption, loading: 'lazy' }),
       h('figcaption', {}, caption));
@@ -24,12 +97,16 @@ function imageBlock(block) {
 }
 
 function documentBlock(block) {
+  if (isBlobPath(block.blob_url)) {
+    return outOfLine(`document ${block.name || 'document'} (${block.format || '?'})`, block.blob_url, block.size_bytes);
+  }
   const size = block.size_bytes != null ? `, ${num(block.size_bytes)} B` : '';
   return h('div', { class: 'attachment' }, `document: ${block.name || 'document'} (${block.format || '?'}${size})`,
     block.location ? ` — ${block.location}` : '');
 }
 
 function resultContent(item) {
+  if (item.type === 'text' && item.blob_url) return outOfLine('text', item.blob_url, item.size_bytes);
   if (item.type === 'text') return h('pre', { class: 'tool-text' }, item.text);
   if (item.type === 'json') return json(item.json);
   if (item.type === 'image') return imageBlock(item);
@@ -40,7 +117,7 @@ function resultContent(item) {
 function block(b) {
   switch (b.type) {
     case 'text':
-      return markdownBlock(b.text);
+      return b.blob_url ? outOfLine('text', b.blob_url, b.size_bytes) : markdownBlock(b.text);
     case 'tool_use':
       return h('details', { class: 'tool tool-use' },
         h('summary', {}, h('span', { class: 'badge tool' }, 'tool call'), ' ', h('code', {}, b.name),
@@ -80,6 +157,17 @@ function figures(message) {
   return parts.length ? h('footer', { class: 'figures' }, parts) : null;
 }
 
+/** Out-of-line values no block shows (a huge tool input string...): a download each. */
+function otherValues(message) {
+  const shown = new Set();
+  for (const b of message.blocks) {
+    if (b.blob_url) shown.add(b.blob_url);
+    for (const item of b.content || []) if (item.blob_url) shown.add(item.blob_url);
+  }
+  return (message.blobs || []).filter((v) => !shown.has(v.blob_url))
+    .map((v) => outOfLine(`value at ${(v.path || []).join('.')}`, v.blob_url, v.size_bytes));
+}
+
 function messageItem(message, agentIds) {
   const toolOnly = message.blocks.length > 0 && message.blocks.every((b) => b.type === 'tool_result');
   const side = message.role === 'user' && !toolOnly ? 'user' : toolOnly ? 'tool' : 'assistant';
@@ -98,7 +186,7 @@ function messageItem(message, agentIds) {
     h('time', { datetime: message.created_at || '' }, formatDate(message.created_at)),
     message.redacted ? h('span', { class: 'badge redacted', title: 'A guardrail replaced this message; the original is not shown.' }, 'redacted') : null),
   message.guardrail ? guardrailNote(message.guardrail) : null,
-  h('div', { class: 'body' }, message.blocks.map(block)),
+  h('div', { class: 'body' }, message.blocks.map(block), otherValues(message)),
   figures(message));
 }
 
@@ -131,6 +219,8 @@ export class Timeline {
 
   async open(detail) {
     const token = ++this.token;
+    for (const url of objectUrls) URL.revokeObjectURL(url);
+    objectUrls.clear();
     this.sessionId = detail.session_id;
     this.agentIds = detail.agents.map((a) => a.agent_id);
     this.shown = 0;
