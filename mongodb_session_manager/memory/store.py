@@ -14,7 +14,6 @@ strategy of this chain the deployment can run (see ``docs/memory.md``):
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Mapping
 from typing import Any, Literal, Protocol, Self
@@ -39,6 +38,7 @@ from mongodb_session_manager.memory.ranking import Embed, embed_texts, run_strat
 from mongodb_session_manager.models import utcnow
 from mongodb_session_manager.store.memory_entries import MemoryEntryStore
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
+from mongodb_session_manager.store.pool_holder import PoolHolder
 
 __all__ = ["DEFAULT_MEMORY_COLLECTION", "STRATEGIES", "MongoDBMemoryStore", "Strategy"]
 
@@ -60,7 +60,7 @@ class HasPool(Protocol):
         ...
 
 
-class MongoDBMemoryStore(MemoryStore):
+class MongoDBMemoryStore(PoolHolder, MemoryStore):
     """Long-term memory for Strands' ``MemoryManager``, one document per entry.
 
     Args:
@@ -130,16 +130,12 @@ class MongoDBMemoryStore(MemoryStore):
         self.strategy: Strategy = strategy
         self.candidate_limit = int(_at_least_one(candidate_limit, "candidate_limit") or 1)
         self.num_candidates = num_candidates
-        self._owns_pool = pool is None
-        if pool is None:
-            if connection_string is None and client is None:
-                raise InvalidInputError("MongoDBMemoryStore needs a connection_string or a client")
-            pool = MongoDBConnectionPool.acquire(connection_string, client=client, **pool_options)
-        self.pool = pool
+        if pool is None and connection_string is None and client is None:
+            raise InvalidInputError("MongoDBMemoryStore needs a connection_string or a client")
+        pool = self._hold_pool(pool, connection_string, client, pool_options)
         self.entries = MemoryEntryStore(pool, database_name, collection_name)
         """The gateway every database call goes through."""
         self._unavailable: set[str] = set()
-        self._closed = False
 
     @classmethod
     def from_pool(cls, source: MongoDBConnectionPool | HasPool, **kwargs: Any) -> Self:
@@ -156,17 +152,11 @@ class MongoDBMemoryStore(MemoryStore):
 
         Cheap (no I/O): build one per request, e.g. ``store.scoped(user_id=user)``.
         """
-        clone = copy.copy(self)
-        clone._owns_pool = False
+        clone = self._borrowing_copy()
         if namespace is not None:
             clone.namespace = check_scope_name(namespace, "namespace")
         clone.user_id = None if user_id is None else check_scope_name(user_id, "user_id")
         return clone
-
-    @property
-    def runner(self) -> MongoDBConnectionPool:
-        """What runs this store's coroutines (its pool)."""
-        return self.pool
 
     @property
     def database_name(self) -> str:
@@ -364,22 +354,6 @@ class MongoDBMemoryStore(MemoryStore):
         )
         scope.filter()  # checks the metadata filter keys before any I/O
         return scope
-
-    def close(self) -> None:
-        """Release the pool if this store acquired it."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._owns_pool:
-            self.pool.release()
-
-    def __enter__(self) -> Self:
-        """Use as a context manager (closes on exit)."""
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        """Close the store (see :meth:`close`)."""
-        self.close()
 
 
 def _at_least_one(value: int | None, what: str) -> int | None:

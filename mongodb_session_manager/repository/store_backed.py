@@ -7,20 +7,20 @@ reference library's users and the manager read.
 
 from __future__ import annotations
 
-import copy
 from datetime import timedelta
 from typing import Self
 
 from mongodb_session_manager._twins import awaiting, blocking
 from mongodb_session_manager.models.limits import check_ttl
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
+from mongodb_session_manager.store.pool_holder import PoolHolder
 from mongodb_session_manager.store.sessions import SessionStore
 from mongodb_session_manager.store.settings import StoreSettings
 
 __all__ = ["StoreBacked"]
 
 
-class StoreBacked:
+class StoreBacked(PoolHolder):
     """A :class:`SessionStore` on a pool, with the settings as read-only attributes."""
 
     pool: MongoDBConnectionPool
@@ -37,21 +37,12 @@ class StoreBacked:
 
     def _attach(self, settings: StoreSettings, pool: MongoDBConnectionPool | None) -> None:
         """Use ``pool`` (or acquire one for ``settings``) and build the store on it."""
-        self._owns_pool = pool is None
-        if pool is None:
-            pool = MongoDBConnectionPool.acquire(
-                settings.connection_string, client=settings.client, **settings.client_options
-            )
-        self.pool = pool
+        pool = self._hold_pool(
+            pool, settings.connection_string, settings.client, settings.client_options
+        )
         self.store = SessionStore(pool, settings)
-        self._closed = False
 
     # ---------------------------------------------------------------- settings and plumbing
-
-    @property
-    def runner(self) -> MongoDBConnectionPool:
-        """What runs this object's coroutines (its pool)."""
-        return self.pool
 
     @property
     def settings(self) -> StoreSettings:
@@ -90,18 +81,9 @@ class StoreBacked:
 
     def with_ttl(self, ttl: timedelta | None) -> Self:
         """This object (same pool, not owned) with another ``ttl``."""
-        clone = copy.copy(self)
+        clone = self._borrowing_copy()
         clone.store = self.store.with_settings(ttl=check_ttl(ttl))
-        clone._owns_pool = False
         return clone
-
-    def close(self) -> None:
-        """Release the pool if this object acquired it."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._owns_pool:
-            self.pool.release()
 
     async def _ensure_indexes(self) -> bool:
         """Create the collection's indexes if this process has not yet. True if it did."""

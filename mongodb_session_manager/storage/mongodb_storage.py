@@ -11,7 +11,6 @@ described in :mod:`mongodb_session_manager.store.storage_values`.
 from __future__ import annotations
 
 import builtins
-import copy
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
@@ -30,6 +29,7 @@ from mongodb_session_manager.storage.keys import (
     normalize_prefix,
 )
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
+from mongodb_session_manager.store.pool_holder import PoolHolder
 from mongodb_session_manager.store.settings import StoreSettings
 from mongodb_session_manager.store.storage_values import StorageValueStore
 
@@ -60,7 +60,7 @@ class _PoolOwner(Protocol):
         ...
 
 
-class MongoDBStorage:
+class MongoDBStorage(PoolHolder):
     """Strands ``Storage`` backed by MongoDB, on the library's shared pool and store loop.
 
     Args:
@@ -127,14 +127,10 @@ class MongoDBStorage:
             ttl=check_ttl(ttl),
             text=text_search,
         )
-        self._owns_pool = pool is None
-        if pool is None:
-            pool = MongoDBConnectionPool.acquire(connection_string, client=client, **pool_options)
-        self.pool = pool
+        pool = self._hold_pool(pool, connection_string, client, pool_options)
         self.store = StorageValueStore(pool, database_name, collection_name, layout)
         self._search_strategy = search_strategy
         self._prefix = ""
-        self._closed = False
 
     @classmethod
     def from_factory(
@@ -289,27 +285,8 @@ class MongoDBStorage:
             StorageError: The prefix is invalid.
         """
         normalized = normalize_prefix(prefix).rstrip("/")
-        scoped = copy.copy(self)
+        scoped = self._borrowing_copy()
         scoped._prefix = f"{self._prefix}{normalized}/" if normalized else self._prefix
-        scoped._owns_pool = False
         # Strands' mark of a namespaced view: its constructs then add no prefix of their own.
         scoped._namespaced = _NAMESPACED  # type: ignore[attr-defined]
         return scoped
-
-    # ---------------------------------------------------------------- closing
-
-    def close(self) -> None:
-        """Release the pool if this storage acquired it."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._owns_pool:
-            self.pool.release()
-
-    def __enter__(self) -> Self:
-        """The storage itself (closed on exit)."""
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        """Close the storage."""
-        self.close()
