@@ -34,9 +34,9 @@ import bson
 
 from mongodb_session_manager.errors import DocumentConversionError
 from mongodb_session_manager.models import as_utc, utcnow
-from mongodb_session_manager.models.limits import ARRAY_ITEM_OVERHEAD
-from mongodb_session_manager.models.pages import PagePolicy, page_id, split_into_pages
+from mongodb_session_manager.models.pages import PagePolicy
 from mongodb_session_manager.store.blob_values import set_at
+from mongodb_session_manager.store.pages import history_pages
 
 __all__ = [
     "PAGE_FIELDS",
@@ -129,37 +129,20 @@ def v1_to_v2(document: Mapping[str, Any], policy: PagePolicy | None = None) -> C
         if not isinstance(messages, list):
             raise DocumentConversionError(f"agents.{key}.messages is not an array")
         sizes = _encoded_sizes(messages, f"agents.{key}")
-        full, recent = split_into_pages(messages, sizes, policy)
-        incarnation = derived_incarnation(session_id, key, updated_at)
-        first = 0
-        for page in full:
-            end = first + len(page)
-            record: dict[str, Any] = {
-                "_id": page_id(session_id, key, incarnation, first),
-                "session_id": session_id,
-                "agent_key": key,
-                "agent_id": agent.get("agent_id", key),
-                "incarnation": incarnation,
-                "first_id": first,
-                "end_id": end,
-                "count": len(page),
-                "bytes": sum(sizes[first:end]) + ARRAY_ITEM_OVERHEAD * len(page),
-                "rev": 0,
-                "messages": page,
-                "created_at": updated_at if isinstance(updated_at, datetime) else utcnow(),
-            }
-            if lease is not None:
-                record["expires_at"] = lease
-            pages.append(record)
-            first = end
-        agent.update(
-            messages=recent,
-            incarnation=incarnation,
-            paged_count=first,
-            page_count=len(full),
-            recent_bytes=sum(sizes[first:]) + ARRAY_ITEM_OVERHEAD * len(recent),
-            rev=0,
+        agent.setdefault("agent_id", key)
+        agent["incarnation"] = derived_incarnation(session_id, key, updated_at)
+        agent["rev"] = 0
+        agent, agent_pages = history_pages(
+            session_id,
+            key,
+            agent,
+            policy,
+            None,
+            sizes=sizes,
+            created_at=updated_at if isinstance(updated_at, datetime) else utcnow(),
+            expires_at=lease,
         )
+        pages.extend(agent_pages)
         agents[key] = agent
     out["agents"] = agents
     out["schema_version"] = 2

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
@@ -226,9 +226,14 @@ def page_document(
     size: int,
     rev: int = 0,
     ttl: timedelta | None = None,
+    created_at: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """The stored page of ``messages`` (ids ``first``..) of an agent (its id and incarnation)."""
-    now = utcnow()
+    """The stored page of ``messages`` (ids ``first``..) of an agent (its id and incarnation).
+
+    Expires at ``expires_at``, else (with a ``ttl``) at the lease ``now + 2 ttl``.
+    """
+    now = created_at or utcnow()
     page: dict[str, Any] = {
         "_id": page_id(session_id, key, agent["incarnation"], first),
         "session_id": session_id,
@@ -243,8 +248,10 @@ def page_document(
         "messages": messages,
         "created_at": now,
     }
-    if ttl is not None:
-        page["expires_at"] = now + 2 * ttl  # the lease: see CursorCache.lease_due
+    if expires_at is None and ttl is not None:
+        expires_at = utcnow() + 2 * ttl  # the lease: see CursorCache.lease_due
+    if expires_at is not None:
+        page["expires_at"] = expires_at
     return page
 
 
@@ -254,34 +261,62 @@ def history_pages(
     document: Mapping[str, Any],
     policy: PagePolicy,
     ttl: timedelta | None,
+    *,
+    sizes: list[int] | None = None,
+    created_at: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """A new agent with a fresh incarnation, its long history cut into pages (pure).
+    """An agent (its incarnation, else a fresh one), its history cut into pages (pure).
 
-    The caller writes the pages before the agent: under the new incarnation they
+    The live writer's agent creation and the migration to schema 2 both cut here.
+    The caller writes the pages before the agent: under its incarnation they
     stay invisible until the agent exists, and a creation that loses leaves
     pages nobody refers to (deleted with the session).
+
+    Args:
+        session_id: The session.
+        key: The agent's storage key.
+        document: The agent, all its messages in ``messages``.
+        policy: The page bounds.
+        ttl: The store's ttl (the pages' lease), unless ``expires_at`` is given.
+        sizes: Each message's encoded size, if measured already.
+        created_at: The pages' ``created_at`` (default: now).
+        expires_at: The pages' expiry.
 
     Returns:
         ``(agent document with the recent messages and counters, pages)``.
     """
     agent = {**document, "incarnation": document.get("incarnation") or new_incarnation()}
     messages: list[dict[str, Any]] = list(agent.get("messages") or [])
-    sizes = [
-        encoded_size(m, f"message {i} of agent {agent['agent_id']!r}") + ARRAY_ITEM_OVERHEAD
-        for i, m in enumerate(messages)
-    ]
-    full, recent = split_into_pages(messages, [s - ARRAY_ITEM_OVERHEAD for s in sizes], policy)
+    if sizes is None:
+        sizes = [
+            encoded_size(m, f"message {i} of agent {agent['agent_id']!r}")
+            for i, m in enumerate(messages)
+        ]
+    full, recent = split_into_pages(messages, sizes, policy)
+    stored = [size + ARRAY_ITEM_OVERHEAD for size in sizes]
     pages: list[dict[str, Any]] = []
     first = 0
     for chunk in full:
-        size = sum(sizes[first : first + len(chunk)])
-        pages.append(page_document(session_id, agent, key, chunk, first=first, size=size, ttl=ttl))
+        pages.append(
+            page_document(
+                session_id,
+                agent,
+                key,
+                chunk,
+                first=first,
+                size=sum(stored[first : first + len(chunk)]),
+                ttl=ttl,
+                created_at=created_at,
+                expires_at=expires_at,
+            )
+        )
         first += len(chunk)
     agent.setdefault("rev", 0)
     agent.update(
         messages=recent,
         paged_count=first,
         page_count=len(full),
-        recent_bytes=sum(sizes[first:]),
+        recent_bytes=sum(stored[first:]),
     )
     return agent, pages

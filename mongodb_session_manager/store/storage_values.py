@@ -130,16 +130,11 @@ class StorageValueStore(CollectionGateway):
             named = await self.collection().find_one(
                 {"_id": stored_id, "chunks.version": version}, {"_id": 1}
             )
-            if named is not None:
-                return
-            await self._chunks().delete_many({"head": stored_id, "version": version})
         except Exception as error:
-            logger.warning(
-                "storage.orphan_chunks | head=%s version=%s error=%s",
-                stored_id,
-                version,
-                type(error).__name__,
-            )
+            _orphaned(stored_id, version, error)
+            return
+        if named is None:
+            await self._drop_chunks(stored_id, {"chunks": {"version": version}})
 
     async def get(self, key: str) -> bytes | None:
         """The bytes under ``key``, or ``None`` (one command when they fit in a document)."""
@@ -191,12 +186,7 @@ class StorageValueStore(CollectionGateway):
         except Exception as error:
             # The write or delete itself is done (no reader can reach these chunks any
             # more): failing it now would misreport it. The chunks are left over, said here.
-            logger.warning(
-                "storage.orphan_chunks | head=%s version=%s error=%s",
-                stored_id,
-                version,
-                type(error).__name__,
-            )
+            _orphaned(stored_id, version, error)
 
     async def keys(self, prefix: str) -> list[str]:
         """Every key starting with ``prefix``, sorted (one query by the ``_id`` index)."""
@@ -234,3 +224,13 @@ class StorageValueStore(CollectionGateway):
         ]
         found.sort(key=lambda item: item[1], reverse=True)
         return found
+
+
+def _orphaned(stored_id: str, version: str, error: Exception) -> None:
+    """Log chunks a failed cleanup leaves behind (never raised: the write itself is done)."""
+    logger.warning(
+        "storage.orphan_chunks | head=%s version=%s error=%s",
+        stored_id,
+        version,
+        type(error).__name__,
+    )
