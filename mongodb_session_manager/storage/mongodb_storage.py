@@ -13,7 +13,8 @@ from __future__ import annotations
 import builtins
 import logging
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 from strands.storage.search.keyword import KeywordSearchStrategy
@@ -22,7 +23,13 @@ from strands.types.exceptions import StorageError
 
 from mongodb_session_manager._defaults import DEFAULT_DATABASE
 from mongodb_session_manager.models.limits import MONGODB_MAX_DOCUMENT_BYTES, check_ttl
-from mongodb_session_manager.models.storage_layout import CHUNK_BYTES, INLINE_BYTES, StorageLayout
+from mongodb_session_manager.models.storage_layout import (
+    CHUNK_BYTES,
+    INLINE_BYTES,
+    KeyGroup,
+    StorageLayout,
+    StoredValue,
+)
 from mongodb_session_manager.storage.keys import (
     normalize_key,
     normalize_namespace,
@@ -31,6 +38,7 @@ from mongodb_session_manager.storage.keys import (
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
 from mongodb_session_manager.store.pool_holder import PoolHolder
 from mongodb_session_manager.store.settings import StoreSettings
+from mongodb_session_manager.store.storage_scan import delete_prefix, describe, summarize
 from mongodb_session_manager.store.storage_values import StorageValueStore
 
 if TYPE_CHECKING:
@@ -274,6 +282,90 @@ class MongoDBStorage(PoolHolder):
             StorageSearchResult(key=key[len(self._prefix) :], score=score, data=data)
             for key, score, data in found
         ]
+
+    # ------------------------------------------------------- beyond the protocol
+
+    async def describe(
+        self,
+        prefix: str = "",
+        *,
+        pattern: str | None = None,
+        newest_first: bool = False,
+        before: datetime | None = None,
+        limit: int | None = None,
+    ) -> builtins.list[StoredValue]:
+        """The values under ``prefix`` with their sizes and write times, not their bytes.
+
+        One query. What ``list`` returns, plus what a lifecycle tool needs.
+
+        Args:
+            prefix: A key prefix, as for :meth:`list`.
+            pattern: A regular expression the rest of each key must match entirely
+                (trusted code only: it goes to the server as it is).
+            newest_first: Newest write first (otherwise sorted by key).
+            before: Only values written before this time.
+            limit: At most this many values.
+
+        Raises:
+            StorageError: The prefix is invalid or the query fails.
+        """
+        stored = self._prefix + normalize_prefix(prefix)
+        values = await self._call(
+            f"describe keys with prefix '{prefix}'",
+            lambda: describe(
+                self.store,
+                stored,
+                pattern=pattern,
+                newest_first=newest_first,
+                before=before,
+                limit=limit,
+            ),
+        )
+        return [replace(value, key=value.key[len(self._prefix) :]) for value in values]
+
+    async def summarize(
+        self,
+        prefix: str = "",
+        *,
+        pattern: str | None = None,
+        before: datetime | None = None,
+        limit: int = 50,
+    ) -> builtins.list[KeyGroup]:
+        """The values under ``prefix`` grouped by the key segment it ends in, newest first.
+
+        One aggregation: how ``SnapshotSessions`` lists sessions (``session/<id>/...``).
+
+        Args:
+            prefix: A key prefix, as for :meth:`list`.
+            pattern: A regular expression the rest of each key must match entirely
+                (trusted code only).
+            before: Only groups whose newest write is older than this (the next page).
+            limit: At most this many groups.
+
+        Raises:
+            StorageError: The prefix is invalid or the query fails.
+        """
+        stored = self._prefix + normalize_prefix(prefix)
+        return await self._call(
+            f"summarize keys with prefix '{prefix}'",
+            lambda: summarize(self.store, stored, pattern=pattern, before=before, limit=limit),
+        )
+
+    async def delete_prefix(self, prefix: str) -> int:
+        """Delete every value whose key starts with ``prefix``; how many were deleted.
+
+        Two commands (heads, then any chunks), however many keys.
+
+        Raises:
+            StorageError: The prefix is invalid or empty (that would be every key of
+                the storage: delete the collection instead), or the delete fails.
+        """
+        stored = self._prefix + normalize_prefix(prefix)
+        if not stored:
+            raise StorageError("delete_prefix needs a non-empty prefix")
+        return await self._call(
+            f"delete keys with prefix '{prefix}'", lambda: delete_prefix(self.store, stored)
+        )
 
     def namespace(self, prefix: str) -> MongoDBStorage:
         """A view of this storage scoped to keys under ``prefix`` (same pool and collection).
