@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mongodb_session_manager.cli._messages import message_line
 from mongodb_session_manager.cli._option_groups import with_option_groups
 from mongodb_session_manager.cli._store_options import (
     StoreOptions,
@@ -180,23 +181,6 @@ def list_command(
         Console().print(f"(more may follow: --skip {skip + limit})", style="dim")
 
 
-def _text_of(blocks: Any) -> str:
-    parts = []
-    for block in blocks or []:
-        if not isinstance(block, dict):
-            continue
-        if "text" in block:
-            parts.append(str(block["text"]))
-        elif "toolUse" in block:
-            use = block["toolUse"] or {}
-            parts.append(f"[tool call {use.get('name')} {json.dumps(use.get('input'))[:200]}]")
-        elif "toolResult" in block:
-            parts.append(f"[tool result {(block['toolResult'] or {}).get('status')}]")
-        else:
-            parts.append(f"[{next(iter(block), 'block')}]")
-    return " ".join(parts)
-
-
 @app.command("show")
 @with_option_groups
 def show_command(
@@ -256,9 +240,7 @@ def _print_session(out: Console, data: dict[str, Any], messages: int) -> None:
             )
         )
         for message in agent["messages"][-messages:] if messages else []:
-            flag = " (redacted)" if message.get("redacted") else ""
-            text = _text_of(message.get("content"))
-            out.print(plain(f"  #{message['message_id']} {message['role']}{flag}: {text[:500]}"))
+            out.print(message_line(message))
 
 
 @app.command("export")
@@ -350,5 +332,8 @@ def delete_command(
 
 
 def register(root: typer.Typer) -> None:
-    """Add ``msm sessions`` to the root application."""
+    """Add ``msm sessions`` (and ``msm sessions snapshots``) to the root application."""
+    from mongodb_session_manager.cli import snapshot_sessions
+
+    app.add_typer(snapshot_sessions.app, name="snapshots")
     root.add_typer(app, name="sessions")

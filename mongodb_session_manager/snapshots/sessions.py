@@ -9,7 +9,6 @@ listing is one query over the storage's head documents; a snapshot is one read.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,17 +17,24 @@ from strands.types.exceptions import SnapshotException
 from strands.types.session import decode_bytes_values
 
 from mongodb_session_manager.errors import InvalidInputError, StoredSnapshotError
-from mongodb_session_manager.models.storage_layout import StoredValue
 from mongodb_session_manager.snapshots.layout import (
     LATEST_PATTERN,
     SESSIONS_PREFIX,
     STASH_PREFIX,
     ScopeKind,
+    check_snapshot_id,
     checkpoint_time,
     parse_key,
     session_prefix,
     snapshot_key,
 )
+from mongodb_session_manager.snapshots.records import (
+    Checkpoint,
+    SnapshotScope,
+    SnapshotSessionDetail,
+    SnapshotSessionSummary,
+)
+from mongodb_session_manager.snapshots.transcript import as_export
 from mongodb_session_manager.storage.mongodb_storage import MongoDBStorage
 
 __all__ = [
@@ -40,78 +46,6 @@ __all__ = [
 ]
 
 _MAX_LIST = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class SnapshotSessionSummary:
-    """One snapshot session in a listing.
-
-    Attributes:
-        session_id: The Strands session id.
-        updated_at: When any of its scopes last saved its latest snapshot.
-        scopes: How many agents and orchestrators it has.
-        size: Bytes of those latest snapshots.
-    """
-
-    session_id: str
-    updated_at: datetime
-    scopes: int
-    size: int
-
-
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    """An immutable checkpoint of an agent.
-
-    Attributes:
-        snapshot_id: Its UUIDv7 (what ``restore_snapshot`` takes).
-        created_at: When it was taken (from the UUIDv7).
-        size: Bytes stored.
-    """
-
-    snapshot_id: str
-    created_at: datetime
-    size: int
-
-
-@dataclass(slots=True)
-class SnapshotScope:
-    """An agent or an orchestrator of a snapshot session.
-
-    Attributes:
-        kind: ``"agent"`` or ``"multiAgent"`` (Graph, Swarm).
-        scope_id: The agent's or orchestrator's id.
-        latest: Its latest snapshot (``None``: only checkpoints are left).
-        checkpoints: Its checkpoints, oldest first (orchestrators have none).
-    """
-
-    kind: ScopeKind
-    scope_id: str
-    latest: StoredValue | None = None
-    checkpoints: list[Checkpoint] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class SnapshotSessionDetail:
-    """A snapshot session with every scope and checkpoint.
-
-    Attributes:
-        session_id: The Strands session id.
-        scopes: Agents first, then orchestrators, each sorted by id.
-        stash_keys: Values of the session's context stash (``context/<id>/``).
-        total_bytes: Bytes of every snapshot and stash value.
-    """
-
-    session_id: str
-    scopes: list[SnapshotScope]
-    stash_keys: int
-    total_bytes: int
-
-    @property
-    def updated_at(self) -> datetime | None:
-        """When a scope last saved its latest snapshot (``None``: no latest left)."""
-        times = [s.latest.updated_at for s in self.scopes if s.latest is not None]
-        return max(times) if times else None
 
 
 class SnapshotSessions:
@@ -263,6 +197,37 @@ class SnapshotSessions:
                 }
             )
         return {"session_id": session_id, "format": "strands-snapshots", "scopes": scopes}
+
+    async def transcript(
+        self, session_id: str, snapshot_id: str | None = None
+    ) -> dict[str, Any] | None:
+        """The session as a message-log export structure (what Markdown is written from).
+
+        Each agent's conversation at its latest snapshot, or, with ``snapshot_id``,
+        the agent that holds that checkpoint at that point (the others at their
+        latest). ``None`` if there is no such session or checkpoint.
+
+        Raises:
+            InvalidInputError: A bad session or snapshot id.
+            StoredSnapshotError: A stored value is not a snapshot.
+        """
+        if snapshot_id is not None:
+            check_snapshot_id(snapshot_id)
+        detail = await self.describe(session_id)
+        if detail is None:
+            return None
+        shown: dict[tuple[str, str], Snapshot | None] = {}
+        found = snapshot_id is None
+        for scope in detail.scopes:
+            at = None
+            if snapshot_id is not None and any(
+                c.snapshot_id == snapshot_id for c in scope.checkpoints
+            ):
+                at, found = snapshot_id, True
+            shown[(scope.kind, scope.scope_id)] = await self.read(
+                session_id, scope.scope_id, at, kind=scope.kind
+            )
+        return as_export(detail, shown, at=snapshot_id) if found else None
 
     async def _raw(
         self, session_id: str, scope: SnapshotScope, snapshot_id: str | None

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from strands import Agent
+from strands import Agent, Snapshot
 from strands.session import SnapshotSessionManager
 from strands.session.snapshot_session_manager import _multi_agent_latest_key, _snapshot_key
 
@@ -219,3 +220,31 @@ def test_round_trips_do_not_grow_with_checkpoints(
         with stats.capture() as log:
             asyncio.run(call)
         assert log.round_trips == budget, (name, log.commands)
+
+
+def test_an_orchestrator_is_listed_after_its_agents_and_read_as_its_kind(
+    storage: MongoDBStorage,
+) -> None:
+    _chat(storage, "graph-run", turns=1, agent_id="writer")
+    state = Snapshot(
+        scope="multiAgent", schema_version="1.0", data={"status": "completed"}, app_data={}
+    )
+    key = snapshot_key("graph-run", "graph", None, kind="multiAgent")
+    asyncio.run(storage.write(key, json.dumps(state.to_dict()).encode()))
+    sessions = SnapshotSessions(storage)
+
+    detail = asyncio.run(sessions.describe("graph-run"))
+    read = asyncio.run(sessions.read("graph-run", "graph", kind="multiAgent"))
+    transcript = asyncio.run(sessions.transcript("graph-run"))
+
+    assert detail is not None
+    assert [(s.kind, s.scope_id) for s in detail.scopes] == [
+        ("agent", "writer"),
+        ("multiAgent", "graph"),
+    ]
+    assert read is not None and read.data == {"status": "completed"}
+    assert transcript is not None
+    assert transcript["multi_agents"] == [
+        {"multi_agent_id": "graph", "state": {"status": "completed"}}
+    ]
+    assert [a["agent_id"] for a in transcript["agents"]] == ["writer"]
