@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
@@ -17,6 +16,11 @@ from rich.table import Table
 
 from mongodb_session_manager.cli._messages import message_line
 from mongodb_session_manager.cli._option_groups import with_option_groups
+from mongodb_session_manager.cli._options import (
+    ExportFormatOption,
+    OutputOption,
+    SessionIdArgument,
+)
 from mongodb_session_manager.cli._store_options import (
     StoreOptions,
     opened_pool,
@@ -185,7 +189,7 @@ def list_command(
 @with_option_groups
 def show_command(
     ctx: typer.Context,
-    session_id: Annotated[str, typer.Argument(help="The session id.")],
+    session_id: SessionIdArgument,
     store: StoreOptions,
     messages: Annotated[
         int, typer.Option("--messages", min=0, help="Last messages shown per agent.")
@@ -247,14 +251,10 @@ def _print_session(out: Console, data: dict[str, Any], messages: int) -> None:
 @with_option_groups
 def export_command(
     ctx: typer.Context,
-    session_id: Annotated[str, typer.Argument(help="The session id.")],
+    session_id: SessionIdArgument,
     store: StoreOptions,
-    fmt: Annotated[
-        str, typer.Option("--format", help="json or markdown.", case_sensitive=False)
-    ] = "json",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
-    ] = None,
+    fmt: ExportFormatOption = "json",
+    output: OutputOption = None,
     include_redacted: IncludeRedacted = False,
 ) -> None:
     """Everything in one session as JSON (bytes in base64) or Markdown."""

@@ -13,7 +13,6 @@ import json
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -23,6 +22,11 @@ from rich.table import Table
 from mongodb_session_manager._defaults import DEFAULT_DATABASE
 from mongodb_session_manager.cli._messages import message_line
 from mongodb_session_manager.cli._option_groups import with_option_groups
+from mongodb_session_manager.cli._options import (
+    ExportFormatOption,
+    OutputOption,
+    SessionIdArgument,
+)
 from mongodb_session_manager.cli._store_options import (
     Database,
     DataDir,
@@ -159,7 +163,7 @@ def _row(row: Any) -> dict[str, Any]:
 @with_option_groups
 def show_command(
     ctx: typer.Context,
-    session_id: Annotated[str, typer.Argument(help="The session id.")],
+    session_id: SessionIdArgument,
     store: SnapshotStoreOptions,
     checkpoint: Annotated[
         str | None,
@@ -205,17 +209,13 @@ def show_command(
 @with_option_groups
 def export_command(
     ctx: typer.Context,
-    session_id: Annotated[str, typer.Argument(help="The session id.")],
+    session_id: SessionIdArgument,
     store: SnapshotStoreOptions,
-    fmt: Annotated[
-        str, typer.Option("--format", help="json (every checkpoint) or markdown.")
-    ] = "json",
+    fmt: ExportFormatOption = "json",
     checkpoint: Annotated[
         str | None, typer.Option("--checkpoint", help="Markdown: the conversation at this one.")
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
-    ] = None,
+    output: OutputOption = None,
 ) -> None:
     """A snapshot session as JSON (latest and every checkpoint) or a Markdown transcript."""
     from mongodb_session_manager.lifecycle import to_markdown
