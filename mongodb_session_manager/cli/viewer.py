@@ -137,6 +137,12 @@ def register(app: typer.Typer) -> None:
                 "--demo", help="Serve demo sessions from an embedded in-memory server (no MongoDB)."
             ),
         ] = False,
+        memory_collection: Annotated[
+            str,
+            typer.Option(
+                "--memory-collection", help="The MongoDBMemoryStore collection (Memory view)."
+            ),
+        ] = "strands_memory",
     ) -> None:
         """Browse, search and read stored sessions in a web page."""
         require_web_extra(
@@ -165,6 +171,7 @@ def register(app: typer.Typer) -> None:
                 metadata_field=metadata_field,
                 session=session,
                 session_password=session_password,
+                memory_collection=memory_collection,
             )
 
 
@@ -197,6 +204,7 @@ def _serve(
     metadata_field: list[str] | None,
     session: str | None,
     session_password: str | None,
+    memory_collection: str = "strands_memory",
 ) -> None:
     import uvicorn
 
@@ -215,6 +223,7 @@ def _serve(
         allowed_hosts=tuple(allowed_host or ()),
         cors_origins=tuple(cors_origin or ()),
         metadata_fields=tuple(metadata_field or ()),
+        memory_collection=memory_collection,
     )
     try:
         generated = settings.ensure_token()

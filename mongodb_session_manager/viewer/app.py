@@ -26,6 +26,7 @@ from mongodb_session_manager.errors import (
     StoreUnavailableError,
 )
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
+from mongodb_session_manager.viewer.memory_routes import MemoryQueries, add_memory_routes
 from mongodb_session_manager.viewer.paths import EncodedSessionIds
 from mongodb_session_manager.viewer.queries import SessionQueries
 from mongodb_session_manager.viewer.routes import api_router, health_router
@@ -148,7 +149,9 @@ def create_app(
     app.state.queries = queries
     install_error_handlers(app)
     app.include_router(health_router(queries))
-    app.include_router(api_router(settings, queries))
+    router = api_router(settings, queries)
+    add_memory_routes(router, settings, MemoryQueries(settings, queries.pool))
+    app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
