@@ -99,6 +99,7 @@ if TYPE_CHECKING:
         DEFAULT_MAX_DOCUMENT_BYTES,
         MongoDBSessionRepository,
     )
+    from mongodb_session_manager.snapshots import SnapshotSessions
     from mongodb_session_manager.storage import MongoDBStorage
     from mongodb_session_manager.store import CommandLog, CommandStats, MongoDBConnectionPool
 
@@ -183,6 +184,8 @@ _LAZY: dict[str, str] = {
     "DEFAULT_MAX_DOCUMENT_BYTES": "mongodb_session_manager.repository",
     "MongoDBSessionRepository": "mongodb_session_manager.repository",
     "MongoDBStorage": "mongodb_session_manager.storage",
+    # mongodb_session_manager.snapshots
+    "SnapshotSessions": "mongodb_session_manager.snapshots",
     # mongodb_session_manager.store
     "CommandLog": "mongodb_session_manager.store",
     "CommandStats": "mongodb_session_manager.store",
@@ -243,6 +246,7 @@ __all__ = [
     "SessionRecord",
     "SessionSummary",
     "SessionTooLargeError",
+    "SnapshotSessions",
     "StoreClosedError",
     "StoreThreadError",
     "StoreUnavailableError",

@@ -22,6 +22,7 @@ The tree (built-in second bases in brackets)::
     ├── OptionalDependencyError [ImportError]
     ├── SchemaVersionError
     ├── StoredDataError                     (an out-of-line value is missing or altered)
+    ├── StoredSnapshotError [ValueError]    (a stored Strands snapshot cannot be loaded)
     ├── MigrationError
     │   └── DocumentConversionError [ValueError]
     ├── ModelUnavailableError [RuntimeError]
@@ -202,6 +203,24 @@ class StoredDataError(SessionManagerError):
         )
 
 
+class StoredSnapshotError(SessionManagerError, ValueError):
+    """A value under a snapshot key is not a snapshot Strands can load.
+
+    Raised by :class:`~mongodb_session_manager.snapshots.SnapshotSessions` when it
+    reads a snapshot back (the viewer, ``msm sessions``): the value is not JSON, not
+    an object, or not a current-schema Strands ``Snapshot``.
+
+    Attributes:
+        key: The storage key.
+        problem: What is wrong with the value.
+    """
+
+    def __init__(self, key: str, problem: str) -> None:
+        self.key = key
+        self.problem = problem
+        super().__init__(f"the snapshot under {key!r} cannot be loaded: {problem}")
+
+
 class MigrationError(SessionManagerError):
     """A migration could not run (bad plan, options, or state); nothing more was written."""
 
@@ -260,5 +279,6 @@ __all__ = [
     "StoreThreadError",
     "StoreUnavailableError",
     "StoredDataError",
+    "StoredSnapshotError",
     "TurnInProgressError",
 ]

@@ -67,6 +67,7 @@ LAYER: dict[str, int] = {
     "features": 3,
     "memory": 3,
     "manager": 4,
+    "snapshots": 4,
     "aws": 4,
     "hooks": 4,
     "viewer": 5,

@@ -54,6 +54,7 @@ FACADE_ALL = frozenset(
         "SessionRecord",
         "SessionSummary",
         "SessionTooLargeError",
+        "SnapshotSessions",
         "StoreClosedError",
         "StoreThreadError",
         "StoreUnavailableError",

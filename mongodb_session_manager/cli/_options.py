@@ -36,6 +36,13 @@ CollectionOption = Annotated[
     str,
     typer.Option("--collection", "-c", envvar="MSM_COLLECTION", help="Collection of the sessions."),
 ]
+SessionIdArgument = Annotated[str, typer.Argument(help="The session id.")]
+ExportFormatOption = Annotated[
+    str, typer.Option("--format", help="json or markdown.", case_sensitive=False)
+]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+]
 ModelOption = Annotated[
     str | None,
     typer.Option(

@@ -8,14 +8,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from mongodb_session_manager.cli._messages import message_line
 from mongodb_session_manager.cli._option_groups import with_option_groups
+from mongodb_session_manager.cli._options import (
+    ExportFormatOption,
+    OutputOption,
+    SessionIdArgument,
+)
 from mongodb_session_manager.cli._store_options import (
     StoreOptions,
     opened_pool,
@@ -180,28 +185,11 @@ def list_command(
         Console().print(f"(more may follow: --skip {skip + limit})", style="dim")
 
 
-def _text_of(blocks: Any) -> str:
-    parts = []
-    for block in blocks or []:
-        if not isinstance(block, dict):
-            continue
-        if "text" in block:
-            parts.append(str(block["text"]))
-        elif "toolUse" in block:
-            use = block["toolUse"] or {}
-            parts.append(f"[tool call {use.get('name')} {json.dumps(use.get('input'))[:200]}]")
-        elif "toolResult" in block:
-            parts.append(f"[tool result {(block['toolResult'] or {}).get('status')}]")
-        else:
-            parts.append(f"[{next(iter(block), 'block')}]")
-    return " ".join(parts)
-
-
 @app.command("show")
 @with_option_groups
 def show_command(
     ctx: typer.Context,
-    session_id: Annotated[str, typer.Argument(help="The session id.")],
+    session_id: SessionIdArgument,
     store: StoreOptions,
     messages: Annotated[
         int, typer.Option("--messages", min=0, help="Last messages shown per agent.")
@@ -256,23 +244,17 @@ def _print_session(out: Console, data: dict[str, Any], messages: int) -> None:
             )
         )
         for message in agent["messages"][-messages:] if messages else []:
-            flag = " (redacted)" if message.get("redacted") else ""
-            text = _text_of(message.get("content"))
-            out.print(plain(f"  #{message['message_id']} {message['role']}{flag}: {text[:500]}"))
+            out.print(message_line(message))
 
 
 @app.command("export")
 @with_option_groups
 def export_command(
     ctx: typer.Context,
-    session_id: Annotated[str, typer.Argument(help="The session id.")],
+    session_id: SessionIdArgument,
     store: StoreOptions,
-    fmt: Annotated[
-        str, typer.Option("--format", help="json or markdown.", case_sensitive=False)
-    ] = "json",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
-    ] = None,
+    fmt: ExportFormatOption = "json",
+    output: OutputOption = None,
     include_redacted: IncludeRedacted = False,
 ) -> None:
     """Everything in one session as JSON (bytes in base64) or Markdown."""
@@ -350,5 +332,8 @@ def delete_command(
 
 
 def register(root: typer.Typer) -> None:
-    """Add ``msm sessions`` to the root application."""
+    """Add ``msm sessions`` (and ``msm sessions snapshots``) to the root application."""
+    from mongodb_session_manager.cli import snapshot_sessions
+
+    app.add_typer(snapshot_sessions.app, name="snapshots")
     root.add_typer(app, name="sessions")

@@ -27,7 +27,9 @@ __all__ = [
     "CHUNK_BYTES",
     "INLINE_BYTES",
     "NAMESPACE_SEPARATOR",
+    "KeyGroup",
     "StorageLayout",
+    "StoredValue",
     "chunks_collection",
     "split",
 ]
@@ -122,3 +124,38 @@ class StorageLayout:
                 document["expires_at"] = now + self.ttl
             documents.append(document)
         return documents
+
+
+@dataclass(frozen=True, slots=True)
+class StoredValue:
+    """What a storage holds under one key, without the bytes.
+
+    Attributes:
+        key: The key (relative to the storage view that listed it).
+        size: The value's length in bytes.
+        updated_at: When it was last written (UTC).
+        chunked: Whether the value is split over chunk documents.
+    """
+
+    key: str
+    size: int
+    updated_at: datetime
+    chunked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class KeyGroup:
+    """The values whose keys share the segment a prefix ends in, summed up.
+
+    Attributes:
+        segment: That whole key segment: below ``session/``, the next segment;
+            below ``session/ab``, the segment that starts with ``ab``.
+        count: How many values.
+        size: Their bytes.
+        updated_at: The newest write among them (UTC).
+    """
+
+    segment: str
+    count: int
+    size: int
+    updated_at: datetime

@@ -13,8 +13,9 @@ from __future__ import annotations
 import builtins
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, TypeVar
 
 from strands.storage.search.keyword import KeywordSearchStrategy
 from strands.storage.storage import _NAMESPACED, StorageSearchResult
@@ -22,15 +23,21 @@ from strands.types.exceptions import StorageError
 
 from mongodb_session_manager._defaults import DEFAULT_DATABASE
 from mongodb_session_manager.models.limits import MONGODB_MAX_DOCUMENT_BYTES, check_ttl
-from mongodb_session_manager.models.storage_layout import CHUNK_BYTES, INLINE_BYTES, StorageLayout
+from mongodb_session_manager.models.storage_layout import (
+    CHUNK_BYTES,
+    INLINE_BYTES,
+    StorageLayout,
+)
 from mongodb_session_manager.storage.keys import (
     normalize_key,
     normalize_namespace,
     normalize_prefix,
 )
+from mongodb_session_manager.storage.lifecycle import StorageLifecycle
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
 from mongodb_session_manager.store.pool_holder import PoolHolder
 from mongodb_session_manager.store.settings import StoreSettings
+from mongodb_session_manager.store.storage_search import atlas_search, search_index_definition
 from mongodb_session_manager.store.storage_values import StorageValueStore
 
 if TYPE_CHECKING:
@@ -60,7 +67,14 @@ class _PoolOwner(Protocol):
         ...
 
 
-class MongoDBStorage(PoolHolder):
+@dataclass
+class _AtlasIndex:
+    """The Atlas Search index in use (``None``: none, or the deployment has none)."""
+
+    index: str | None
+
+
+class MongoDBStorage(StorageLifecycle, PoolHolder):
     """Strands ``Storage`` backed by MongoDB, on the library's shared pool and store loop.
 
     Args:
@@ -80,6 +94,10 @@ class MongoDBStorage(PoolHolder):
             keyword strategy, which reads every key).
         search_strategy: A Strands ``SearchStrategy`` to index writes and answer
             :meth:`search` (takes precedence over ``text_search``).
+        atlas_search_index: An Atlas Search index on the ``text`` copy (implies
+            ``text_search``; definition: ``MongoDBStorage.SEARCH_INDEX``). Where the
+            deployment refuses ``$search``, the text index answers instead (logged
+            once as ``storage.search_unavailable``).
         inline_bytes: Largest value stored in its head document.
         chunk_bytes: Bytes per chunk document of a larger value.
         **pool_options: PyMongo client options when a pool is created here.
@@ -99,6 +117,9 @@ class MongoDBStorage(PoolHolder):
         ```
     """
 
+    SEARCH_INDEX: ClassVar[dict[str, Any]] = search_index_definition()
+    """The Atlas Search index definition ``atlas_search_index`` expects."""
+
     def __init__(
         self,
         connection_string: str | None = None,
@@ -111,6 +132,7 @@ class MongoDBStorage(PoolHolder):
         ttl: timedelta | None = None,
         text_search: bool = False,
         search_strategy: SearchStrategy[Any] | None = None,
+        atlas_search_index: str | None = None,
         inline_bytes: int = INLINE_BYTES,
         chunk_bytes: int = CHUNK_BYTES,
         **pool_options: Any,
@@ -125,11 +147,12 @@ class MongoDBStorage(PoolHolder):
             inline_bytes=inline_bytes,
             chunk_bytes=chunk_bytes,
             ttl=check_ttl(ttl),
-            text=text_search,
+            text=text_search or atlas_search_index is not None,
         )
         pool = self._hold_pool(pool, connection_string, client, pool_options)
         self.store = StorageValueStore(pool, database_name, collection_name, layout)
         self._search_strategy = search_strategy
+        self._atlas = _AtlasIndex(atlas_search_index)  # shared by namespace views
         self._prefix = ""
 
     @classmethod
@@ -254,8 +277,9 @@ class MongoDBStorage(PoolHolder):
     async def search(self, query: str) -> builtins.list[StorageSearchResult]:
         """Stored values matching ``query``, best first.
 
-        With a ``search_strategy``: that strategy. With ``text_search``: the MongoDB
-        text index (values that fit in a document) where the server has text
+        With a ``search_strategy``: that strategy. With ``atlas_search_index``: Atlas
+        Search on that index, where the deployment has it. With ``text_search``: the
+        MongoDB text index (values that fit in a document) where the server has text
         indexes. Otherwise Strands' keyword token-overlap strategy.
 
         Raises:
@@ -263,13 +287,24 @@ class MongoDBStorage(PoolHolder):
         """
         if self._search_strategy is not None:
             return await self._search_strategy.search(self, query)
-        if not self.store.layout.text or not self.store.backend.text_search:
-            # No text index on this server (mongomock): Strands' keyword strategy.
-            return await KeywordSearchStrategy().search(self, query)
-        found = await self._call(
-            f"search '{query}'",
-            lambda: self.store.text_search(query, self._prefix, _SEARCH_LIMIT),
-        )
+        found = None
+        if self._atlas.index is not None:
+            found = await self._call(
+                f"search '{query}'",
+                lambda: atlas_search(
+                    self.store, str(self._atlas.index), query, self._prefix, _SEARCH_LIMIT
+                ),
+            )
+            if found is None:
+                self._atlas.index = None  # not on this deployment: said once, not retried
+        if found is None:
+            if not self.store.layout.text or not self.store.backend.text_search:
+                # No text index on this server (mongomock): Strands' keyword strategy.
+                return await KeywordSearchStrategy().search(self, query)
+            found = await self._call(
+                f"search '{query}'",
+                lambda: self.store.text_search(query, self._prefix, _SEARCH_LIMIT),
+            )
         return [
             StorageSearchResult(key=key[len(self._prefix) :], score=score, data=data)
             for key, score, data in found

@@ -77,6 +77,11 @@ class Backend:
         return self.name == "server"
 
     @property
+    def atlas_search(self) -> bool:
+        """Whether a ``$search`` stage can be sent at all (the server may still lack it)."""
+        return self.name == "server"
+
+    @property
     def vector_search(self) -> bool:
         """Whether a ``$vectorSearch`` stage can be sent at all (the server may still lack it)."""
         return self.name == "server"
