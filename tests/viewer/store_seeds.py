@@ -1,11 +1,22 @@
-"""Memory entries written by the real ``MongoDBMemoryStore`` for the viewer's Memory view."""
+"""Data written by the real stores for the viewer's Memory and Snapshots views.
+
+Seeding runs in a thread of its own: a browser test module's sync Playwright keeps
+an event loop running in the main thread.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
+from collections.abc import Callable
+from typing import Any
 
-from mongodb_session_manager import MongoDBMemoryStore
+from strands import Agent
+from strands.session import SnapshotSessionManager
+
+from mongodb_session_manager import MongoDBMemoryStore, MongoDBStorage
+from mongodb_session_manager.testing import ScriptedModel
 from tests.viewer.viewer_helpers import Seeded
 
 HOSTILE_MEMORY = (
@@ -34,18 +45,67 @@ def seed_memory(seeded: Seeded) -> MongoDBMemoryStore:
         for index in range(PAGED):
             await paged.add(f"paged fact number {index:02d}", {"n": index})
 
-    # In a thread of its own: a browser test module's sync Playwright keeps a loop running here.
+    in_thread(lambda: asyncio.run(write()))
+    return store
+
+
+def in_thread(work: Callable[[], object]) -> None:
+    """Run ``work`` in a new thread and wait; its exception is raised here."""
     failures: list[BaseException] = []
 
     def run() -> None:
         try:
-            asyncio.run(write())
+            work()
         except BaseException as error:  # reraised below, in the caller's thread
             failures.append(error)
 
-    worker = threading.Thread(target=run, name="seed-memory")
+    worker = threading.Thread(target=run, name="viewer-seed")
     worker.start()
     worker.join()
     if failures:
         raise failures[0]
-    return store
+
+
+HOSTILE_QUESTION = "<script>window.__msm_xss = 'snapshot'</script> what now?"
+HOSTILE_ANSWER = "<img src=x onerror=\"window.__msm_xss = 'snapshot-img'\"> **bold** reply"
+BULK = 4
+"""One-turn sessions ``bulk-0``... besides ``chat-1`` and ``team-1`` (list paging)."""
+
+
+def _always(**kwargs: Any) -> bool:
+    return True
+
+
+def _agent(storage: MongoDBStorage, session_id: str, answers: list[str], agent_id: str) -> Agent:
+    manager = SnapshotSessionManager(session_id, storage=storage, snapshot_trigger=_always)
+    return Agent(
+        model=ScriptedModel(answers),
+        session_manager=manager,
+        agent_id=agent_id,
+        callback_handler=None,
+    )
+
+
+def seed_snapshots(seeded: Seeded) -> MongoDBStorage:
+    """Snapshot sessions written by Strands' ``SnapshotSessionManager`` (a checkpoint per turn).
+
+    ``chat-1``: agent ``default``, three turns (the last one hostile), its state's
+    ``step`` set before each; ``team-1``: agents ``planner`` and ``writer``; then
+    ``bulk-0``...; saved in that order, a few milliseconds apart.
+    """
+    storage = MongoDBStorage(pool=seeded.factory.pool, database_name=seeded.database)
+
+    def write() -> None:
+        chat = _agent(storage, "chat-1", ["answer 0", "answer 1", HOSTILE_ANSWER], "default")
+        for step, question in enumerate(["question 0", "question 1", HOSTILE_QUESTION]):
+            chat.state.set("step", step)
+            chat(question)
+        time.sleep(0.005)
+        for agent_id in ("planner", "writer"):
+            _agent(storage, "team-1", [f"{agent_id} answer"], agent_id)(f"{agent_id} task")
+        for index in range(BULK):
+            time.sleep(0.005)
+            _agent(storage, f"bulk-{index}", ["ok"], "default")(f"bulk question {index}")
+
+    in_thread(write)
+    return storage
