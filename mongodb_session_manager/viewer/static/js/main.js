@@ -8,6 +8,7 @@ import { FilterForm } from './filters.js';
 import { startHealth } from './health.js';
 import { MemoryView } from './memory.js';
 import { markSelected, renderResults } from './results.js';
+import { SnapshotsView } from './snapshots.js';
 import { initSplitters } from './split.js';
 
 const VIEW_KEYS = ['session', 'tab', 'sort', 'offset', 'view', 'snapshot', 'scope', 'at'];
@@ -23,6 +24,9 @@ function readUrl() {
     filters,
     view: VIEWS.includes(params.get('view')) ? params.get('view') : 'sessions',
     session: params.get('session'),
+    snapshot: params.get('snapshot'),
+    scope: params.get('scope'),
+    at: params.get('at'),
     tab: params.get('tab') || 'timeline',
     sort: params.get('sort') || '-updated_at',
     offset: Math.max(0, Number.parseInt(params.get('offset') || '0', 10) || 0),
@@ -32,6 +36,9 @@ function readUrl() {
 function writeUrl(view, push) {
   const params = new URLSearchParams(view.filters);
   if (view.view && view.view !== 'sessions') params.set('view', view.view);
+  if (view.view === 'snapshots') {
+    for (const key of ['snapshot', 'scope', 'at']) if (view[key]) params.set(key, view[key]);
+  }
   if (view.sort && view.sort !== '-updated_at') params.set('sort', view.sort);
   if (view.offset) params.set('offset', String(view.offset));
   if (view.session) params.set('session', view.session);
@@ -92,7 +99,7 @@ async function render(view) {
   const which = scope ? 'sessions' : view.view;
   showView(which);
   if (which === 'memory') return state.memory.show();
-  if (which === 'snapshots' && state.snapshots) return state.snapshots.show(view);
+  if (which === 'snapshots') return state.snapshots.show(view);
   if (scope) view = { ...view, session: scope }; // a session password opens that one only
   state.filters.fill(view.filters);
   $('#sort').value = view.sort;
@@ -141,6 +148,7 @@ async function start() {
       onTab: (tab) => update({ tab }, false),
     });
     state.memory = new MemoryView(state.config);
+    state.snapshots = new SnapshotsView(state.config, (changes) => update({ view: 'snapshots', ...changes }).catch(handle));
     for (const button of $$('#views [data-view]')) {
       button.addEventListener('click', () => update({ view: button.dataset.view }).catch(handle));
     }
