@@ -120,7 +120,7 @@ def install_storage_error_handlers(app: FastAPI) -> None:
         # Ids are checked before any read: what is left is the database failing.
         message = redact_text(f"{exc}: {exc.__cause__}" if exc.__cause__ else str(exc))
         logger.warning("viewer.storage.failed | path=%s error=%s", request.url.path, message)
-        return _error(503, "database_unavailable", message)
+        return _error(503, "storage_failed", message)
 
 
 def create_app(

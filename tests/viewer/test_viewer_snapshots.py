@@ -178,6 +178,32 @@ async def test_delete_only_when_allowed(make_client: MakeClient, snapshots: Mong
     assert await snapshots.list("session/bulk-0/") == []
 
 
+async def test_a_failing_storage_read_is_a_503_not_a_crash(seeded: Seeded, client: Client) -> None:
+    if seeded.backend.uri is None:
+        pytest.skip("needs a wire server (configureFailPoint)")
+    await checkpoints(client)  # the storage's indexes are made: the next find is the read
+
+    async def fail_next_find() -> Any:
+        return await seeded.factory.pool.client().admin.command(
+            {
+                "configureFailPoint": "failCommand",
+                "mode": {"times": 1},
+                "data": {
+                    "failCommands": ["find"],
+                    "errorCode": 2,
+                    "namespaces": [f"{seeded.database}.strands_storage"],
+                },
+            }
+        )
+
+    seeded.factory.pool.run(fail_next_find())
+    response = await client.get(f"{BASE}/chat-1/scopes/default/snapshots/latest")
+    assert response.status_code == 503, response.text
+    assert response.json()["error"] == "storage_failed"
+    assert "Failed to read" in response.json()["message"]
+    assert (await client.get(f"{BASE}/chat-1/scopes/default/snapshots/latest")).status_code == 200
+
+
 @pytest.mark.usefixtures("needs_command_monitoring")
 async def test_each_snapshot_call_is_bounded_in_round_trips(seeded: Seeded, client: Client) -> None:
     ids = await checkpoints(client)  # warm up (the storage's indexes, once per process)
