@@ -18,7 +18,11 @@ from _support import database, model
 from strands import Agent
 from strands.session import SnapshotSessionManager
 
-from mongodb_session_manager import MongoDBSessionManagerFactory, MongoDBStorage
+from mongodb_session_manager import (
+    MongoDBSessionManagerFactory,
+    MongoDBStorage,
+    SnapshotSessions,
+)
 
 DATABASE = "examples"
 SESSION = "snapshot-example"
@@ -71,6 +75,18 @@ def main() -> None:
         with storage.pool.command_stats.capture() as log:
             data = asyncio.run(storage.read(key))
         print(f"  {len(data or b'')} bytes in {log.round_trips} round trip(s)")
+
+        print("5. What the viewer and `msm sessions snapshots` read back")
+        sessions = SnapshotSessions(storage)
+        for summary in asyncio.run(sessions.list_sessions(prefix="snapshot-")):
+            print(
+                f"  session {summary.session_id}: {summary.scopes} agent(s), {summary.size} bytes"
+            )
+        detail = asyncio.run(sessions.describe(SESSION))
+        for checkpoint in detail.scopes[0].checkpoints if detail else []:
+            snapshot = asyncio.run(sessions.read(SESSION, "default", checkpoint.snapshot_id))
+            count = len(snapshot.data["messages"]) if snapshot else 0
+            print(f"  checkpoint {checkpoint.created_at:%H:%M:%S}: {count} messages")
 
         storage.close()
         factory.close()

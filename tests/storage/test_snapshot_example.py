@@ -17,3 +17,5 @@ def test_snapshot_storage_example(msm_backend: MongoBackend) -> None:
     assert "  restored 4 messages\n" in out
     assert "the agent now holds: ['My order is A-1042.', 'Noted: order A-1042.']" in out
     assert re.search(r"  \d+ bytes in 1 round trip\(s\)", out)
+    assert re.search(r"  session snapshot-example: 1 agent\(s\), \d+ bytes", out)
+    assert re.findall(r"  checkpoint [\d:]+: (\d+) messages", out) == ["2", "4"]
