@@ -137,6 +137,23 @@ def register(app: typer.Typer) -> None:
                 "--demo", help="Serve demo sessions from an embedded in-memory server (no MongoDB)."
             ),
         ] = False,
+        memory_collection: Annotated[
+            str,
+            typer.Option(
+                "--memory-collection", help="The MongoDBMemoryStore collection (Memory view)."
+            ),
+        ] = "strands_memory",
+        storage_collection: Annotated[
+            str,
+            typer.Option(
+                "--storage-collection",
+                help="The MongoDBStorage collection of snapshot sessions (Snapshots view).",
+            ),
+        ] = "strands_storage",
+        storage_namespace: Annotated[
+            str | None,
+            typer.Option("--storage-namespace", help="That MongoDBStorage's namespace= (if any)."),
+        ] = None,
     ) -> None:
         """Browse, search and read stored sessions in a web page."""
         require_web_extra(
@@ -165,6 +182,9 @@ def register(app: typer.Typer) -> None:
                 metadata_field=metadata_field,
                 session=session,
                 session_password=session_password,
+                memory_collection=memory_collection,
+                storage_collection=storage_collection,
+                storage_namespace=storage_namespace,
             )
 
 
@@ -197,8 +217,12 @@ def _serve(
     metadata_field: list[str] | None,
     session: str | None,
     session_password: str | None,
+    memory_collection: str = "strands_memory",
+    storage_collection: str = "strands_storage",
+    storage_namespace: str | None = None,
 ) -> None:
     import uvicorn
+    from strands.types.exceptions import StorageError
 
     from mongodb_session_manager.errors import InvalidInputError
     from mongodb_session_manager.viewer import ViewerSettings, create_app
@@ -215,6 +239,9 @@ def _serve(
         allowed_hosts=tuple(allowed_host or ()),
         cors_origins=tuple(cors_origin or ()),
         metadata_fields=tuple(metadata_field or ()),
+        memory_collection=memory_collection,
+        storage_collection=storage_collection,
+        storage_namespace=storage_namespace,
     )
     try:
         generated = settings.ensure_token()
@@ -239,7 +266,12 @@ def _serve(
     if session is not None and session_password is not None:
         link = _session_link(settings, session, session_password, url)
         typer.echo(f"Read-only link to session {session!r} (that session only): {link}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    try:
+        viewer_app = create_app(settings)
+    except StorageError as exc:  # a --storage-namespace MongoDBStorage refuses
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    uvicorn.run(viewer_app, host=host, port=port, log_level="warning")
 
 
 def _print_token(token: str | None, url: str, *, generated: bool) -> None:

@@ -15,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from strands.types.exceptions import StorageError
 
 from mongodb_session_manager._redact import redact_text
 from mongodb_session_manager._version import __version__
@@ -23,14 +24,17 @@ from mongodb_session_manager.errors import (
     InvalidIdentifierError,
     InvalidInputError,
     SessionNotFoundError,
+    StoredSnapshotError,
     StoreUnavailableError,
 )
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
+from mongodb_session_manager.viewer.memory_routes import MemoryQueries, add_memory_routes
 from mongodb_session_manager.viewer.paths import EncodedSessionIds
 from mongodb_session_manager.viewer.queries import SessionQueries
 from mongodb_session_manager.viewer.routes import api_router, health_router
 from mongodb_session_manager.viewer.schemas import ErrorResponse
 from mongodb_session_manager.viewer.settings import ViewerSettings
+from mongodb_session_manager.viewer.snapshot_routes import SnapshotQueries, add_snapshot_routes
 from mongodb_session_manager.web import validation_details
 from mongodb_session_manager.web.app import harden
 from mongodb_session_manager.web.headers import SecurityHeaders, content_security_policy
@@ -103,6 +107,22 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(500, "internal_error", f"the viewer failed: {type(exc).__name__}")
 
 
+def install_storage_error_handlers(app: FastAPI) -> None:
+    """The snapshot views' errors: an unreadable stored snapshot, a failed storage read."""
+
+    @app.exception_handler(StoredSnapshotError)
+    async def unreadable_snapshot(request: Request, exc: StoredSnapshotError) -> JSONResponse:
+        logger.warning("viewer.snapshot.unreadable | key=%s problem=%s", exc.key, exc.problem)
+        return _error(422, "unreadable_snapshot", str(exc))
+
+    @app.exception_handler(StorageError)
+    async def storage_failed(request: Request, exc: StorageError) -> JSONResponse:
+        # Ids are checked before any read: what is left is the database failing.
+        message = redact_text(f"{exc}: {exc.__cause__}" if exc.__cause__ else str(exc))
+        logger.warning("viewer.storage.failed | path=%s error=%s", request.url.path, message)
+        return _error(503, "storage_failed", message)
+
+
 def create_app(
     settings: ViewerSettings | None = None, *, pool: MongoDBConnectionPool | None = None
 ) -> FastAPI:
@@ -147,8 +167,12 @@ def create_app(
     app.state.settings = settings
     app.state.queries = queries
     install_error_handlers(app)
+    install_storage_error_handlers(app)
     app.include_router(health_router(queries))
-    app.include_router(api_router(settings, queries))
+    router = api_router(settings, queries)
+    add_memory_routes(router, settings, MemoryQueries(settings, queries.pool))
+    add_snapshot_routes(router, settings, SnapshotQueries(settings, queries.pool))
+    app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

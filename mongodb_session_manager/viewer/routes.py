@@ -134,6 +134,8 @@ def api_router(settings: ViewerSettings, queries: SessionQueries) -> APIRouter:
             page_size=settings.page_size,
             max_page_size=settings.max_page_size,
             timeline_page_size=settings.timeline_page_size,
+            memory_collection=settings.memory_collection,
+            storage_collection=settings.storage_collection,
         )
 
     @router.get("/health", response_model=Health, tags=["health"])

@@ -312,6 +312,10 @@ class ViewerConfig(BaseModel):
     timeline_page_size: int
     session_scope: str | None = None
     """The one session a session password opened (read-only); ``None`` for the admin token."""
+    memory_collection: str | None = None
+    """The long-term memory collection the "Memory" view reads."""
+    storage_collection: str | None = None
+    """The ``MongoDBStorage`` collection the "Snapshots" view reads."""
 
 
 class Deleted(BaseModel):

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from mongodb_session_manager.memory.store import DEFAULT_MEMORY_COLLECTION
+from mongodb_session_manager.storage import DEFAULT_STORAGE_COLLECTION
 from mongodb_session_manager.web.auth import is_loopback as is_loopback
 from mongodb_session_manager.web.auth import resolve_token
 from mongodb_session_manager.web.settings import DEFAULT_HOST as DEFAULT_HOST
@@ -44,6 +46,10 @@ class ViewerSettings(AppSettings):
         timeline_page_size: Default number of timeline items per page.
         max_timeline_page_size: Largest timeline page a client may ask for.
         max_inline_image_bytes: Images up to this size are sent inline (data URL).
+        memory_collection: The ``MongoDBMemoryStore`` collection the "Memory" view reads.
+        storage_collection: The ``MongoDBStorage`` collection the "Snapshots" view reads
+            (where Strands' ``SnapshotSessionManager`` keeps its sessions).
+        storage_namespace: That storage's ``namespace=`` (``None``: none).
         pool_options: Extra PyMongo client options.
     """
 
@@ -61,6 +67,9 @@ class ViewerSettings(AppSettings):
     timeline_page_size: int = 50
     max_timeline_page_size: int = 500
     max_inline_image_bytes: int = 2 * 1024 * 1024
+    memory_collection: str = DEFAULT_MEMORY_COLLECTION
+    storage_collection: str = DEFAULT_STORAGE_COLLECTION
+    storage_namespace: str | None = None
     pool_options: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -168,3 +168,14 @@ async def test_allowed_host_option_opens_that_name_only(served: list[dict[str, A
     for host, expected in (("viewer.corp", 200), ("127.0.0.1:8882", 200), ("evil.example", 400)):
         async with httpx.AsyncClient(transport=transport, base_url=f"http://{host}") as http:
             assert (await http.get("/api/v1/config")).status_code == expected, host
+
+
+def test_memory_and_storage_collections_reach_the_viewer(served: list[dict[str, Any]]) -> None:
+    options = ["--memory-collection", "facts", "--storage-collection", "snaps"]
+    result = runner.invoke(app, ["viewer", *NO_DB, *options, "--storage-namespace", "billing"])
+    assert result.exit_code == 0, result.output
+    settings = served[0]["app"].state.settings
+    assert (settings.memory_collection, settings.storage_collection) == ("facts", "snaps")
+    assert settings.storage_namespace == "billing"
+    refused = runner.invoke(app, ["viewer", *NO_DB, "--storage-namespace", "a\\b"])
+    assert refused.exit_code == 2 and "Invalid storage namespace" in refused.output

@@ -9,7 +9,7 @@ function fact(label, value) {
   return h('div', { class: 'fact' }, h('span', { class: 'label' }, label), h('span', {}, value));
 }
 
-function metadataTable(metadata) {
+export function metadataTable(metadata) {
   const entries = Object.entries(metadata || {});
   if (!entries.length) return h('p', { class: 'muted' }, 'No metadata.');
   return h('table', { class: 'grid kv' }, h('tbody', {}, entries.map(([key, value]) => h('tr', {},

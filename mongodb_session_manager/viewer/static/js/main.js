@@ -2,15 +2,18 @@
 // truth for what is shown (deep links: filters, page, sort, open session and tab).
 
 import { adoptTokenFromFragment, ApiError, AuthError, clearToken, get, getToken, setToken } from './api.js';
-import { $ } from './dom.js';
+import { $, $$ } from './dom.js';
 import { Detail } from './detail.js';
 import { FilterForm } from './filters.js';
 import { startHealth } from './health.js';
+import { MemoryView } from './memory.js';
 import { markSelected, renderResults } from './results.js';
+import { SnapshotsView } from './snapshots.js';
 import { initSplitters } from './split.js';
 
-const VIEW_KEYS = ['session', 'tab', 'sort', 'offset'];
-const state = { config: null, filters: null, detail: null, lastSearch: '' };
+const VIEW_KEYS = ['session', 'tab', 'sort', 'offset', 'view', 'snapshot', 'scope', 'at'];
+const VIEWS = ['sessions', 'snapshots', 'memory'];
+const state = { config: null, filters: null, detail: null, memory: null, snapshots: null, lastSearch: '' };
 
 // ---------------------------------------------------------------- URL state
 
@@ -19,7 +22,11 @@ function readUrl() {
   const filters = [...params].filter(([k]) => !VIEW_KEYS.includes(k));
   return {
     filters,
+    view: VIEWS.includes(params.get('view')) ? params.get('view') : 'sessions',
     session: params.get('session'),
+    snapshot: params.get('snapshot'),
+    scope: params.get('scope'),
+    at: params.get('at'),
     tab: params.get('tab') || 'timeline',
     sort: params.get('sort') || '-updated_at',
     offset: Math.max(0, Number.parseInt(params.get('offset') || '0', 10) || 0),
@@ -28,6 +35,10 @@ function readUrl() {
 
 function writeUrl(view, push) {
   const params = new URLSearchParams(view.filters);
+  if (view.view && view.view !== 'sessions') params.set('view', view.view);
+  if (view.view === 'snapshots') {
+    for (const key of ['snapshot', 'scope', 'at']) if (view[key]) params.set(key, view[key]);
+  }
   if (view.sort && view.sort !== '-updated_at') params.set('sort', view.sort);
   if (view.offset) params.set('offset', String(view.offset));
   if (view.session) params.set('session', view.session);
@@ -74,8 +85,21 @@ async function search(view) {
   }
 }
 
+function showView(which) {
+  $('#panels').hidden = which !== 'sessions';
+  $('#memory-view').hidden = which !== 'memory';
+  $('#snapshots-view').hidden = which !== 'snapshots';
+  for (const button of $$('#views [data-view]')) {
+    button.setAttribute('aria-current', String(button.dataset.view === which));
+  }
+}
+
 async function render(view) {
   const scope = state.config.session_scope;
+  const which = scope ? 'sessions' : view.view;
+  showView(which);
+  if (which === 'memory') return state.memory.show();
+  if (which === 'snapshots') return state.snapshots.show(view);
   if (scope) view = { ...view, session: scope }; // a session password opens that one only
   state.filters.fill(view.filters);
   $('#sort').value = view.sort;
@@ -123,6 +147,11 @@ async function start() {
       onDeleted: () => { state.lastSearch = ''; update({ session: null }); },
       onTab: (tab) => update({ tab }, false),
     });
+    state.memory = new MemoryView(state.config);
+    state.snapshots = new SnapshotsView(state.config, (changes) => update({ view: 'snapshots', ...changes }).catch(handle));
+    for (const button of $$('#views [data-view]')) {
+      button.addEventListener('click', () => update({ view: button.dataset.view }).catch(handle));
+    }
     $('#sort').addEventListener('change', (event) => update({ sort: event.target.value, offset: 0 }));
     window.addEventListener('popstate', () => render(readUrl()).catch(handle));
   }

@@ -168,7 +168,7 @@ function otherValues(message) {
     .map((v) => outOfLine(`value at ${(v.path || []).join('.')}`, v.blob_url, v.size_bytes));
 }
 
-function messageItem(message, agentIds) {
+export function messageItem(message, agentIds) {
   const toolOnly = message.blocks.length > 0 && message.blocks.every((b) => b.type === 'tool_result');
   const side = message.role === 'user' && !toolOnly ? 'user' : toolOnly ? 'tool' : 'assistant';
   return h('article', {

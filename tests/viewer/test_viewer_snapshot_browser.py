@@ -1,0 +1,211 @@
+"""The Memory and Snapshots views in a real browser (Playwright driving Debian's Chromium).
+
+Same setup as ``test_viewer_browser.py``: a live uvicorn server in a thread on
+data written by the real stores (``MongoDBMemoryStore.add`` and Strands'
+``SnapshotSessionManager``), one browser per module (sync Playwright).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+
+from mongodb_session_manager.viewer import create_app
+from tests.helpers.browser import (
+    fresh_page,
+    launch_chromium,
+    serve_in_thread,
+    skip_module_without_chromium,
+)
+from tests.viewer.store_seeds import (
+    HOSTILE_ANSWER,
+    HOSTILE_MEMORY,
+    HOSTILE_QUESTION,
+    PAGED,
+    seed_memory,
+    seed_snapshots,
+)
+from tests.viewer.viewer_helpers import TOKEN, Seeded
+
+skip_module_without_chromium("the viewer's browser tests need it")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    with launch_chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def tab(chromium: Browser) -> Iterator[Page]:
+    with fresh_page(chromium, viewport={"width": 1366, "height": 768}) as page:
+        yield page
+
+
+@pytest.fixture(scope="module")
+def live(seeded: Seeded) -> Iterator[str]:
+    seed_memory(seeded)
+    seed_snapshots(seeded)
+    app = create_app(seeded.settings(page_size=10))
+    with serve_in_thread(app, name="viewer-stores", start_timeout=30, stop_timeout=10) as url:
+        yield f"{url}/"
+
+
+@pytest.fixture
+def console(tab: Page) -> list[str]:
+    """Console errors and uncaught exceptions of the page; a dialog is recorded too."""
+    messages: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type in ("error", "warning"):
+            messages.append(message.text)
+
+    def on_dialog(dialog: Any) -> None:
+        messages.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    tab.on("console", on_console)
+    tab.on("pageerror", lambda error: messages.append(f"uncaught: {error}"))
+    tab.on("dialog", on_dialog)
+    return messages
+
+
+def shoot(page: Page, tmp_path: Path, name: str) -> None:
+    """Save a screenshot (kept for the docs when ``MSM_VIEWER_SCREENSHOTS`` names a folder)."""
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path))
+    assert path.stat().st_size > 10_000
+    target = os.environ.get("MSM_VIEWER_SCREENSHOTS")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(target) / path.name)
+
+
+def login(page: Page, live: str, path: str = "") -> None:
+    page.goto(live + path)
+    page.fill("#token", TOKEN)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+
+
+def test_memory_namespaces_entries_filters_and_pages(
+    tab: Page, live: str, console: list[str], tmp_path: Path
+) -> None:
+    page = tab
+    login(page, live)
+    page.click('#views [data-view="memory"]')
+    expect(page.locator("#memory-view")).to_be_visible()
+    expect(page.locator("#panels")).to_be_hidden()
+    assert "view=memory" in page.url
+    rows = page.locator("#memory-namespaces .row")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(2)).to_contain_text("4 entries")
+
+    rows.nth(1).click()  # paged
+    entries = page.locator("#memory-entries .entry")
+    expect(entries).to_have_count(10)
+    expect(entries.first.locator(".text")).to_have_text("paged fact number 24")
+    expect(page.locator("#memory-page")).to_have_text("page 1 of 3")
+    page.click("#memory-next")
+    expect(page.locator("#memory-page")).to_have_text("page 2 of 3")
+    expect(entries.first.locator(".text")).to_have_text("paged fact number 14")
+    expect(page.locator("#memory-prev")).to_be_enabled()
+
+    rows.nth(2).click()  # user-facts, then Ana's entries about Lisbon
+    page.fill('#memory-filters input[name="user_id"]', "ana")
+    page.fill('#memory-filters input[name="q"]', "lisbon")
+    page.click("#memory-filters button[type=submit]")
+    expect(entries).to_have_count(1)
+    expect(entries.first).to_contain_text("Ana's favourite city is Lisbon")
+    expect(entries.first.locator("table.kv")).to_contain_text("travel")
+    expect(page.locator("#memory-count")).to_have_text("1 entry in user-facts")
+    shoot(page, tmp_path, "viewer-memory")
+    assert PAGED == 25
+    assert console == []
+
+
+def test_markup_in_a_memory_entry_never_runs(tab: Page, live: str, console: list[str]) -> None:
+    page = tab
+    login(page, live, "?view=memory")
+    page.locator('#memory-namespaces .row[data-namespace="hostile"]').click()
+    entry = page.locator("#memory-entries .entry")
+    expect(entry).to_have_count(1)
+    expect(entry.locator(".text")).to_have_text(HOSTILE_MEMORY)  # shown as text
+    expect(entry.locator("table.kv th")).to_have_text("<b>key</b>")
+    expect(entry.locator("table.kv td")).to_contain_text("<img src=x onerror=")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__msm_xss") is None
+    assert page.locator("#memory-view script, #memory-view img, #memory-view b").count() == 0
+    assert console == []
+
+
+def bubbles(page: Page) -> list[str]:
+    texts: list[str] = page.locator("#snapshot-timeline article.msg .body").all_inner_texts()
+    return [text.strip() for text in texts]
+
+
+def test_time_travel_through_a_snapshot_sessions_checkpoints(
+    tab: Page, live: str, console: list[str], tmp_path: Path
+) -> None:
+    page = tab
+    login(page, live)
+    page.click('#views [data-view="snapshots"]')
+    rows = page.locator("#snapshot-sessions .row")
+    expect(rows).to_have_count(6)  # chat-1, team-1, bulk-0..3
+    expect(rows.first).to_contain_text("bulk-3")  # newest first
+    page.click('[data-snapshot-session="chat-1"]')
+    points = page.locator("#snapshot-travel .checkpoints button")
+    expect(points).to_have_text(["#1", "#2", "#3", "latest"])
+    expect(points.last).to_have_attribute("aria-current", "true")
+    messages = page.locator("#snapshot-timeline article.msg")
+    expect(messages).to_have_count(6)
+    expect(page.locator("#snapshot-at")).to_contain_text("latest snapshot")
+
+    points.first.click()  # back to the first checkpoint
+    expect(messages).to_have_count(2)
+    assert bubbles(page) == ["question 0", "answer 0"]
+    expect(page.locator("#snapshot-at")).to_contain_text("checkpoint 1 of 3")
+    page.locator("#snapshot-at details.snapshot-state summary").click()
+    expect(page.locator("#snapshot-at details.snapshot-state pre")).to_contain_text('"step": 0')
+    assert "at=" in page.url and "snapshot=chat-1" in page.url
+    shoot(page, tmp_path, "viewer-snapshots")
+
+    page.reload()  # the URL says what is shown
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(messages).to_have_count(2)
+    page.locator("#snapshot-slider").evaluate(
+        "el => { el.value = '1'; el.dispatchEvent(new Event('change')); }"
+    )
+    expect(messages).to_have_count(4)
+    expect(page.locator("#snapshot-at")).to_contain_text("checkpoint 2 of 3")
+    page.go_back()
+    expect(messages).to_have_count(2)
+
+    page.click('[data-snapshot-session="team-1"]')
+    expect(messages).to_have_count(2)
+    assert bubbles(page)[0] == "planner task"
+    page.select_option("#snapshot-scope", "writer")
+    expect(messages.first).to_contain_text("writer task")
+    assert console == []
+
+
+def test_markup_in_a_snapshot_message_never_runs(tab: Page, live: str, console: list[str]) -> None:
+    page = tab
+    login(page, live, "?view=snapshots&snapshot=chat-1&scope=default&at=latest")
+    messages = page.locator("#snapshot-timeline article.msg")
+    expect(messages).to_have_count(6)
+    expect(messages.nth(4)).to_contain_text(HOSTILE_QUESTION)
+    expect(messages.nth(5)).to_contain_text("<img src=x onerror=")
+    expect(messages.nth(5).locator("strong")).to_have_text("bold")  # markdown still renders
+    assert "reply" in HOSTILE_ANSWER
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__msm_xss") is None
+    view = page.locator("#snapshots-view")
+    assert view.locator("script, img, [onerror]").count() == 0
+    assert console == []
