@@ -31,7 +31,9 @@ class StorageLifecycle:
     store: StorageValueStore
     _prefix: str
 
-    async def _call(self, what: str, op: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    async def _call(
+        self, what: str, op: Callable[[], Coroutine[Any, Any, T]], *, prepare: bool = True
+    ) -> T:
         raise NotImplementedError  # MongoDBStorage's
 
     async def describe(
@@ -69,6 +71,7 @@ class StorageLifecycle:
                 before=before,
                 limit=limit,
             ),
+            prepare=False,
         )
         return [replace(value, key=value.key[len(self._prefix) :]) for value in values]
 
@@ -98,6 +101,7 @@ class StorageLifecycle:
         return await self._call(
             f"summarize keys with prefix '{prefix}'",
             lambda: summarize(self.store, stored, pattern=pattern, before=before, limit=limit),
+            prepare=False,
         )
 
     async def delete_prefix(self, prefix: str) -> int:
@@ -113,5 +117,7 @@ class StorageLifecycle:
         if not stored:
             raise StorageError("delete_prefix needs a non-empty prefix")
         return await self._call(
-            f"delete keys with prefix '{prefix}'", lambda: delete_prefix(self.store, stored)
+            f"delete keys with prefix '{prefix}'",
+            lambda: delete_prefix(self.store, stored),
+            prepare=False,
         )

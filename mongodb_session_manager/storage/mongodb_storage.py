@@ -203,12 +203,19 @@ class MongoDBStorage(StorageLifecycle, PoolHolder):
 
     # ---------------------------------------------------------------- the protocol
 
-    async def _call(self, what: str, op: Callable[[], Coroutine[Any, Any, T]]) -> T:
-        """Run ``op()`` (after the indexes, once) on the store loop; failures as StorageError."""
+    async def _call(
+        self, what: str, op: Callable[[], Coroutine[Any, Any, T]], *, prepare: bool = True
+    ) -> T:
+        """Run ``op()`` on the store loop; failures as StorageError.
+
+        With ``prepare``, the indexes are ensured first (once per process). Reads skip
+        it: a read-only process (the viewer) never creates a collection or an index.
+        """
         store = self.store
 
         async def on_store() -> T:
-            await store.prepare()
+            if prepare:
+                await store.prepare()
             return await op()
 
         try:
@@ -249,7 +256,9 @@ class MongoDBStorage(StorageLifecycle, PoolHolder):
             StorageError: The key is invalid or the read fails.
         """
         normalized = normalize_key(key)
-        return await self._call(f"read '{key}'", lambda: self.store.get(self._prefix + normalized))
+        return await self._call(
+            f"read '{key}'", lambda: self.store.get(self._prefix + normalized), prepare=False
+        )
 
     async def delete(self, key: str) -> None:
         """Delete the value under ``key``; a no-op if there is none.
@@ -258,7 +267,9 @@ class MongoDBStorage(StorageLifecycle, PoolHolder):
             StorageError: The key is invalid or the delete fails.
         """
         normalized = normalize_key(key)
-        await self._call(f"delete '{key}'", lambda: self.store.remove(self._prefix + normalized))
+        await self._call(
+            f"delete '{key}'", lambda: self.store.remove(self._prefix + normalized), prepare=False
+        )
 
     async def list(self, query: str = "") -> builtins.list[str]:
         """The full keys starting with ``query``, sorted ascending (``""``: every key).
@@ -270,7 +281,9 @@ class MongoDBStorage(StorageLifecycle, PoolHolder):
         """
         prefix = normalize_prefix(query)
         keys = await self._call(
-            f"list keys with prefix '{query}'", lambda: self.store.keys(self._prefix + prefix)
+            f"list keys with prefix '{query}'",
+            lambda: self.store.keys(self._prefix + prefix),
+            prepare=False,
         )
         return [key[len(self._prefix) :] for key in keys]
 

@@ -248,3 +248,20 @@ def test_an_orchestrator_is_listed_after_its_agents_and_read_as_its_kind(
         {"multi_agent_id": "graph", "state": {"status": "completed"}}
     ]
     assert [a["agent_id"] for a in transcript["agents"]] == ["writer"]
+
+
+def test_reading_creates_no_collection_and_no_index(
+    make_storage: Callable[..., MongoDBStorage],
+) -> None:
+    storage = make_storage(collection_name="never_written")
+    sessions = SnapshotSessions(storage)
+
+    assert asyncio.run(sessions.list_sessions()) == []
+    assert asyncio.run(sessions.describe("nobody")) is None
+    assert asyncio.run(sessions.read("nobody", "default")) is None
+    assert asyncio.run(storage.list("")) == []
+
+    async def names() -> list[str]:
+        return list(await storage.pool.client()[storage.database_name].list_collection_names())
+
+    assert "never_written" not in storage.pool.run(names())
