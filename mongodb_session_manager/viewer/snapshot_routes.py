@@ -10,25 +10,30 @@ path parameter is not ``session_id``, so a session password opens none of them):
 * ``GET /snapshot-sessions/{id}/scopes/{scope_id}/snapshots/{snapshot_id}``: the
   conversation at a checkpoint (a UUIDv7) or at ``latest``, as the same sanitised
   timeline messages the message-log sessions show (one read);
+* ``GET /snapshot-sessions/{id}/export?format=json|markdown&checkpoint=``: the
+  download ``msm sessions snapshots export`` writes;
 * ``DELETE /snapshot-sessions/{id}``: with ``allow_delete`` only.
 
 The reads are :class:`~mongodb_session_manager.snapshots.SnapshotSessions` on a
 ``MongoDBStorage`` that borrows the viewer's pool.
 """
 
+import json
 import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 
+from mongodb_session_manager.lifecycle.markdown import to_markdown
 from mongodb_session_manager.models import as_utc
 from mongodb_session_manager.models.content import json_safe
 from mongodb_session_manager.snapshots import LATEST, SnapshotSessions
 from mongodb_session_manager.snapshots.records import SnapshotSessionDetail
 from mongodb_session_manager.storage import MongoDBStorage
 from mongodb_session_manager.store.pool import MongoDBConnectionPool
+from mongodb_session_manager.viewer.export import EXTENSION, MEDIA, filename
 from mongodb_session_manager.viewer.filters import MAX_TEXT_LENGTH, check_text
 from mongodb_session_manager.viewer.mappers import message_from
 from mongodb_session_manager.viewer.schemas import ErrorResponse
@@ -169,6 +174,20 @@ class SnapshotQueries:
             app_data=_dict(snapshot.app_data),
         )
 
+    async def export(
+        self, session_id: str, format: Literal["json", "markdown"], snapshot_id: str | None
+    ) -> str:
+        """What ``msm sessions snapshots export`` writes; 404 if there is nothing."""
+        if format == "json":
+            data = await self.sessions.export(session_id)
+            text = None if data is None else json.dumps(data, indent=2, ensure_ascii=False)
+        else:
+            export = await self.sessions.transcript(session_id, snapshot_id)
+            text = None if export is None else to_markdown(export)
+        if text is None:
+            raise HTTPException(404, detail=f"snapshot session {session_id!r} does not exist")
+        return text
+
     async def delete(self, session_id: str) -> int:
         """Delete the session's snapshots, checkpoints and stash; how many values went."""
         return await self.sessions.delete(session_id)
@@ -234,6 +253,25 @@ def add_snapshot_routes(
         """The conversation at a checkpoint (time travel) or at ``latest``, plus the state."""
         return await snapshots.conversation(
             snapshot_session_id, scope_id, snapshot_id, kind, offset, limit
+        )
+
+    @router.get(
+        "/snapshot-sessions/{snapshot_session_id}/export", responses=NOT_FOUND, tags=["snapshots"]
+    )
+    async def export_snapshot_session(
+        snapshot_session_id: SessionId,
+        format: Literal["json", "markdown"] = "json",
+        checkpoint: Annotated[
+            str | None, Query(max_length=64, description="Markdown: the conversation then.")
+        ] = None,
+    ) -> Response:
+        """Download it: JSON with every checkpoint, or a Markdown transcript."""
+        text = await snapshots.export(snapshot_session_id, format, checkpoint)
+        name = filename(f"snapshots-{snapshot_session_id}", EXTENSION[format])
+        return Response(
+            text,
+            media_type=MEDIA[format],
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
     @router.delete(

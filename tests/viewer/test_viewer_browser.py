@@ -278,7 +278,7 @@ def test_api_docs_work_offline(tab: Page, live: str, console: list[str]) -> None
     page = tab
     page.goto(live + "docs")
     # /health, /api/v1/health, the blob route, 2 memory and 4 snapshot-session routes
-    expect(page.locator(".opblock")).to_have_count(17)
+    expect(page.locator(".opblock")).to_have_count(18)
     expect(page.locator(".opblock-summary-path").first).to_contain_text("/health")
     assert console == []
 

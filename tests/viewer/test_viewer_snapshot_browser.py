@@ -175,6 +175,13 @@ def test_time_travel_through_a_snapshot_sessions_checkpoints(
     expect(page.locator("#snapshot-at details.snapshot-state pre")).to_contain_text('"step": 0')
     assert "at=" in page.url and "snapshot=chat-1" in page.url
     shoot(page, tmp_path, "viewer-snapshots")
+    with page.expect_download() as info:  # the transcript of what is shown
+        page.click('#snapshot-head button:text("Markdown")')
+    saved = tmp_path / "transcript.md"
+    info.value.save_as(saved)
+    transcript = saved.read_text(encoding="utf-8")
+    assert info.value.suggested_filename == "session-snapshots-chat-1.md"
+    assert "question 0" in transcript and "question 1" not in transcript
 
     page.reload()  # the URL says what is shown
     expect(page.locator("body")).to_have_attribute("data-ready", "true")

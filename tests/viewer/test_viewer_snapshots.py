@@ -218,3 +218,33 @@ async def test_each_snapshot_call_is_bounded_in_round_trips(seeded: Seeded, clie
         with stats.capture() as log:
             await ok(client, path)
         assert len(log.commands) == budget, (path, log.commands)
+
+
+async def test_export_downloads_json_with_every_checkpoint_or_a_markdown_transcript(
+    seeded: Seeded, make_client: MakeClient, client: Client
+) -> None:
+    ids = await checkpoints(client)
+    as_json = await client.get(f"{BASE}/chat-1/export")
+    at_first = await client.get(
+        f"{BASE}/chat-1/export", params={"format": "markdown", "checkpoint": ids[0]}
+    )
+
+    assert as_json.status_code == 200, as_json.text
+    assert 'filename="session-snapshots-chat-1.json"' in as_json.headers["content-disposition"]
+    [scope] = as_json.json()["scopes"]
+    assert [c["snapshot_id"] for c in scope["checkpoints"]] == ids
+    assert at_first.status_code == 200 and at_first.headers["content-type"].startswith(
+        "text/markdown"
+    )
+    assert "question 0" in at_first.text and "question 1" not in at_first.text
+    latest = (await client.get(f"{BASE}/chat-1/export", params={"format": "markdown"})).text
+    # LLM-written markup stays inside a code fence (the lifecycle's Markdown rules).
+    line = next(n for n, text in enumerate(latest.splitlines()) if HOSTILE_ANSWER in text)
+    assert latest.splitlines()[line - 1].startswith("```")
+    assert (await client.get(f"{BASE}/nobody/export")).status_code == 404
+    bad = await client.get(
+        f"{BASE}/chat-1/export", params={"format": "markdown", "checkpoint": "x"}
+    )
+    assert bad.status_code == 422
+    async with make_client(token=None) as anonymous:
+        assert (await anonymous.get(f"{BASE}/chat-1/export")).status_code == 401

@@ -68,10 +68,14 @@ async function save(response, fallbackName) {
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }
 
-/** Download a session export with the token (a plain link could not send it). */
+/** Download ``path`` with the token (a plain link could not send it). */
+export async function downloadFrom(path, params, fallbackName) {
+  await save(await request(path, params), fallbackName);
+}
+
+/** Download a session export. */
 export async function download(id, format) {
-  const response = await request(sessionPath(id, '/export'), [['format', format]]);
-  await save(response, `session.${format === 'json' ? 'json' : 'md'}`);
+  await downloadFrom(sessionPath(id, '/export'), [['format', format]], `session.${format === 'json' ? 'json' : 'md'}`);
 }
 
 // Only the viewer's own value route: a token is never sent to a URL a document named.

@@ -3,7 +3,7 @@
 // shows the conversation as it was then, with the timeline's own message bubbles.
 // What the view shows lives in the URL (snapshot, scope, at), like the sessions view.
 
-import { ApiError, del, get } from './api.js';
+import { ApiError, del, downloadFrom, get } from './api.js';
 import { $, append, clear, formatDate, h, json, num, relative } from './dom.js';
 import { messageItem } from './timeline.js';
 
@@ -38,6 +38,7 @@ export class SnapshotsView {
     this.sessionId = null;
     this.detail = null;
     this.shown = null;
+    this.at = null;
     this.token = 0;
     const fail = (error) => this.fail(error);
     $('#snapshot-filter').addEventListener('submit', (event) => {
@@ -133,9 +134,12 @@ export class SnapshotsView {
     append(clear(head), [
       h('div', { class: 'title' },
         h('h2', {}, h('code', { class: 'sid' }, detail.session_id)),
-        h('div', { class: 'buttons' }, this.config.allow_delete
-          ? h('button', { type: 'button', class: 'danger', onclick: () => this.remove(detail.session_id) }, 'Delete')
-          : null)),
+        h('div', { class: 'buttons' },
+          h('button', { type: 'button', onclick: () => this.download('json').catch((e) => this.fail(e)) }, 'JSON'),
+          h('button', { type: 'button', title: 'The conversation at the checkpoint shown', onclick: () => this.download('markdown').catch((e) => this.fail(e)) }, 'Markdown'),
+          this.config.allow_delete
+            ? h('button', { type: 'button', class: 'danger', onclick: () => this.remove(detail.session_id) }, 'Delete')
+            : null)),
       h('div', { class: 'facts' },
         fact('updated', formatDate(detail.updated_at)),
         fact('agents', num(detail.scopes.length)),
@@ -144,7 +148,15 @@ export class SnapshotsView {
         fact('stash values', num(detail.stash_keys)))]);
   }
 
+  /** JSON: every checkpoint; Markdown: the conversation at the checkpoint shown. */
+  async download(format) {
+    const params = [['format', format]];
+    if (format === 'markdown' && this.at && this.at !== LATEST) params.push(['checkpoint', this.at]);
+    await downloadFrom(path(this.sessionId, 'export'), params, `snapshots.${format === 'json' ? 'json' : 'md'}`);
+  }
+
   async travel(scope, at) {
+    this.at = at;
     const key = `${scope.kind}\u0000${scope.scope_id}\u0000${at}`;
     if (this.shown === key) return;
     this.shown = key;
