@@ -249,6 +249,8 @@ def test_an_async_client_and_a_pool_are_accepted_too(uri: str, db_name: str) -> 
     with MongoDBSessionManager("via-async", client=async_client, database_name=db_name) as manager:
         manager.update_metadata({"via": "async"})
         assert manager.get_metadata() == {"_id": "via-async", "metadata": {"via": "async"}}
+        # The caller's client: never closed by the library, so closed here (on its loop).
+        repository_of(manager).pool.run(async_client.close())
 
 
 @pytest.mark.parametrize("bad", ["mongodb://localhost", object(), 42])
