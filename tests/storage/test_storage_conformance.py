@@ -402,10 +402,13 @@ async def test_a_view_searches_only_its_keys(storage: Any) -> None:
 async def test_a_view_scores_its_keys_without_its_prefix(
     request: pytest.FixtureRequest, subject: Subject, storage: Any
 ) -> None:
+    text_index = subject.name == "mongodb-text" and storage.store.backend.text_search
     differs(
         request,
         subject,
-        mongodb_text="the text index holds the words of the full key, the view's prefix included",
+        mongodb_text="the text index holds the words of the full key, the view's prefix included"
+        if text_index
+        else None,  # no $text on this server (mongomock): Strands' keyword strategy answers
     )
     await storage.write("projects/a/notes.md", b"dark mode")
 
