@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -160,6 +160,55 @@ async def test_text_search_finds_only_values_kept_in_their_document(
     results = await storage.search("toggle")
 
     assert [(r.key, r.data) for r in results] == [("small.md", b"toggle")]
+
+
+@pytest.mark.parametrize(
+    ("operation", "command"),
+    [
+        ("write", "findAndModify"),
+        ("read", "find"),
+        ("delete", "findAndModify"),
+        ("list", "find"),
+        ("search", "find"),
+    ],
+)
+async def test_a_failing_operation_is_a_storage_error_naming_it(
+    make_storage: Callable[..., MongoDBStorage],
+    factory: MongoDBSessionManagerFactory,
+    msm_backend: MongoBackend,
+    operation: str,
+    command: str,
+) -> None:
+    if msm_backend.uri is None:
+        pytest.skip("needs a wire server (configureFailPoint)")
+    storage = make_storage(collection_name="failing", text_search=True)
+    await storage.write("notes/k.md", b"dark mode")  # the indexes, before the failure
+    calls: dict[str, Callable[[], Awaitable[object]]] = {
+        "write": lambda: storage.write("notes/k.md", b"new"),
+        "read": lambda: storage.read("notes/k.md"),
+        "delete": lambda: storage.delete("notes/k.md"),
+        "list": lambda: storage.list("notes/"),
+        "search": lambda: storage.search("dark"),
+    }
+
+    async def fail_once() -> Any:
+        return await factory.pool.client().admin.command(
+            {
+                "configureFailPoint": "failCommand",
+                "mode": {"times": 1},
+                "data": {
+                    "failCommands": [command],
+                    "errorCode": 2,
+                    "namespaces": [f"{factory.settings.database_name}.failing"],
+                },
+            }
+        )
+
+    factory.pool.run(fail_once())
+    with pytest.raises(StorageError, match=operation) as raised:
+        await calls[operation]()
+    assert raised.value.__cause__ is not None  # the driver's error, chained
+    assert await storage.read("notes/k.md") == b"dark mode"  # and it changed nothing
 
 
 async def test_built_like_the_manager_it_shares_the_factorys_pool(
