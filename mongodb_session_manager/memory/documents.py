@@ -24,6 +24,7 @@ __all__ = [
     "MemoryScope",
     "MemoryWriteResult",
     "MongoDBSearchOptions",
+    "check_metadata",
     "entry_document",
     "entry_id",
     "message_text",
@@ -117,6 +118,30 @@ def query_tokens(text: str) -> set[str]:
     return tokenize(text) - STOP_WORDS
 
 
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def check_metadata(value: object, path: str = "metadata") -> None:
+    """Refuse metadata that is not JSON-compatible (Strands' ``Metadata``), before any I/O.
+
+    Raises:
+        InvalidInputError: A non-string key, or a value other than JSON's
+            (``str``, numbers, ``bool``, ``None``, lists and string-keyed mappings).
+    """
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidInputError(f"{path} keys must be strings, got {key!r}")
+            check_metadata(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            check_metadata(item, f"{path}[{index}]")
+    elif not isinstance(value, _JSON_SCALARS):
+        raise InvalidInputError(
+            f"{path} must be JSON-compatible, got {type(value).__name__} {value!r:.40}"
+        )
+
+
 def entry_document(
     scope: MemoryScope,
     text: str,
@@ -128,6 +153,7 @@ def entry_document(
     content = normalise(text)
     if not content:
         raise InvalidInputError("memory content must not be empty")
+    check_metadata(metadata or {})
     document: dict[str, Any] = {
         "_id": entry_id(scope.namespace, scope.user_id, content),
         "text": content,

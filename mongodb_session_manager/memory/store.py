@@ -197,14 +197,15 @@ class MongoDBMemoryStore(PoolHolder, MemoryStore):
 
         Args:
             content: The text to remember (stripped; must not be empty).
-            metadata: JSON-like metadata, kept from the first write of this text.
+            metadata: JSON-compatible metadata, kept from the first write of this text.
                 Keys starting with ``_`` are reserved for search results.
 
         Returns:
             The entry id and whether it was created now (one ``update`` command).
 
         Raises:
-            InvalidInputError: The store is not writable or ``content`` is empty.
+            InvalidInputError: The store is not writable, ``content`` is empty or
+                ``metadata`` is not JSON-compatible.
         """
         return await self._write([(content, dict(metadata or {}))])
 

@@ -203,24 +203,39 @@ class StorageValueStore(CollectionGateway):
     ) -> list[tuple[str, float, bytes | None]]:
         """Keys, text scores and values of the best text-index matches of ``query``.
 
-        Only keys starting with ``prefix``; at most ``limit``, best first (one query).
+        Only keys starting with ``prefix``; at most ``limit``, best first. One query
+        where the server projects ``data`` next to the text score; a server that
+        answers with the score only (the embedded test server) costs one more
+        ``find`` by ``_id`` for the values. Only values kept in their head document
+        are text-indexed; a match replaced by a chunked value meanwhile has ``None``,
+        one deleted meanwhile is dropped.
         """
         cursor = (
             self.collection()
             .find(
                 {**self.layout.prefix_filter(prefix), "$text": {"$search": query}},
-                {"score": {"$meta": "textScore"}, "data": 1},
+                {"score": {"$meta": "textScore"}, **_HEAD_PROJECTION},
             )
             .sort([("score", {"$meta": "textScore"})])
             .limit(limit)
         )
+        rows: list[dict[str, Any]] = await cursor.to_list(None)
+        missing = {row["_id"] for row in rows if "data" not in row and "chunks" not in row}
+        if missing:
+            heads = self.collection().find({"_id": {"$in": sorted(missing)}}, _HEAD_PROJECTION)
+            by_id = {head["_id"]: head async for head in heads}
+            rows = [
+                {**by_id[row["_id"]], "score": row["score"]} if row["_id"] in missing else row
+                for row in rows
+                if row["_id"] in by_id or row["_id"] not in missing
+            ]
         found = [
             (
                 self.layout.key_of(row["_id"]),
                 float(row["score"]),
-                bytes(row["data"]) if row.get("data") is not None else None,
+                bytes(row["data"]) if row.get("chunks") is None and "data" in row else None,
             )
-            async for row in cursor
+            for row in rows
         ]
         found.sort(key=lambda item: item[1], reverse=True)
         return found

@@ -1,4 +1,4 @@
-"""``MongoDBMemoryStore`` against Strands' ``MemoryStore`` contract (its docstrings)."""
+"""``MongoDBMemoryStore`` beyond the protocol (``test_memory_conformance.py``): scopes, budgets."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from strands.memory import AddMessagesContext, MemoryStore
-from strands.memory.types import _has_method, _has_write_sink
+from strands.memory import AddMessagesContext
+from strands.memory.extraction.resolve_extraction_config import _resolve_extraction_config
+from strands.memory.types import _has_method
 from strands.types.content import Message
 
 from mongodb_session_manager import InvalidInputError, MongoDBMemoryStore
@@ -40,19 +41,12 @@ def needs_text(msm_backend: MongoBackend) -> None:
 # ------------------------------------------------------------------ configuration fields
 
 
-def test_config_fields_are_the_protocols_attributes(memory_store: Make) -> None:
-    store = memory_store(
-        name="prefs", description="User preferences", max_search_results=3, extraction=True
-    )
-    assert MemoryStore in type(store).__mro__
-    assert (store.name, store.description, store.max_search_results) == (
-        "prefs",
-        "User preferences",
-        3,
-    )
-    assert store.writable is True and store.extraction is True
+def test_both_write_sinks_and_extraction_through_add_messages(memory_store: Make) -> None:
+    # The attributes themselves: test_memory_conformance.py.
+    store = memory_store(name="prefs", extraction=True)
+    assert store.extraction is True
     assert _has_method(store, "add") and _has_method(store, "add_messages")
-    assert _has_write_sink(store)
+    assert _resolve_extraction_config(True, store).extractor is None  # type: ignore[union-attr]
 
 
 def test_bad_config_is_refused_before_any_io(memory_store: Make) -> None:
@@ -66,10 +60,8 @@ def test_bad_config_is_refused_before_any_io(memory_store: Make) -> None:
         MongoDBMemoryStore()
 
 
-async def test_a_read_only_store_refuses_writes(memory_store: Make) -> None:
+async def test_a_read_only_store_refuses_add_messages(memory_store: Make) -> None:
     store = memory_store(writable=False)
-    with pytest.raises(InvalidInputError, match="not writable"):
-        await store.add("User likes tea")
     with pytest.raises(InvalidInputError, match="not writable"):
         await store.add_messages([_message("user", "I like tea")])
 
@@ -90,15 +82,13 @@ async def test_add_then_search_finds_it_with_its_metadata(memory_store: Make) ->
     assert entry.metadata["_relevanceScore"] > 0
 
 
-async def test_add_is_idempotent(memory_store: Make) -> None:
+async def test_a_repeated_add_returns_the_same_id_and_creates_nothing(memory_store: Make) -> None:
     store = memory_store()
     first = await store.add("User prefers dark mode", {"n": 1})
     again = await store.add("  User prefers dark mode\n", {"n": 2})
 
     assert again.id == first.id and again.created == 0
     assert await store.count() == 1
-    [entry] = await store.search("dark mode")
-    assert entry.metadata is not None and entry.metadata["n"] == 1  # the first write's metadata
 
 
 async def test_add_messages_is_idempotent_across_retries(memory_store: Make) -> None:
@@ -121,32 +111,21 @@ async def test_add_messages_is_idempotent_across_retries(memory_store: Make) -> 
     assert {e.metadata["role"] for e in entries if e.metadata} == {"user", "assistant"}
 
 
-async def test_empty_content_is_refused(memory_store: Make) -> None:
-    with pytest.raises(InvalidInputError):
-        await memory_store().add("   ")
+@pytest.mark.parametrize(
+    "metadata",
+    [{"tags": {"a"}}, {1: "x"}, {"when": utcnow()}, {"deep": [{"x": object()}]}],
+    ids=["set", "int-key", "datetime", "nested-object"],
+)
+async def test_metadata_that_is_not_json_is_an_invalid_input(
+    memory_store: Make, metadata: dict[Any, Any]
+) -> None:
+    store = memory_store()
+    with pytest.raises(InvalidInputError, match="metadata"):
+        await store.add("tea", metadata)
+    assert await store.count() == 0
 
 
 # ------------------------------------------------------------------ search: ranking and limits
-
-
-async def test_search_ranks_and_limits(memory_store: Make) -> None:
-    store = memory_store(max_search_results=2)
-    for text in ("tea is nice", "green tea with lemon", "coffee black", "tea lemon honey green"):
-        await store.add(text)
-
-    top = await store.search("green tea lemon honey")
-    assert [e.content for e in top] == ["tea lemon honey green", "green tea with lemon"]
-    assert len(await store.search("tea", {"max_search_results": 3})) == 3
-    assert await store.search("  ") == []
-    assert await store.search("zebra") == []
-    with pytest.raises(InvalidInputError):
-        await store.search("tea", {"max_search_results": 0})
-
-
-async def test_default_limit_is_ten(memory_store: Make) -> None:
-    store = memory_store()
-    await store.add_messages([_message("user", f"tea fact {i}") for i in range(15)])
-    assert len(await store.search("tea")) == 10
 
 
 async def test_text_strategy_on_a_server_with_text_indexes(
@@ -275,9 +254,11 @@ def _seed(store: MongoDBMemoryStore, count: int) -> None:
 def test_search_over_10000_entries_stays_within_its_round_trips(
     memory_store: Make, needs_command_monitoring: None, needs_text: None, msm_backend: MongoBackend
 ) -> None:
-    # mongoeco inserts ~150 documents a second and slows as a collection grows: 10,000
-    # entries on a real MongoDB (MONGODB_URI), 1,000 on the embedded server -- still twice
-    # the candidate limit, so the bound is what is measured.
+    # 10,000 entries on a real MongoDB (MONGODB_URI), 1,000 on the embedded server -- still
+    # twice the candidate limit, so the bound is what is measured. mongoeco's cost per insert
+    # grows with the collection, for insert_many and the store's bulk upserts alike (500 more
+    # took 0.6 s at 0 entries, 2.7 s at 1,000, 4.8 s at 2,000, 7.2 s at 3,000): 10,000 would
+    # take minutes there, whichever way they are written.
     count = 10_000 if msm_backend.kind == "mongodb" else 1_000
     if count < 10_000:
         print(f"memory budget test: {count} entries on the {msm_backend.kind} backend")

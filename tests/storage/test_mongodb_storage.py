@@ -1,19 +1,20 @@
-"""``MongoDBStorage`` against Strands' ``Storage`` protocol, written from its docstrings."""
+"""``MongoDBStorage`` beyond the protocol (see ``test_storage_conformance.py``): layout, budgets."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from strands.storage import Storage
-from strands.storage.storage import StorageSearchResult
 from strands.types.exceptions import StorageError
 
 from mongodb_session_manager import MongoDBSessionManagerFactory, MongoDBStorage
 from tests.storage.storage_fixtures import make_storage, storage
+
+if TYPE_CHECKING:
+    from mongodb_session_manager.testing import MongoBackend
 
 __all__ = ["make_storage", "storage"]
 
@@ -24,116 +25,6 @@ def _raw(factory: MongoDBSessionManagerFactory, collection: str, filter: dict[st
         return await database[collection].find(filter).to_list(None)
 
     return factory.pool.run(find())
-
-
-def test_it_is_a_strands_storage(storage: MongoDBStorage) -> None:
-    assert isinstance(storage, Storage)
-
-
-@pytest.mark.parametrize(
-    "value",
-    [b"", b"hello", bytes(range(256)) * 3, b"\x00\xff\x00", "héllo wörld ✓".encode()],
-    ids=["empty", "ascii", "all-bytes", "nuls", "utf8"],
-)
-async def test_the_same_bytes_come_back(storage: MongoDBStorage, value: bytes) -> None:
-    await storage.write("a/b.bin", value)
-
-    got = await storage.read("a/b.bin")
-
-    assert got == value
-    assert isinstance(got, bytes)
-
-
-async def test_a_write_overwrites_and_a_missing_key_reads_none(storage: MongoDBStorage) -> None:
-    assert await storage.read("nothing/here") is None
-    await storage.write("k", b"one")
-    await storage.write("k", b"two")
-    assert await storage.read("k") == b"two"
-
-
-async def test_keys_follow_the_shipped_backends_rules(storage: MongoDBStorage) -> None:
-    await storage.write("//sessions///abc//state.json/", b"x")
-
-    assert await storage.read("sessions/abc/state.json") == b"x"
-    assert await storage.list("") == ["sessions/abc/state.json"]
-
-
-@pytest.mark.parametrize("key", ["", "/", "///", "a\\b", "..", "a/../b", "a/.."])
-async def test_bad_keys_raise_storage_error(storage: MongoDBStorage, key: str) -> None:
-    for call in (storage.write(key, b"x"), storage.read(key), storage.delete(key)):
-        with pytest.raises(StorageError):
-            await call
-
-
-@pytest.mark.parametrize("prefix", ["a\\", "../x", "a/../"])
-async def test_bad_prefixes_raise_storage_error(storage: MongoDBStorage, prefix: str) -> None:
-    with pytest.raises(StorageError):
-        await storage.list(prefix)
-
-
-async def test_delete_removes_and_is_a_no_op_when_missing(storage: MongoDBStorage) -> None:
-    await storage.write("a", b"1")
-    await storage.delete("a")
-    await storage.delete("a")
-    await storage.delete("never/was")
-    assert await storage.read("a") is None
-    assert await storage.list("") == []
-
-
-async def test_list_gives_full_keys_sorted_by_prefix(storage: MongoDBStorage) -> None:
-    keys = ["s/b/2", "s/a/1", "s/a/10", "t/x", "s/ab", "sa"]
-    for key in keys:
-        await storage.write(key, b"v")
-
-    assert await storage.list("") == sorted(keys)
-    assert await storage.list("s/") == ["s/a/1", "s/a/10", "s/ab", "s/b/2"]
-    assert await storage.list("s/a/") == ["s/a/1", "s/a/10"]
-    assert await storage.list("s/a") == ["s/a/1", "s/a/10", "s/ab"]
-    assert await storage.list("//s//b") == ["s/b/2"]
-    assert await storage.list("nope") == []
-
-
-async def test_prefixes_with_regex_characters_and_unicode_match_literally(
-    storage: MongoDBStorage,
-) -> None:
-    keys = ["a.b/1", "axb/1", "a+b/1", "aab/1", "(x)/1", "x/1", "[z]*/1", "z/1", "日本/語", "日x/1"]
-    for key in keys:
-        await storage.write(key, b"v")
-
-    assert await storage.list("a.b") == ["a.b/1"]
-    assert await storage.list("a+b") == ["a+b/1"]
-    assert await storage.list("(x)") == ["(x)/1"]
-    assert await storage.list("[z]*") == ["[z]*/1"]
-    assert await storage.list("日本") == ["日本/語"]
-    assert await storage.list(".*") == []
-
-
-async def test_keyword_search_ranks_best_first(storage: MongoDBStorage) -> None:
-    await storage.write("notes/ui.md", b"dark mode toggle in settings")
-    await storage.write("notes/other.md", b"the mode of transport")
-    await storage.write("notes/none.md", b"nothing relevant")
-
-    results = await storage.search("dark mode toggle")
-
-    assert [r.key for r in results] == ["notes/ui.md", "notes/other.md"]
-    assert results[0].score > results[1].score
-    assert results[0].data == b"dark mode toggle in settings"
-    assert await storage.search("the of") == []
-
-
-async def test_text_index_search(make_storage: Callable[..., MongoDBStorage]) -> None:
-    storage = make_storage(collection_name="texts", text_search=True)
-    await storage.write("notes/ui.md", b"dark mode toggle in settings")
-    await storage.write("notes/other.md", b"the mode of transport")
-    await storage.write("notes/none.md", b"nothing relevant")
-
-    results = await storage.search("dark toggle")
-
-    assert results and results[0].key == "notes/ui.md"
-    assert all(isinstance(r, StorageSearchResult) for r in results)
-    assert "notes/none.md" not in [r.key for r in results]
-    # The value comes with the match where the server projects it (the embedded one does not).
-    assert results[0].data in (None, b"dark mode toggle in settings")
 
 
 async def test_values_past_16_mib_round_trip_byte_for_byte(
@@ -219,17 +110,6 @@ def test_bad_namespaces_are_refused(
         make_storage(namespace=namespace)
 
 
-async def test_a_namespace_view_scopes_keys(storage: MongoDBStorage) -> None:
-    view = storage.namespace("session").namespace("/s1/")
-    await view.write("latest.json", b"x")
-    await storage.write("session/s2/latest.json", b"y")
-
-    assert await storage.list("") == ["session/s1/latest.json", "session/s2/latest.json"]
-    assert await view.list("") == ["latest.json"]
-    assert await view.read("latest.json") == b"x"
-    assert [r.key for r in await view.search("latest")] == ["latest.json"]
-
-
 @pytest.mark.usefixtures("needs_command_monitoring")
 async def test_one_round_trip_per_operation_on_a_small_value(storage: MongoDBStorage) -> None:
     await storage.write("warm/up", b"x")  # the indexes, once per process
@@ -248,29 +128,87 @@ async def test_one_round_trip_per_operation_on_a_small_value(storage: MongoDBSto
 
 
 @pytest.mark.usefixtures("needs_command_monitoring")
-async def test_a_text_search_is_one_round_trip(
-    make_storage: Callable[..., MongoDBStorage],
+async def test_a_text_search_brings_the_values_in_one_round_trip(
+    make_storage: Callable[..., MongoDBStorage], msm_backend: MongoBackend
 ) -> None:
     storage = make_storage(collection_name="texts", text_search=True)
     await storage.write("notes/ui.md", b"dark mode toggle")
+    await storage.write("notes/tv.md", b"remote toggle")
 
     with storage.pool.command_stats.capture() as log:
         results = await storage.search("toggle")
 
-    assert [r.key for r in results] == ["notes/ui.md"]
-    assert log.round_trips == 1, log.commands
+    assert {r.key: r.data for r in results} == {
+        "notes/ui.md": b"dark mode toggle",
+        "notes/tv.md": b"remote toggle",
+    }
+    # The embedded server answers $text with the scores only: one more find for the values.
+    assert log.round_trips == (2 if msm_backend.kind == "wire" else 1), log.commands
 
 
-async def test_text_search_in_a_namespace_view_sees_only_its_keys(
-    make_storage: Callable[..., MongoDBStorage],
+async def test_text_search_finds_only_values_kept_in_their_document(
+    make_storage: Callable[..., MongoDBStorage], msm_backend: MongoBackend
 ) -> None:
-    storage = make_storage(collection_name="texts", text_search=True)
-    await storage.write("a/one.md", b"dark mode")
-    await storage.write("b/two.md", b"dark theme")
+    if msm_backend.kind == "mock":
+        pytest.skip("mongomock has no $text: the keyword strategy reads (and finds) every value")
+    storage = make_storage(
+        collection_name="texts", text_search=True, inline_bytes=64, chunk_bytes=32
+    )
+    await storage.write("small.md", b"toggle")
+    await storage.write("large.md", b"toggle " * 20)  # chunked: not in the text index
 
-    results = await storage.namespace("a").search("dark")
+    results = await storage.search("toggle")
 
-    assert [r.key for r in results] == ["one.md"]
+    assert [(r.key, r.data) for r in results] == [("small.md", b"toggle")]
+
+
+@pytest.mark.parametrize(
+    ("operation", "command"),
+    [
+        ("write", "findAndModify"),
+        ("read", "find"),
+        ("delete", "findAndModify"),
+        ("list", "find"),
+        ("search", "find"),
+    ],
+)
+async def test_a_failing_operation_is_a_storage_error_naming_it(
+    make_storage: Callable[..., MongoDBStorage],
+    factory: MongoDBSessionManagerFactory,
+    msm_backend: MongoBackend,
+    operation: str,
+    command: str,
+) -> None:
+    if msm_backend.uri is None:
+        pytest.skip("needs a wire server (configureFailPoint)")
+    storage = make_storage(collection_name="failing", text_search=True)
+    await storage.write("notes/k.md", b"dark mode")  # the indexes, before the failure
+    calls: dict[str, Callable[[], Awaitable[object]]] = {
+        "write": lambda: storage.write("notes/k.md", b"new"),
+        "read": lambda: storage.read("notes/k.md"),
+        "delete": lambda: storage.delete("notes/k.md"),
+        "list": lambda: storage.list("notes/"),
+        "search": lambda: storage.search("dark"),
+    }
+
+    async def fail_once() -> Any:
+        return await factory.pool.client().admin.command(
+            {
+                "configureFailPoint": "failCommand",
+                "mode": {"times": 1},
+                "data": {
+                    "failCommands": [command],
+                    "errorCode": 2,
+                    "namespaces": [f"{factory.settings.database_name}.failing"],
+                },
+            }
+        )
+
+    factory.pool.run(fail_once())
+    with pytest.raises(StorageError, match=operation) as raised:
+        await calls[operation]()
+    assert raised.value.__cause__ is not None  # the driver's error, chained
+    assert await storage.read("notes/k.md") == b"dark mode"  # and it changed nothing
 
 
 async def test_built_like_the_manager_it_shares_the_factorys_pool(
