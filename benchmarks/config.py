@@ -58,6 +58,10 @@ class Config:
     """Target size of the big-session case, in MB of messages (1 MB tool results + text)."""
     big_session_messages: int = 50_000
     """Messages of the big session."""
+    snapshot_sizes: tuple[int, ...] = (10, 100, 1_000, 5_000)
+    """Conversation lengths of the snapshot save / restore case (issue 17)."""
+    memory_entries: int = 10_000
+    """Entries of the memory-search case (issue 17)."""
     skip: frozenset[str] = field(default_factory=frozenset)
     """Case ids not to run."""
 
@@ -92,4 +96,6 @@ class Config:
             window_sizes=(20, 300, 1_000),
             big_session_mb=5,
             big_session_messages=1_000,
+            snapshot_sizes=(10, 100),
+            memory_entries=300,
         )

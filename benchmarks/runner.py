@@ -25,6 +25,8 @@ CASES: tuple[tuple[str, str], ...] = (
     ("network", "Simulated network round trip"),
     ("memory", "Memory while resuming a long session"),
     ("viewer", "Viewer: listing and opening sessions"),
+    ("snapshots", "Snapshot sessions: save and restore against LocalFileStorage and S3Storage"),
+    ("memory_search", "Long-term memory: search latency"),
     ("startup", "Start-up time"),
 )
 """(module in ``benchmarks.cases``, title) in report order."""

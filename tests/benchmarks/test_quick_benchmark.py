@@ -71,6 +71,8 @@ def test_every_section_is_written_and_none_failed(quick_run: tuple[Path, str]) -
         "Simulated network round trip",
         "Memory while resuming a long session",
         "Viewer: listing and opening sessions",
+        "Snapshot sessions: save and restore against LocalFileStorage and S3Storage",
+        "Long-term memory: search latency at 300 entries",
         "Start-up time",
     ):
         assert f"## {heading}\n" in report, heading
@@ -246,6 +248,40 @@ def test_issue_16_sections_compare_every_writer_at_every_length(
     assert big["steps"][OURS]["left"] == {"sessions": 0, "pages": 0, "blob_chunks": 0}
     for chart in ("append_scaling", "resume_window"):
         assert (out / "docs" / "benchmarks" / f"{chart}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_issue_17_sections_compare_every_storage_and_memory_strategy(
+    quick_run: tuple[Path, str],
+) -> None:
+    """Snapshots: a row per storage and length, one command per operation for ours."""
+    out, _ = quick_run
+    report = (out / "BENCHMARKS.md").read_text("utf-8")
+    results = _results(out)
+    storages = {"MongoDBStorage", "LocalFileStorage", "S3Storage (moto)"}
+    table = _table(
+        report, "Snapshot sessions: save and restore against LocalFileStorage and S3Storage"
+    )
+    for size in ("10", "100"):
+        assert {row[1] for row in table if row[0] == size} == storages, size
+    for size in ("10", "100"):
+        ours = results["snapshots"]["data"][size]["MongoDBStorage"]
+        assert [ours[op]["round_trips"] for op in ("save", "checkpoint", "restore", "travel")] == [
+            1
+        ] * 4
+        sizes = {results["snapshots"]["data"][size][name]["snapshot_bytes"] for name in storages}
+        assert len(sizes) == 1  # the same snapshot through every storage
+    memory = results["memory_search"]["data"]
+    assert memory["entries"] == 300
+    stores = {k: v for k, v in memory.items() if isinstance(v, dict) and "strategy_used" in v}
+    used = {name: cell["strategy_used"] for name, cell in stores.items()}
+    assert used["MongoDBMemoryStore (text)"] == "text"
+    assert used["MongoDBMemoryStore (vector_scan)"] == "vector_scan"
+    assert used["MongoDBMemoryStore (keyword)"] == "keyword"
+    assert all(
+        cell["results"] == 10
+        for cell in memory.values()
+        if isinstance(cell, dict) and "results" in cell
+    )
 
 
 def test_only_the_full_run_writes_into_the_repository_by_default() -> None:
