@@ -86,7 +86,7 @@ def started(data_dir: Path, port: int) -> Iterator[list[LocalDb]]:
     for local in processes:
         if local.process.poll() is None:
             local.process.kill()
-            local.process.wait()
+        local.process.communicate(timeout=60)  # reaps it and closes its pipes (killed ones too)
 
 
 def talk(uri: str, prompt: str, reply: str) -> None:

@@ -88,13 +88,19 @@ def outage_factory(outage: Outage) -> MongoDBSessionManagerFactory:
 
 def reconnect(factory: MongoDBSessionManagerFactory) -> None:
     """Wait (bounded) until the driver sees the restarted server: its monitor retries
-    every 500 ms, longer than the 400 ms selection timeout, on a loaded machine."""
+    every 500 ms, longer than the 400 ms selection timeout, on a loaded machine.
+
+    Both clients of the pool: the store loop's (``read_session``) and the sync twin
+    that sync reads use on the caller's thread (``list_messages``); each has its
+    own monitor, and an async turn only wakes the first.
+    """
     import time
 
     deadline = time.monotonic() + 60
     while True:
         try:
             factory.repository.read_session("down")
+            factory.repository.list_messages("down", "default")
             return
         except StoreUnavailableError:
             if time.monotonic() > deadline:
