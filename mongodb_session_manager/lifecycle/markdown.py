@@ -82,6 +82,8 @@ def _n(value: Any) -> str:
     """A stored count or duration: grouped digits, or escaped text if it is not a number."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return f"{value:,}"
+    if value is None:  # not stored (a snapshot session has no schema version)
+        return "-"
     return _safe(value)
 
 

@@ -108,6 +108,7 @@ def test_export_json_has_every_checkpoint_and_markdown_fences_the_text(
     markdown = snapshots("export", "chat-2", "--format", "markdown")
     assert markdown.exit_code == 0, markdown.output
     assert "# Session `chat-2`" in markdown.output
+    assert "| Schema version | - |" in markdown.output  # not "None": none is stored
     assert "question 0" in markdown.output
     assert snapshots("export", "nobody").exit_code == 1
 
