@@ -12,43 +12,24 @@ it would then fail ("Runner.run() cannot be called from a running event loop").
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from mongodb_session_manager.demo.seeds import REDACTED_TEXT
 from mongodb_session_manager.viewer import create_app
-from tests.helpers.browser import (
-    fresh_page,
-    launch_chromium,
-    serve_in_thread,
-    skip_module_without_chromium,
-)
+from tests.helpers.browser import serve_in_thread, skip_module_without_chromium
+from tests.viewer.browser_session import chromium, console, login, shoot, tab
 from tests.viewer.viewer_helpers import TOKEN, Seeded
+
+__all__ = ["chromium", "console", "tab"]
 
 skip_module_without_chromium("the viewer's browser tests need it")
 
 TIMELINE_PAGE = 20
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    """Debian's Chromium (Playwright cannot download its own browsers here)."""
-    with launch_chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def tab(chromium: Browser) -> Iterator[Page]:
-    """A fresh tab (own storage) on a laptop-sized screen."""
-    with fresh_page(chromium, viewport={"width": 1366, "height": 768}) as page:
-        yield page
 
 
 @pytest.fixture(scope="module")
@@ -57,45 +38,6 @@ def live(seeded: Seeded) -> Iterator[str]:
     app = create_app(seeded.settings(timeline_page_size=TIMELINE_PAGE))
     with serve_in_thread(app, name="viewer-live", start_timeout=30, stop_timeout=10) as url:
         yield f"{url}/"
-
-
-@pytest.fixture
-def console(tab: Page) -> list[str]:
-    page = tab
-    """Console errors and uncaught exceptions of the page; dialogs fail the test."""
-    messages: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type in ("error", "warning"):
-            messages.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: messages.append(f"uncaught: {error}"))
-
-    def on_dialog(dialog: Any) -> None:
-        messages.append(f"dialog: {dialog.message}")
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    return messages
-
-
-def shoot(page: Page, tmp_path: Path, name: str) -> None:
-    """Save a screenshot (and keep it for the docs when asked)."""
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path))
-    assert path.stat().st_size > 10_000
-    target = os.environ.get("MSM_VIEWER_SCREENSHOTS")
-    if target:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(target) / path.name)
-
-
-def login(page: Page, live: str, path: str = "") -> None:
-    page.goto(live + path)
-    page.fill("#token", TOKEN)
-    page.click("#login-form button[type=submit]")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true")
 
 
 def test_login_filter_open_a_session_and_read_it(

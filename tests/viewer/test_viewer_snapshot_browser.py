@@ -7,22 +7,15 @@ data written by the real stores (``MongoDBMemoryStore.add`` and Strands'
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from mongodb_session_manager.viewer import create_app
-from tests.helpers.browser import (
-    fresh_page,
-    launch_chromium,
-    serve_in_thread,
-    skip_module_without_chromium,
-)
+from tests.helpers.browser import serve_in_thread, skip_module_without_chromium
+from tests.viewer.browser_session import chromium, console, login, shoot, tab
 from tests.viewer.store_seeds import (
     HOSTILE_ANSWER,
     HOSTILE_MEMORY,
@@ -31,21 +24,11 @@ from tests.viewer.store_seeds import (
     seed_memory,
     seed_snapshots,
 )
-from tests.viewer.viewer_helpers import TOKEN, Seeded
+from tests.viewer.viewer_helpers import Seeded
+
+__all__ = ["chromium", "console", "tab"]
 
 skip_module_without_chromium("the viewer's browser tests need it")
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with launch_chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def tab(chromium: Browser) -> Iterator[Page]:
-    with fresh_page(chromium, viewport={"width": 1366, "height": 768}) as page:
-        yield page
 
 
 @pytest.fixture(scope="module")
@@ -55,43 +38,6 @@ def live(seeded: Seeded) -> Iterator[str]:
     app = create_app(seeded.settings(page_size=10))
     with serve_in_thread(app, name="viewer-stores", start_timeout=30, stop_timeout=10) as url:
         yield f"{url}/"
-
-
-@pytest.fixture
-def console(tab: Page) -> list[str]:
-    """Console errors and uncaught exceptions of the page; a dialog is recorded too."""
-    messages: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type in ("error", "warning"):
-            messages.append(message.text)
-
-    def on_dialog(dialog: Any) -> None:
-        messages.append(f"dialog: {dialog.message}")
-        dialog.dismiss()
-
-    tab.on("console", on_console)
-    tab.on("pageerror", lambda error: messages.append(f"uncaught: {error}"))
-    tab.on("dialog", on_dialog)
-    return messages
-
-
-def shoot(page: Page, tmp_path: Path, name: str) -> None:
-    """Save a screenshot (kept for the docs when ``MSM_VIEWER_SCREENSHOTS`` names a folder)."""
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path))
-    assert path.stat().st_size > 10_000
-    target = os.environ.get("MSM_VIEWER_SCREENSHOTS")
-    if target:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(target) / path.name)
-
-
-def login(page: Page, live: str, path: str = "") -> None:
-    page.goto(live + path)
-    page.fill("#token", TOKEN)
-    page.click("#login-form button[type=submit]")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true")
 
 
 def test_memory_namespaces_entries_filters_and_pages(
