@@ -26,6 +26,7 @@ from mongodb_session_manager.models.pages import (
     blob_chunk_id,
     blobs_collection,
 )
+from tests.helpers.fail_points import fail_point
 from tests.migrations.legacy_fixtures import as_stored, message, small_legacy_session
 from tests.migrations.page_fixtures import (
     COLLECTION,
@@ -115,17 +116,7 @@ def test_a_rerun_writes_the_same_pages_and_a_crash_before_the_session_write_heal
         pytest.skip("mongomock has no fail points (configureFailPoint); proved on the wire server")
     db.insert([as_read(long_session())])
     # The sessions' `update` fails once, after the pages were written: a crash between the two.
-    db.command(
-        {
-            "configureFailPoint": "failCommand",
-            "mode": {"times": 1},
-            "data": {
-                "failCommands": ["update"],
-                "namespaces": [f"{db.database}.{COLLECTION}"],
-                "errorCode": 2,
-            },
-        }
-    )
+    db.command(fail_point("update", namespace=f"{db.database}.{COLLECTION}"))
     with pytest.raises(OperationFailure, match="failpoint"):
         migrate_up(**db.args())
     assert db.all()["long-1"]["schema_version"] == 1  # v1 code still reads it whole

@@ -11,6 +11,7 @@ import pytest
 from strands.types.exceptions import StorageError
 
 from mongodb_session_manager import MongoDBSessionManagerFactory, MongoDBStorage
+from tests.helpers.fail_points import fail_next
 from tests.storage.storage_fixtures import make_storage, storage
 
 if TYPE_CHECKING:
@@ -191,20 +192,7 @@ async def test_a_failing_operation_is_a_storage_error_naming_it(
         "search": lambda: storage.search("dark"),
     }
 
-    async def fail_once() -> Any:
-        return await factory.pool.client().admin.command(
-            {
-                "configureFailPoint": "failCommand",
-                "mode": {"times": 1},
-                "data": {
-                    "failCommands": [command],
-                    "errorCode": 2,
-                    "namespaces": [f"{factory.settings.database_name}.failing"],
-                },
-            }
-        )
-
-    factory.pool.run(fail_once())
+    fail_next(factory.pool, command, namespace=f"{factory.settings.database_name}.failing")
     with pytest.raises(StorageError, match=operation) as raised:
         await calls[operation]()
     assert raised.value.__cause__ is not None  # the driver's error, chained

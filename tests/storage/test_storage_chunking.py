@@ -12,6 +12,7 @@ from strands.types.exceptions import StorageError
 from mongodb_session_manager import MongoDBSessionManagerFactory, MongoDBStorage
 from mongodb_session_manager.store.storage_values import StorageValueStore
 from mongodb_session_manager.testing import MongoBackend
+from tests.helpers.fail_points import fail_next
 from tests.storage.storage_fixtures import make_storage, storage
 
 __all__ = ["make_storage", "storage"]
@@ -65,20 +66,7 @@ async def test_concurrent_writers_leave_one_whole_value_and_no_stray_chunks(
 
 
 def _fail_next(factory: MongoDBSessionManagerFactory, command: str, collection: str) -> None:
-    async def configure() -> Any:
-        return await factory.pool.client().admin.command(
-            {
-                "configureFailPoint": "failCommand",
-                "mode": {"times": 1},
-                "data": {
-                    "failCommands": [command],
-                    "errorCode": 2,
-                    "namespaces": [f"{factory.settings.database_name}.{collection}"],
-                },
-            }
-        )
-
-    factory.pool.run(configure())
+    fail_next(factory.pool, command, namespace=f"{factory.settings.database_name}.{collection}")
 
 
 async def test_a_failed_cleanup_of_old_chunks_keeps_the_new_value(
@@ -108,22 +96,7 @@ async def test_a_failed_head_switch_keeps_the_old_value_whole(
         pytest.skip("needs a wire server (configureFailPoint)")
     old, new = b"o" * SIZE, b"n" * SIZE
     await chunked.write("snap", old)
-    namespace = f"{factory.settings.database_name}.strands_storage"
-
-    async def fail_next_head_write() -> Any:
-        return await factory.pool.client().admin.command(
-            {
-                "configureFailPoint": "failCommand",
-                "mode": {"times": 1},
-                "data": {
-                    "failCommands": ["findAndModify"],
-                    "errorCode": 2,
-                    "namespaces": [namespace],
-                },
-            }
-        )
-
-    factory.pool.run(fail_next_head_write())
+    _fail_next(factory, "findAndModify", "strands_storage")
     with pytest.raises(StorageError):
         await chunked.write("snap", new)  # its chunks were written, the head switch failed
 

@@ -25,6 +25,7 @@ from mongodb_session_manager.models.pages import (
 from mongodb_session_manager.store.blobs import BlobStore
 from mongodb_session_manager.store.indexes import ensure_companion_indexes
 from mongodb_session_manager.testing import MongoBackend
+from tests.helpers.fail_points import fail_next
 
 T = TypeVar("T")
 POLICY = PagePolicy()
@@ -260,16 +261,7 @@ def test_a_failed_chunk_insert_raises_and_leaves_no_chunk(
         pytest.skip("needs a wire server (configureFailPoint)")
     namespace = f"{blobs.database_name}.{blobs.collection_name}"
 
-    async def fail_next_insert() -> None:
-        await factory.pool.client().admin.command(
-            {
-                "configureFailPoint": "failCommand",
-                "mode": {"times": 1},
-                "data": {"failCommands": ["insert"], "errorCode": 2, "namespaces": [namespace]},
-            }
-        )
-
-    run(fail_next_insert())
+    fail_next(factory.pool, "insert", namespace=namespace)
     with factory.pool.command_stats.capture() as log, pytest.raises(OperationFailure):
         run(blobs.externalise("s-1", _image(os.urandom(200_000)), SMALL))
     assert log.commands == ["insert", "delete"]  # the best-effort cleanup ran

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from pymongo.errors import OperationFailure
@@ -15,6 +14,7 @@ from mongodb_session_manager.errors import SessionManagerError
 from mongodb_session_manager.models.pages import PagePolicy
 from mongodb_session_manager.store.sessions import SessionStore
 from mongodb_session_manager.testing import MongoBackend
+from tests.helpers.fail_points import fail_point
 from tests.store.test_pages import append, ids, message, pages, run, start, stored
 
 POLICY = PagePolicy(page_messages=4, page_bytes=10**9)
@@ -43,16 +43,8 @@ def fail_next(
     With a server error that no driver retries (8, UnknownError): the write fails
     as it would if the database broke mid-turn, on mongoeco and MongoDB alike.
     """
-    data: dict[str, Any] = {"failCommands": [command], "errorCode": 8, "errorLabels": []}
-    if namespace is not None:
-        data["namespace"] = namespace
-    mode: Any = {"times": times} if times else "off"
-    run(
-        store,
-        store.pool.client().admin.command(
-            {"configureFailPoint": "failCommand", "mode": mode, "data": data}
-        ),
-    )
+    point = fail_point(command, namespace=namespace, times=times, error_code=8, error_labels=[])
+    run(store, store.pool.client().admin.command(point))
 
 
 def pages_namespace(store: SessionStore) -> str:

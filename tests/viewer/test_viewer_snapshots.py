@@ -10,6 +10,7 @@ import pytest
 
 from mongodb_session_manager import MongoDBStorage
 from mongodb_session_manager.features.viewer_password import session_credential
+from tests.helpers.fail_points import fail_next
 from tests.viewer.store_seeds import BULK, HOSTILE_ANSWER, HOSTILE_QUESTION, seed_snapshots
 from tests.viewer.viewer_helpers import Seeded
 
@@ -183,20 +184,7 @@ async def test_a_failing_storage_read_is_a_503_not_a_crash(seeded: Seeded, clien
         pytest.skip("needs a wire server (configureFailPoint)")
     await checkpoints(client)  # the storage's indexes are made: the next find is the read
 
-    async def fail_next_find() -> Any:
-        return await seeded.factory.pool.client().admin.command(
-            {
-                "configureFailPoint": "failCommand",
-                "mode": {"times": 1},
-                "data": {
-                    "failCommands": ["find"],
-                    "errorCode": 2,
-                    "namespaces": [f"{seeded.database}.strands_storage"],
-                },
-            }
-        )
-
-    seeded.factory.pool.run(fail_next_find())
+    fail_next(seeded.factory.pool, "find", namespace=f"{seeded.database}.strands_storage")
     response = await client.get(f"{BASE}/chat-1/scopes/default/snapshots/latest")
     assert response.status_code == 503, response.text
     assert response.json()["error"] == "storage_failed"
