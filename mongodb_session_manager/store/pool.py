@@ -29,7 +29,6 @@ from mongodb_session_manager.store.clients import (
     check_client,
     describe_host,
     hybridmethod,
-    is_mock_client,
     is_sync_client,
     sync_view_of_mock,
 )
@@ -108,7 +107,7 @@ class MongoDBConnectionPool:
         self._indexed: set[tuple[str, str, tuple[str, ...]]] = set()
         self._lock = threading.Lock()
         self._key: tuple[Any, ...] | None = None
-        self._inline = InlineClient(self._inline_client, owned=not is_mock_client(client))
+        self._inline = InlineClient(self._inline_client, owned=True)  # only ever built here
 
     # -- shared instances ------------------------------------------------------------------
 
@@ -269,10 +268,11 @@ class MongoDBConnectionPool:
         return client
 
     def _inline_client(self) -> Any | None:
-        """The synchronous twin of sync callers (a mock's own view; none for a caller's client)."""
-        external = self._external_client
-        if self._closed or external is not None:
-            return sync_view_of_mock(external) if is_mock_client(external) else None
+        """The sync callers' twin; none for a caller's client (a mock is not thread-safe)."""
+        # mongomock on callers' threads: two guarded updates of one document both
+        # applied (duplicate message ids). The store loop runs one at a time.
+        if self._closed or self._external_client is not None:
+            return None
         return self._new_client(MongoClient)
 
     def server_selection_timeout_ms(self) -> int:
