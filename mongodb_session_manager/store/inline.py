@@ -180,13 +180,11 @@ class InlineClient:
     """Builds and keeps the pool's synchronous twin (lazily; again after a fork).
 
     Args:
-        build: Makes the client, or returns ``None`` when there can be none.
-        owned: Whether :meth:`close` closes what ``build`` made.
+        build: Makes the client (closed with this), or returns ``None`` when there can be none.
     """
 
-    def __init__(self, build: Callable[[], Any | None], *, owned: bool) -> None:
+    def __init__(self, build: Callable[[], Any | None]) -> None:
         self._build = build
-        self._owned = owned
         self._lock = threading.Lock()
         self._binding: InlineBinding | None = None
         self._built = False
@@ -205,8 +203,8 @@ class InlineClient:
         return self._binding
 
     def close(self) -> None:
-        """Close the client if it was built here (in this process)."""
+        """Close the client built in this process, if any."""
         binding, self._binding = self._binding, None
         self._built = True  # closed: no new client either
-        if binding is not None and self._owned and self._pid == os.getpid():
+        if binding is not None and self._pid == os.getpid():
             binding.client.close()

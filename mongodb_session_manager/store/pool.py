@@ -107,7 +107,7 @@ class MongoDBConnectionPool:
         self._indexed: set[tuple[str, str, tuple[str, ...]]] = set()
         self._lock = threading.Lock()
         self._key: tuple[Any, ...] | None = None
-        self._inline = InlineClient(self._inline_client, owned=True)  # only ever built here
+        self._inline = InlineClient(self._inline_client)
 
     # -- shared instances ------------------------------------------------------------------
 

@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
+import pytest
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
@@ -64,6 +66,15 @@ def launch_chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium for one test module (import it; skips without the browser)."""
+    if chromium_executable() is None:
+        pytest.skip(CHROMIUM_MISSING)
+    with launch_chromium() as browser:
+        yield browser
 
 
 @contextmanager

@@ -12,13 +12,9 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from mongodb_session_manager.playground import PlaygroundSettings, create_app
-from tests.helpers.browser import (
-    CHROMIUM_MISSING,
-    chromium_executable,
-    fresh_page,
-    launch_chromium,
-    serve_in_thread,
-)
+from tests.helpers.browser import chromium, fresh_page, serve_in_thread
+
+__all__ = ["chromium"]
 
 TOKEN = "playground-test-token-0123456789"
 
@@ -64,15 +60,6 @@ def start_playground(
             return LivePlayground(url, TOKEN, settings, app)
 
         yield start
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    """Debian's Chromium, for one test module (``tests/helpers/browser.py`` says why)."""
-    if chromium_executable() is None:
-        pytest.skip(CHROMIUM_MISSING)
-    with launch_chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

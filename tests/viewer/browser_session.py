@@ -18,17 +18,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
-from tests.helpers.browser import fresh_page, launch_chromium
+from tests.helpers.browser import chromium, fresh_page
 from tests.viewer.viewer_helpers import TOKEN
 
 __all__ = ["chromium", "console", "login", "shoot", "tab"]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    """Debian's Chromium (Playwright cannot download its own browsers here)."""
-    with launch_chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

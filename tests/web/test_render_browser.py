@@ -24,11 +24,13 @@ from mongodb_session_manager.playground import create_app as create_playground
 from mongodb_session_manager.viewer import ViewerSettings
 from mongodb_session_manager.viewer import create_app as create_viewer
 from tests.helpers.browser import (
+    chromium,
     fresh_page,
-    launch_chromium,
     serve_in_thread,
     skip_module_without_chromium,
 )
+
+__all__ = ["chromium"]
 
 skip_module_without_chromium("the render tests need it")
 
@@ -56,12 +58,6 @@ LOADERS = [
     f'<link rel="stylesheet" href="{ELSEWHERE}/c.css"><object data="{ELSEWHERE}/o"></object>',
 ]
 LAST = "AFTER-THE-BOMBS: **still shown**"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with launch_chromium() as browser:
-        yield browser
 
 
 @pytest.fixture
