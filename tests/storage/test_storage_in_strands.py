@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -77,7 +78,7 @@ def test_agent_storage_backs_snapshots_and_the_stash(storage: MongoDBStorage) ->
 
 
 def test_the_offloader_keeps_a_big_tool_result_in_mongodb_and_fetches_it_back(
-    storage: MongoDBStorage, make_storage: Any
+    storage: MongoDBStorage, make_storage: Callable[..., MongoDBStorage]
 ) -> None:
     script: list[Any] = [
         {"tool": "quarterly_report", "input": {}, "toolUseId": "report-1"},
@@ -166,7 +167,9 @@ storage.close()
 
 
 def test_a_snapshot_is_resumed_in_a_new_process(
-    msm_backend: MongoBackend, msm_options: dict[str, Any], make_storage: Any
+    msm_backend: MongoBackend,
+    msm_options: dict[str, Any],
+    make_storage: Callable[..., MongoDBStorage],
 ) -> None:
     if msm_backend.uri is None:
         pytest.skip("mongomock-motor lives inside one process; processes need a server backend")
